@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The node configuration file (/etc/kube-rdma/kube-rdma.conf), read with
+ * inih.  Every error names the file, the line and the key; unknown sections
+ * and keys are errors.  A PF section's keys beyond the core's are kept, with
+ * their lines, for the PF's backend to accept (see kr_config_check_options).
+ */
+#ifndef KR_CONFIG_H
+#define KR_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kube-rdma/backend.h"
+
+/* One [pf "NAME"] section. */
+struct kr_pf_config {
+	char name[KR_IFNAMSIZ];		/* PF netdev name */
+	char backend[64];		/* backend = */
+	uint32_t num_vfs;		/* num_vfs = */
+	uint32_t capacity_mbps;		/* capacity_mbps =, 0: link speed */
+	unsigned int line;		/* line of the section header */
+	struct kr_option *options;	/* the backend's keys, owned */
+	size_t n_options;
+};
+
+struct kr_config {
+	char *path;			/* the file read, for messages */
+	/* [node] */
+	char *node_name;		/* name, $NODE_NAME, hostname */
+	char *backend_dir;		/* where NAME.so backends live */
+	char *state_dir;		/* allocation records, backend state */
+	char *sysfs_root;		/* "/sys" unless testing */
+	/* [daemon] */
+	char *daemon_listen;		/* "HOST:PORT" */
+	/* [extender] */
+	char *extender_listen;		/* "HOST:PORT" */
+	char *extender_daemon_url;	/* template with {node}, {address} */
+	char *extender_path_prefix;	/* "" or "/PREFIX" */
+	/* [pf "NAME"] sections in file order */
+	struct kr_pf_config *pfs;
+	size_t n_pfs;
+};
+
+/*
+ * Read and validate the file at 'path'.  On success *ret is a new
+ * configuration (kr_config_free); on failure err names FILE:LINE: and the
+ * key: -ENOENT/-EACCES (cannot open), -EINVAL (bad content), -ENOMEM.
+ */
+int kr_config_load(const char *path, struct kr_config **ret,
+		   struct kr_err *err);
+
+/*
+ * As kr_config_load, from 'len' bytes of text; 'name' stands for the file
+ * name in messages.
+ */
+int kr_config_parse(const char *text, size_t len, const char *name,
+		    struct kr_config **ret, struct kr_err *err);
+
+/*
+ * Check that every option of 'pf' is one of the NULL-terminated 'accepted'
+ * keys (a backend's pf_options).  -EINVAL naming FILE:LINE and the key.
+ */
+int kr_config_check_options(const struct kr_config *cfg,
+			    const struct kr_pf_config *pf,
+			    const char *const *accepted, struct kr_err *err);
+
+/* Find a PF by name, or NULL. */
+const struct kr_pf_config *kr_config_find_pf(const struct kr_config *cfg,
+					     const char *name);
+
+/* Accepts NULL. */
+void kr_config_free(struct kr_config *cfg);
+
+#endif

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kube-rdma backend ABI.
+ *
+ * This is the one header a vendor reads to write a backend: a shared object
+ * that drives the SR-IOV physical functions (PFs) of one kind of NIC for the
+ * kube-rdma daemon, CNI plugin and tools.  docs/backends.md walks through it
+ * with the mock backend as a worked example.
+ *
+ * THE ENTRY SYMBOL
+ *   A backend is a .so file named NAME.so in the backend directory.  It
+ *   exports exactly one symbol, the function KR_BACKEND_ENTRY_NAME, whose
+ *   name carries the ABI major: a backend built for another major fails to
+ *   load with "no entry symbol" instead of misbehaving.  Link it with the
+ *   version script backends/backend.map, -fvisibility=hidden and
+ *   -Wl,--no-undefined: everything a backend needs from kube-rdma comes
+ *   through the services table passed to the entry function.
+ *
+ * VERSIONING
+ *   The core loads a backend when its table says abi_major ==
+ *   KR_BACKEND_ABI_MAJOR, abi_minor <= the core's KR_BACKEND_ABI_MINOR and
+ *   struct_size >= KR_BACKEND_OPS_SIZE_V1_0.  A minor release only appends
+ *   members to struct kr_backend_ops (and to the size-prefixed structs);
+ *   members beyond a backend's struct_size are treated as absent.  Any
+ *   other change bumps the major, renames the entry symbol and the install
+ *   directory (lib/kube-rdma/backends-abiN).  A backend kept outside this
+ *   tree writes the literal numbers it was written against into abi_major
+ *   and abi_minor, not these macros, so a rebuild against a newer header
+ *   does not claim support for members it has never seen.
+ *
+ * ERRORS
+ *   Every operation returns 0 or a negative errno, from this vocabulary:
+ *     -EOPNOTSUPP  the backend or this PF cannot do it
+ *     -ENODEV      the PF or VF does not exist (any more)
+ *     -EINVAL      bad argument or bad configuration value
+ *     -ERANGE      a number outside what the device accepts
+ *     -EBUSY       in use; try again later or release it first
+ *     -EIO         sysfs, netlink or firmware failure
+ *     -ENOMEM      out of memory
+ *     -ETIMEDOUT   the device did not reach the requested state in time
+ *   and may write one sentence into the caller's struct kr_err (through
+ *   svc->err_set) saying what failed, naming the PF and VF.  The caller logs
+ *   it once; backends never print.
+ *
+ * OWNERSHIP
+ *   Every pointer argument is borrowed for the duration of the call unless
+ *   the operation says otherwise.  Every output buffer is allocated by the
+ *   caller.  Memory is never freed across the .so boundary.
+ *
+ * THREADING
+ *   The core calls init and fini once per process, from one thread.  It
+ *   serialises all operations on one PF (a mutex per PF in the daemon, a
+ *   node-wide lock in the CNI), but operations on different PFs may run
+ *   concurrently: state shared between PFs is set up in init and read-only
+ *   afterwards, or protected by the backend.  The CNI plugin is a
+ *   short-lived process, and several processes may drive the same PF one
+ *   after another: no operation may rely on a cache for correctness; the
+ *   kernel is the source of truth.
+ *
+ * UNITS
+ *   Rates are in Mbit/s, as for `ip link set PF vf N max_tx_rate R`; 0 means
+ *   "no limit" for max_tx_rate and "no reservation" for min_tx_rate.  VF
+ *   indexes count from 0 as the kernel's do.
+ */
+#ifndef KUBE_RDMA_BACKEND_H
+#define KUBE_RDMA_BACKEND_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KR_BACKEND_ABI_MAJOR 1
+#define KR_BACKEND_ABI_MINOR 0
+
+/* The entry symbol carries the major; see "THE ENTRY SYMBOL" above. */
+#define KR_BACKEND_ENTRY kr_backend_entry_v1
+#define KR_BACKEND_ENTRY_NAME "kr_backend_entry_v1"
+
+/* Longest interface name the kernel accepts, plus its NUL (IFNAMSIZ). */
+#define KR_IFNAMSIZ 16
+/* "dddd:bb:dd.f" plus NUL. */
+#define KR_PCI_ADDR_SIZE 13
+/* "aa:bb:cc:dd:ee:ff" plus NUL; InfiniBand hardware addresses are longer. */
+#define KR_MAC_STR_SIZE 60
+/* Longest message a struct kr_err holds, with its NUL. */
+#define KR_ERR_MSG_SIZE 512
+
+/*
+ * Error detail that travels with a negative errno.  Caller-owned and
+ * fixed-size, so failing paths never allocate.  'code' is the errno the
+ * operation returned (negative); 'msg' one human sentence or "".
+ */
+struct kr_err {
+	int code;
+	char msg[KR_ERR_MSG_SIZE];
+};
+
+/* Link layer of a PF and its VFs (/sys/class/net/DEV/type 1 or 32). */
+enum kr_link_layer {
+	KR_LINK_LAYER_UNKNOWN = 0,
+	KR_LINK_LAYER_ETHERNET = 1,
+	KR_LINK_LAYER_INFINIBAND = 2,
+};
+
+/*
+ * What a PF can do.  Reported by pf_query_caps; the scheduler only promises
+ * what the NIC can keep (a PF without KR_CAP_VF_RATE_MIN gets no pod that
+ * reserves bandwidth).  At load time the core rejects a backend that
+ * advertises a capability without the operation behind it.
+ */
+enum kr_cap {
+	KR_CAP_VF_COUNT = 1u << 0,	  /* pf_set_num_vfs works */
+	KR_CAP_VF_RATE_MAX = 1u << 1,	  /* vf_set_rate honours max */
+	KR_CAP_VF_RATE_MIN = 1u << 2,	  /* vf_set_rate honours min */
+	KR_CAP_VF_MAC = 1u << 3,	  /* vf_set_mac */
+	KR_CAP_VF_TRUST = 1u << 4,	  /* vf_set_trust */
+	KR_CAP_VF_SPOOFCHK = 1u << 5,	  /* vf_set_spoofchk */
+	KR_CAP_VF_VLAN = 1u << 6,	  /* vf_set_vlan */
+	KR_CAP_VF_GUID = 1u << 7,	  /* vf_set_guid (InfiniBand) */
+	KR_CAP_VF_RDMA_DEVICE = 1u << 8,  /* vf_get_rdma */
+};
+
+/* Log levels for svc->log, as syslog's. */
+enum kr_log_level {
+	KR_LOG_ERR = 3,
+	KR_LOG_WARNING = 4,
+	KR_LOG_INFO = 6,
+	KR_LOG_DEBUG = 7,
+};
+
+/*
+ * Services the core offers a backend, passed to the entry function and
+ * valid until fini returns.  Size-prefixed: a member is present when
+ * offsetof(member) < size.
+ */
+struct kr_backend_services {
+	uint32_t size;		/* sizeof as the core built it */
+	uint32_t abi_major;	/* the core's KR_BACKEND_ABI_MAJOR */
+	uint32_t abi_minor;	/* the core's KR_BACKEND_ABI_MINOR */
+
+	/*
+	 * Write a log line.  Backends use KR_LOG_DEBUG only: the caller logs
+	 * failures once, from the struct kr_err it gets back.
+	 */
+	void (*log)(enum kr_log_level level, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
+
+	/*
+	 * Set err->code = code and err->msg from the format; returns code, so
+	 * "return svc->err_set(err, -EIO, "...", ...);" is one line.  'err'
+	 * may be NULL.
+	 */
+	int (*err_set)(struct kr_err *err, int code, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+
+	/* Root of sysfs, "/sys" unless configured ([node] sysfs_root). */
+	const char *sysfs_root;
+	/*
+	 * The node's state directory ([node] state_dir).  A backend that
+	 * must persist something keeps it under STATE_DIR/backend-NAME/.
+	 */
+	const char *state_dir;
+};
+
+/* One "key = value" line of a PF's INI section that the core passed on. */
+struct kr_option {
+	const char *key;
+	const char *value;
+	unsigned int line;	/* line in the configuration file */
+};
+
+/*
+ * A PF as configured: what probe and pf_open receive.  Borrowed.
+ */
+struct kr_pf_desc {
+	const char *name;		/* netdev name of the PF ([pf "NAME"]) */
+	const struct kr_option *options;/* the backend's own keys */
+	size_t n_options;
+};
+
+/*
+ * Facts about a PF, filled by pf_query_caps.  The caller sets 'size' to
+ * sizeof(struct kr_pf_caps) and zeroes the rest; a backend fills members
+ * below that size.
+ */
+struct kr_pf_caps {
+	uint32_t size;
+	uint32_t caps;			/* enum kr_cap bits */
+	uint32_t link_speed_mbps;	/* current speed; 0 if unknown/down */
+	uint32_t total_vfs;		/* most VFs the PF supports */
+	uint32_t max_rate_mbps;		/* largest accepted rate; 0 = speed */
+	uint32_t link_layer;		/* enum kr_link_layer */
+	int32_t numa_node;		/* -1 if none */
+	char pci[KR_PCI_ADDR_SIZE];	/* the PF's PCI address, or "" */
+};
+
+/*
+ * One VF, filled by vf_list.  Fixed-size strings so the caller owns the
+ * whole array.  The layout is part of the ABI major.
+ */
+struct kr_vf_info {
+	uint32_t index;			/* VF number on its PF, from 0 */
+	uint32_t min_tx_rate;		/* Mbit/s reserved, 0 = none */
+	uint32_t max_tx_rate;		/* Mbit/s ceiling, 0 = no limit */
+	/* VF netdev name in the caller's network namespace, "" when the VF
+	 * has none there (moved into a pod, or bound to a userspace
+	 * driver). */
+	char netdev[KR_IFNAMSIZ];
+	char pci[KR_PCI_ADDR_SIZE];	/* VF PCI address, or "" */
+	char mac[KR_MAC_STR_SIZE];	/* lower-case "aa:bb:..", or "" */
+	/* RDMA device of the VF (e.g. "mlx5_3"), or "" */
+	char rdma_device[64];
+	uint32_t reserved[8];		/* zero */
+};
+
+/*
+ * The RDMA side of a VF, filled by vf_get_rdma.  Caller sets 'size'.
+ */
+struct kr_vf_rdma {
+	uint32_t size;
+	char device[64];		/* ibdev name, e.g. "mlx5_3" */
+	/* character devices under /dev/infiniband, e.g. "uverbs3"; unused
+	 * entries are "" */
+	char char_devices[4][32];
+	uint64_t node_guid;		/* 0 if not InfiniBand */
+	uint64_t port_guid;
+};
+
+/* A backend's private state, one per process (init) and one per PF. */
+struct kr_backend_ctx;
+struct kr_backend_pf;
+
+/*
+ * The operations table.  A backend defines one static const instance with
+ * designated initialisers and returns it from the entry function.  The core
+ * copies it into a full-sized table in which every absent operation (NULL,
+ * or beyond struct_size) answers -EOPNOTSUPP, so a backend leaves out what
+ * it cannot do.
+ */
+struct kr_backend_ops {
+	/* ---- header: never moves ---- */
+	uint32_t abi_major;	/* KR_BACKEND_ABI_MAJOR it was written for */
+	uint32_t abi_minor;	/* KR_BACKEND_ABI_MINOR it was written for */
+	uint32_t struct_size;	/* sizeof(struct kr_backend_ops) it saw */
+	/* Name; must equal the file name without ".so". */
+	const char *name;
+	const char *description;	/* one line, for --help and logs */
+	/*
+	 * NULL-terminated list of the keys this backend accepts in a
+	 * [pf "NAME"] section beyond the core's (backend, num_vfs,
+	 * capacity_mbps).  The core rejects other keys with file and line.
+	 * May be NULL (no keys of its own).
+	 */
+	const char *const *pf_options;
+
+	/* ---- process lifetime ---- */
+
+	/*
+	 * Set up the backend for this process.  'svc' stays valid until
+	 * fini.  On success *ret_ctx (may be NULL) is handed to every other
+	 * operation.  May block briefly (open sockets).  On failure nothing
+	 * is left allocated and fini is not called.
+	 */
+	int (*init)(const struct kr_backend_services *svc,
+		    struct kr_backend_ctx **ret_ctx, struct kr_err *err);
+
+	/* Release what init made.  Never fails; accepts NULL. */
+	void (*fini)(struct kr_backend_ctx *ctx);
+
+	/* ---- PF lifetime ---- */
+
+	/*
+	 * Does this backend drive the PF?  Returns 0 with *ret_score > 0
+	 * (higher wins when several could) or a negative errno with a reason
+	 * a user can act on (-ENODEV "no netdev ens1f0", -EOPNOTSUPP
+	 * "ens1f0 is driven by ice, not mlx5_core").  Reads the system only.
+	 */
+	int (*probe)(struct kr_backend_ctx *ctx, const struct kr_pf_desc *pf,
+		     int *ret_score, struct kr_err *err);
+
+	/*
+	 * Open a PF for the other operations.  Validates the backend's own
+	 * options (errors name the key and value).  Must not change VF
+	 * state; may create what the PF needs to exist (the mock's bridge).
+	 * On failure nothing is left allocated.
+	 */
+	int (*pf_open)(struct kr_backend_ctx *ctx, const struct kr_pf_desc *pf,
+		       struct kr_backend_pf **ret_pf, struct kr_err *err);
+
+	/* Release a PF handle.  Leaves VFs as they are.  Accepts NULL. */
+	void (*pf_close)(struct kr_backend_pf *pf);
+
+	/*
+	 * Fill 'caps' (see struct kr_pf_caps).  Reads live state each time
+	 * (link speed changes with the link).
+	 */
+	int (*pf_query_caps)(struct kr_backend_pf *pf, struct kr_pf_caps *caps,
+			     struct kr_err *err);
+
+	/* Number of VFs enabled now (sriov_numvfs). */
+	int (*pf_get_num_vfs)(struct kr_backend_pf *pf, uint32_t *ret_num,
+			      struct kr_err *err);
+
+	/*
+	 * Enable 'num' VFs (0 removes them all) and return when their netdevs
+	 * exist, or -ETIMEDOUT after a bounded wait.  -ERANGE when num >
+	 * total_vfs.  The kernel refuses to change a non-zero count to
+	 * another non-zero count (-EBUSY); the core writes 0 first, so a
+	 * backend need not.  May block for seconds.  On failure the count is
+	 * whatever the kernel reports; pf_get_num_vfs tells.
+	 */
+	int (*pf_set_num_vfs)(struct kr_backend_pf *pf, uint32_t num,
+			      struct kr_err *err);
+
+	/*
+	 * List the PF's VFs in index order into the caller's array of 'max'
+	 * entries; *ret_count is the number of VFs, which may exceed 'max'
+	 * (then only 'max' were written: call again with a larger array).
+	 * Entries are zeroed by the backend before filling.
+	 */
+	int (*vf_list)(struct kr_backend_pf *pf, struct kr_vf_info *vfs,
+		       uint32_t max, uint32_t *ret_count, struct kr_err *err);
+
+	/*
+	 * Set VF 'vf''s reservation and ceiling together (the kernel's
+	 * IFLA_VF_RATE takes both).  0 = none.  -ERANGE when max != 0 and
+	 * min > max, or beyond max_rate_mbps; -EOPNOTSUPP for min != 0
+	 * without KR_CAP_VF_RATE_MIN.  On failure both rates are unchanged.
+	 * Works wherever the VF's netdev is (host or pod namespace).
+	 */
+	int (*vf_set_rate)(struct kr_backend_pf *pf, uint32_t vf,
+			   uint32_t min_tx_rate, uint32_t max_tx_rate,
+			   struct kr_err *err);
+
+	/*
+	 * Return VF 'vf' to defaults: rates 0, and where supported MAC as
+	 * created, no VLAN, spoofchk on, trust off, link state auto.  Does
+	 * not move the netdev.  Idempotent.
+	 */
+	int (*vf_reset)(struct kr_backend_pf *pf, uint32_t vf,
+			struct kr_err *err);
+
+	/* ---- per-VF settings (capability bits say which work) ---- */
+
+	/* Set the VF's MAC address (6 bytes) from the PF side. */
+	int (*vf_set_mac)(struct kr_backend_pf *pf, uint32_t vf,
+			  const uint8_t mac[6], struct kr_err *err);
+	/* Trust on (1) or off (0). */
+	int (*vf_set_trust)(struct kr_backend_pf *pf, uint32_t vf, int on,
+			    struct kr_err *err);
+	/* Source MAC anti-spoofing on (1) or off (0). */
+	int (*vf_set_spoofchk)(struct kr_backend_pf *pf, uint32_t vf, int on,
+			       struct kr_err *err);
+	/* VLAN 1..4094 with priority 0..7; vlan 0 removes it. */
+	int (*vf_set_vlan)(struct kr_backend_pf *pf, uint32_t vf, uint16_t vlan,
+			   uint8_t qos, struct kr_err *err);
+	/*
+	 * InfiniBand node and port GUIDs.  May rebind the VF driver, after
+	 * which the VF netdev may have a new name (look it up by vf_list).
+	 */
+	int (*vf_set_guid)(struct kr_backend_pf *pf, uint32_t vf,
+			   uint64_t node_guid, uint64_t port_guid,
+			   struct kr_err *err);
+	/* The VF's RDMA device and character devices; 'rdma->size' set. */
+	int (*vf_get_rdma)(struct kr_backend_pf *pf, uint32_t vf,
+			   struct kr_vf_rdma *rdma, struct kr_err *err);
+};
+
+/* Size of the table as ABI 1.0 defined it: the shortest the core accepts. */
+#define KR_BACKEND_OPS_SIZE_V1_0                                             \
+	(offsetof(struct kr_backend_ops, vf_get_rdma) +                      \
+	 sizeof(((struct kr_backend_ops *)0)->vf_get_rdma))
+
+/*
+ * The entry function every backend exports under KR_BACKEND_ENTRY_NAME.
+ * 'svc' tells the core's ABI version; a backend that needs a newer minor
+ * returns -EPROTO.  On success *ret_ops points at the backend's static,
+ * constant table.  Called once, before init.
+ */
+typedef int (*kr_backend_entry_fn)(const struct kr_backend_services *svc,
+				   const struct kr_backend_ops **ret_ops);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KUBE_RDMA_BACKEND_H */

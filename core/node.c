@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "node.h"
+
+static struct kr_backend *find_backend(struct kr_node *node, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < node->n_backends; i++)
+		if (!strcmp(node->backends[i]->name, name))
+			return node->backends[i];
+	return NULL;
+}
+
+/* Load a backend once per node; a failure is remembered in 'err'. */
+static int get_backend(struct kr_node *node, const char *name,
+		       struct kr_backend **ret, struct kr_err *err)
+{
+	struct kr_backend **bes, *be = find_backend(node, name);
+	int r;
+
+	if (be) {
+		*ret = be;
+		return 0;
+	}
+	r = kr_backend_load(node->cfg->backend_dir, name,
+			    node->cfg->sysfs_root, node->cfg->state_dir, &be,
+			    err);
+	if (r < 0)
+		return r;
+	bes = realloc(node->backends,
+		      (node->n_backends + 1) * sizeof(*bes));
+	if (!bes) {
+		kr_backend_unload(be);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	}
+	node->backends = bes;
+	bes[node->n_backends++] = be;
+	*ret = be;
+	return 0;
+}
+
+static void open_pf(struct kr_node *node, struct kr_node_pf *pf)
+{
+	const struct kr_pf_config *c = pf->cfg;
+	struct kr_pf_desc desc = {
+		.name = c->name,
+		.options = c->options,
+		.n_options = c->n_options,
+	};
+	struct kr_backend_pf *handle;
+	int score = 0, r;
+
+	r = get_backend(node, c->backend, &pf->backend, &pf->open_err);
+	if (r < 0)
+		return;
+	r = kr_config_check_options(node->cfg, c, pf->backend->ops.pf_options,
+				    &pf->open_err);
+	if (r < 0)
+		return;
+	r = pf->backend->ops.probe(pf->backend->ctx, &desc, &score,
+				   &pf->open_err);
+	if (r == 0 && score <= 0)
+		r = kr_err_set(&pf->open_err, -ENODEV,
+			       "backend %s does not drive it", c->backend);
+	if (r < 0) {
+		pf->open_err.code = r;
+		kr_err_prefix(&pf->open_err, "%s:%u: PF %s", node->cfg->path,
+			      c->line, c->name);
+		return;
+	}
+	r = pf->backend->ops.pf_open(pf->backend->ctx, &desc, &handle,
+				     &pf->open_err);
+	if (r < 0) {
+		pf->open_err.code = r;
+		kr_err_prefix(&pf->open_err, "%s:%u: PF %s", node->cfg->path,
+			      c->line, c->name);
+		return;
+	}
+	pf->handle = handle;
+	kr_err_clear(&pf->open_err);
+}
+
+int kr_node_open(const struct kr_config *cfg, struct kr_node **ret,
+		 struct kr_err *err)
+{
+	struct kr_node *node;
+	size_t i;
+
+	node = calloc(1, sizeof(*node));
+	if (!node)
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	node->cfg = cfg;
+	if (cfg->n_pfs) {
+		node->pfs = calloc(cfg->n_pfs, sizeof(*node->pfs));
+		if (!node->pfs) {
+			free(node);
+			return kr_err_set(err, -ENOMEM, "out of memory");
+		}
+	}
+	node->n_pfs = cfg->n_pfs;
+	for (i = 0; i < cfg->n_pfs; i++) {
+		node->pfs[i].cfg = &cfg->pfs[i];
+		open_pf(node, &node->pfs[i]);
+	}
+	*ret = node;
+	return 0;
+}
+
+int kr_node_check_config(const struct kr_config *cfg, struct kr_err *err)
+{
+	struct kr_node node = { .cfg = cfg };
+	struct kr_backend *be;
+	size_t i, j;
+	int r = 0;
+
+	for (i = 0; i < cfg->n_pfs && !r; i++) {
+		r = get_backend(&node, cfg->pfs[i].backend, &be, err);
+		if (r < 0) {
+			kr_err_prefix(err, "%s:%u: [pf \"%s\"]", cfg->path,
+				      cfg->pfs[i].line, cfg->pfs[i].name);
+			break;
+		}
+		r = kr_config_check_options(cfg, &cfg->pfs[i],
+					    be->ops.pf_options, err);
+	}
+	for (j = 0; j < node.n_backends; j++)
+		kr_backend_unload(node.backends[j]);
+	free(node.backends);
+	return r;
+}
+
+void kr_node_close(struct kr_node *node)
+{
+	size_t i;
+
+	if (!node)
+		return;
+	for (i = 0; i < node->n_pfs; i++)
+		if (node->pfs[i].handle)
+			node->pfs[i].backend->ops.pf_close(
+				node->pfs[i].handle);
+	for (i = 0; i < node->n_backends; i++)
+		kr_backend_unload(node->backends[i]);
+	free(node->backends);
+	free(node->pfs);
+	free(node);
+}
+
+struct kr_node_pf *kr_node_find_pf(struct kr_node *node, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < node->n_pfs; i++)
+		if (!strcmp(node->pfs[i].cfg->name, name))
+			return &node->pfs[i];
+	return NULL;
+}
+
+/* Copy the open error of a PF that could not be opened. */
+static int not_open(struct kr_node_pf *pf, struct kr_err *err)
+{
+	if (err)
+		*err = pf->open_err;
+	return pf->open_err.code ? pf->open_err.code : -ENODEV;
+}
+
+/* Prefix a backend's error with the PF's name. */
+static int pf_fail(struct kr_node_pf *pf, int r, const char *what,
+		   struct kr_err *err)
+{
+	err->code = r;
+	kr_err_prefix(err, "PF %s: %s", pf->cfg->name, what);
+	return r;
+}
+
+int kr_node_pf_caps(struct kr_node_pf *pf, struct kr_pf_caps *caps,
+		    struct kr_err *err)
+{
+	int r;
+
+	if (!pf->handle)
+		return not_open(pf, err);
+	memset(caps, 0, sizeof(*caps));
+	caps->size = sizeof(*caps);
+	caps->numa_node = -1;
+	kr_err_clear(err);
+	r = pf->backend->ops.pf_query_caps(pf->handle, caps, err);
+	if (r < 0)
+		return pf_fail(pf, r, "query capabilities", err);
+	return kr_backend_check_caps(pf->backend, caps->caps, err);
+}
+
+int kr_node_pf_set_num_vfs(struct kr_node_pf *pf, uint32_t num,
+			   int *ret_changed, struct kr_err *err)
+{
+	const struct kr_backend_ops *ops;
+	struct kr_pf_caps caps;
+	uint32_t cur;
+	int r;
+
+	if (ret_changed)
+		*ret_changed = 0;
+	r = kr_node_pf_caps(pf, &caps, err);
+	if (r < 0)
+		return r;
+	if (num > caps.total_vfs)
+		return kr_err_set(err, -ERANGE,
+				  "PF %s: num_vfs %u is above the %u VFs the "
+				  "PF supports", pf->cfg->name, num,
+				  caps.total_vfs);
+	ops = &pf->backend->ops;
+	r = ops->pf_get_num_vfs(pf->handle, &cur, err);
+	if (r < 0)
+		return pf_fail(pf, r, "read VF count", err);
+	if (cur == num)
+		return 0;
+	/* The kernel refuses non-zero to non-zero (EBUSY): go through 0. */
+	if (cur != 0 && num != 0) {
+		r = ops->pf_set_num_vfs(pf->handle, 0, err);
+		if (r < 0)
+			return pf_fail(pf, r, "set VF count to 0", err);
+		if (ret_changed)
+			*ret_changed = 1;
+	}
+	r = ops->pf_set_num_vfs(pf->handle, num, err);
+	if (r < 0)
+		return pf_fail(pf, r, "set VF count", err);
+	if (ret_changed)
+		*ret_changed = 1;
+	return 0;
+}
+
+/* vf_list into a growing array; *ret_vfs is malloc'd. */
+static int list_vfs(struct kr_node_pf *pf, struct kr_vf_info **ret_vfs,
+		    uint32_t *ret_count, struct kr_err *err)
+{
+	struct kr_vf_info *vfs = NULL, *grown;
+	uint32_t max = 64, count = 0;
+	int r;
+
+	for (;;) {
+		grown = realloc(vfs, max * sizeof(*vfs));
+		if (!grown) {
+			free(vfs);
+			return kr_err_set(err, -ENOMEM, "out of memory");
+		}
+		vfs = grown;
+		r = pf->backend->ops.vf_list(pf->handle, vfs, max, &count, err);
+		if (r < 0) {
+			free(vfs);
+			return pf_fail(pf, r, "list VFs", err);
+		}
+		if (count <= max)
+			break;
+		max = count;
+	}
+	*ret_vfs = vfs;
+	*ret_count = count;
+	return 0;
+}
+
+int kr_node_pf_inventory(struct kr_node_pf *pf, struct kr_inventory *inv,
+			 struct kr_err *err)
+{
+	struct kr_vf_info *vfs = NULL;
+	struct kr_pf_caps caps;
+	struct kr_inv_pf *ipf;
+	uint32_t count = 0, i;
+	int r;
+
+	r = kr_node_pf_caps(pf, &caps, err);
+	if (r < 0)
+		return r;
+	r = list_vfs(pf, &vfs, &count, err);
+	if (r < 0)
+		return r;
+	ipf = kr_inventory_add_pf(inv, pf->cfg->name, count);
+	if (!ipf) {
+		free(vfs);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	}
+	snprintf(ipf->backend, sizeof(ipf->backend), "%s", pf->cfg->backend);
+	snprintf(ipf->pci, sizeof(ipf->pci), "%s", caps.pci);
+	ipf->link_speed_mbps = caps.link_speed_mbps;
+	ipf->capacity_mbps = pf->cfg->capacity_mbps ? pf->cfg->capacity_mbps
+						    : caps.link_speed_mbps;
+	for (i = 0; i < count; i++) {
+		struct kr_inv_vf *v = &ipf->vfs[i];
+
+		v->index = vfs[i].index;
+		v->min_tx_rate = vfs[i].min_tx_rate;
+		v->max_tx_rate = vfs[i].max_tx_rate;
+		memcpy(v->netdev, vfs[i].netdev, sizeof(v->netdev));
+		v->netdev[sizeof(v->netdev) - 1] = '\0';
+		memcpy(v->pci, vfs[i].pci, sizeof(v->pci));
+		v->pci[sizeof(v->pci) - 1] = '\0';
+		memcpy(v->mac, vfs[i].mac, sizeof(v->mac));
+		v->mac[sizeof(v->mac) - 1] = '\0';
+	}
+	kr_inv_pf_update_totals(ipf);
+	free(vfs);
+	return 0;
+}
+
+int kr_node_inventory(struct kr_node *node,
+		      void (*on_pf_error)(const char *pf,
+					  const struct kr_err *err),
+		      struct kr_inventory **ret, struct kr_err *err)
+{
+	struct kr_inventory *inv;
+	struct kr_err pf_err;
+	size_t i;
+
+	inv = kr_inventory_new(node->cfg->node_name);
+	if (!inv)
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i < node->n_pfs; i++) {
+		kr_err_clear(&pf_err);
+		if (kr_node_pf_inventory(&node->pfs[i], inv, &pf_err) < 0) {
+			if (pf_err.code == -ENOMEM) {
+				kr_inventory_free(inv);
+				*err = pf_err;
+				return -ENOMEM;
+			}
+			if (on_pf_error)
+				on_pf_error(node->pfs[i].cfg->name, &pf_err);
+		}
+	}
+	*ret = inv;
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Small helpers shared by the core and the programs. */
+#ifndef KR_UTIL_H
+#define KR_UTIL_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#define KR_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void kr_freep(void *p)
+{
+	free(*(void **)p);
+}
+#define _cleanup_free_ __attribute__((cleanup(kr_freep)))
+
+/*
+ * Parse a decimal unsigned integer that fills the whole string, with no
+ * sign, no spaces and at most 'max'.  Returns 0, -EINVAL (not a number) or
+ * -ERANGE (above max).
+ */
+int kr_parse_u64(const char *s, uint64_t max, uint64_t *ret);
+
+/*
+ * True when 'name' is usable as a Linux interface name: 1..15 bytes, none
+ * of '/', ':', whitespace or control characters, not "." or "..".
+ */
+int kr_ifname_valid(const char *name);
+
+/* snprintf into a fixed buffer; -ENAMETOOLONG when it did not fit. */
+int kr_strlcpy(char *dst, const char *src, size_t size);
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kube-rdma-daemon: the node daemon.
+ *
+ *   kube-rdma-daemon init --config FILE   set up every PF's VFs, then exit
+ *
+ * Exit status: 0 success, 1 a PF failed, 2 bad input.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "node.h"
+#include "paths.h"
+#include "vf_init.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: kube-rdma-daemon COMMAND --config FILE\n"
+		"\n"
+		"Commands:\n"
+		"  init    create each configured PF's VFs (num_vfs), then exit\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE  configuration (default %s)\n"
+		"  -v, --verbose      log debug messages\n"
+		"  -h, --help         show this help\n"
+		"  -V, --version      show the version\n"
+		"\n"
+		"Exit status: 0 success, 1 a PF failed, 2 bad input.\n",
+		KR_DEFAULT_CONFIG);
+}
+
+static int cmd_init(const char *config)
+{
+	struct kr_config *cfg = NULL;
+	struct kr_node *node = NULL;
+	struct kr_err err = { 0 };
+	int failed;
+
+	if (kr_config_load(config, &cfg, &err) < 0) {
+		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
+		return 2;
+	}
+	if (kr_node_open(cfg, &node, &err) < 0) {
+		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
+		kr_config_free(cfg);
+		return 1;
+	}
+	failed = kr_vf_init(node, stdout);
+	kr_node_close(node);
+	kr_config_free(cfg);
+	return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = KR_DEFAULT_CONFIG;
+	enum kr_log_level level = KR_LOG_INFO;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'v':
+			level = KR_LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("kube-rdma-daemon %s (backend ABI %d.%d)\n",
+			       KR_VERSION, KR_BACKEND_ABI_MAJOR,
+			       KR_BACKEND_ABI_MINOR);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	kr_log_setup("kube-rdma-daemon", level);
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[optind], "init"))
+		return cmd_init(config);
+	fprintf(stderr, "kube-rdma-daemon: unknown command \"%s\"\n",
+		argv[optind]);
+	return 2;
+}

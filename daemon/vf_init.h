@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* kube-rdma-daemon init: bring every configured PF to its VF count. */
+#ifndef KR_VF_INIT_H
+#define KR_VF_INIT_H
+
+#include <stdio.h>
+
+#include "node.h"
+
+/*
+ * For each PF of 'node', set num_vfs as configured and print one summary
+ * line per PF to 'out'.  One PF failing does not stop the others.  Returns
+ * the number of PFs that failed.
+ */
+int kr_vf_init(struct kr_node *node, FILE *out);
+
+#endif

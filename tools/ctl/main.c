@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kube-rdma-ctl: the operator's command line.
+ *
+ *   kube-rdma-ctl inventory --config FILE [--json]
+ *   kube-rdma-ctl check-config FILE
+ *
+ * Exit status: 0 success, 1 a "no" answer or a failed PF, 2 bad input.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "err.h"
+#include "inventory_table.h"
+#include "log.h"
+#include "node.h"
+#include "paths.h"
+
+#define EXIT_NO 1
+#define EXIT_USAGE 2
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: kube-rdma-ctl COMMAND [OPTIONS]\n"
+		"\n"
+		"Commands:\n"
+		"  inventory --config FILE [--json]\n"
+		"      Print the PFs and VFs of the node FILE configures, read\n"
+		"      live through their backends.\n"
+		"  check-config FILE\n"
+		"      Validate a configuration file: syntax, keys, values,\n"
+		"      and that each backend loads and accepts its keys.\n"
+		"\n"
+		"Options:\n"
+		"  -h, --help     show this help\n"
+		"  -V, --version  show the version\n"
+		"\n"
+		"Exit status: 0 success, 1 a PF could not be read, 2 bad input.\n");
+}
+
+static int load_config(const char *path, struct kr_config **cfg)
+{
+	struct kr_err err = { 0 };
+
+	if (kr_config_load(path, cfg, &err) < 0) {
+		fprintf(stderr, "kube-rdma-ctl: %s\n", kr_err_text(&err));
+		return -1;
+	}
+	return 0;
+}
+
+static int pf_errors;
+
+static void report_pf_error(const char *pf, const struct kr_err *err)
+{
+	pf_errors++;
+	fprintf(stderr, "kube-rdma-ctl: %s\n", kr_err_text(err));
+}
+
+static int cmd_inventory(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL;
+	struct kr_inventory *inv = NULL;
+	struct kr_config *cfg = NULL;
+	struct kr_node *node = NULL;
+	struct kr_err err = { 0 };
+	int json = 0, c, status = EXIT_USAGE;
+
+	while ((c = getopt_long(argc, argv, "c:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (!config || optind != argc) {
+		fprintf(stderr, "kube-rdma-ctl: inventory needs --config FILE "
+				"and nothing else\n");
+		return EXIT_USAGE;
+	}
+	if (load_config(config, &cfg) < 0)
+		return EXIT_USAGE;
+	if (kr_node_open(cfg, &node, &err) < 0) {
+		fprintf(stderr, "kube-rdma-ctl: %s\n", kr_err_text(&err));
+		goto out;
+	}
+	if (kr_node_inventory(node, report_pf_error, &inv, &err) < 0) {
+		fprintf(stderr, "kube-rdma-ctl: %s\n", kr_err_text(&err));
+		status = EXIT_NO;
+		goto out;
+	}
+	if (json) {
+		json_t *doc = kr_inventory_to_json(inv);
+
+		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2)) < 0) {
+			json_decref(doc);
+			status = EXIT_NO;
+			goto out;
+		}
+		json_decref(doc);
+		fputc('\n', stdout);
+	} else {
+		kr_inventory_print_table(stdout, inv);
+	}
+	status = pf_errors ? EXIT_NO : 0;
+out:
+	kr_inventory_free(inv);
+	kr_node_close(node);
+	kr_config_free(cfg);
+	return status;
+}
+
+static int cmd_check_config(int argc, char **argv)
+{
+	struct kr_config *cfg = NULL;
+	struct kr_err err = { 0 };
+	int r;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		if (argc == 2 && (!strcmp(argv[1], "-h") ||
+				  !strcmp(argv[1], "--help"))) {
+			usage(stdout);
+			return 0;
+		}
+		fprintf(stderr, "kube-rdma-ctl: check-config needs one FILE\n");
+		return EXIT_USAGE;
+	}
+	if (load_config(argv[1], &cfg) < 0)
+		return EXIT_USAGE;
+	r = kr_node_check_config(cfg, &err);
+	if (r < 0)
+		fprintf(stderr, "kube-rdma-ctl: %s\n", kr_err_text(&err));
+	else
+		printf("%s: ok (node %s, %zu PF%s)\n", argv[1], cfg->node_name,
+		       cfg->n_pfs, cfg->n_pfs == 1 ? "" : "s");
+	kr_config_free(cfg);
+	return r < 0 ? EXIT_USAGE : 0;
+}
+
+int main(int argc, char **argv)
+{
+	kr_log_setup("kube-rdma-ctl", KR_LOG_WARNING);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("kube-rdma-ctl %s (backend ABI %d.%d)\n", KR_VERSION,
+		       KR_BACKEND_ABI_MAJOR, KR_BACKEND_ABI_MINOR);
+		return 0;
+	}
+	if (!strcmp(argv[1], "inventory"))
+		return cmd_inventory(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check-config"))
+		return cmd_check_config(argc - 1, argv + 1);
+	fprintf(stderr, "kube-rdma-ctl: unknown command \"%s\" (see --help)\n",
+		argv[1]);
+	return EXIT_USAGE;
+}
