@@ -99,6 +99,7 @@ struct parser {
 	/* first error; later ones are not reported */
 	struct kr_err *err;
 	int failed;
+	unsigned int failed_line;
 	/* which PF keys were given, per PF, as bits of key_specs index */
 	unsigned int *pf_keys_given;
 };
@@ -119,6 +120,7 @@ static int fail(struct parser *p, unsigned int line, int code,
 	va_end(ap);
 	kr_err_set(p->err, code, "%s:%u: %s", p->name, line, msg);
 	p->failed = 1;
+	p->failed_line = line;
 	return 0;
 }
 
@@ -238,7 +240,8 @@ static const char *check_listen(const char *v)
 
 	if (!colon || colon == v)
 		return "expected HOST:PORT";
-	if (v[0] == '[' && colon[-1] != ']')
+	if ((v[0] == '[' && colon[-1] != ']') ||
+	    (v[0] != '[' && memchr(v, ':', (size_t)(colon - v))))
 		return "an IPv6 address goes in brackets: [ADDR]:PORT";
 	if (kr_parse_u64(colon + 1, 65535, &port) < 0 || port == 0)
 		return "port must be a number from 1 to 65535";
@@ -569,7 +572,9 @@ static int parse_stream(FILE *stream, const char *name,
 	}
 
 	r = ini_parse_stream(read_line, &p, on_key, &p);
-	if (p.failed) {
+	/* inih reports the first line it could not parse; ours may be
+	 * later, since inih goes on after a syntax error. */
+	if (p.failed && (r <= 0 || (unsigned int)r >= p.failed_line)) {
 		r = err->code;
 		goto out_free;
 	}
