@@ -44,6 +44,24 @@ static int get_backend(struct kr_node *node, const char *name,
 	return 0;
 }
 
+/*
+ * The line to blame for a pf_open error: the option's when the message is
+ * about one (backend.h: such messages start with "KEY = "), else the
+ * section's.
+ */
+static unsigned int option_line(const struct kr_pf_config *c, const char *msg)
+{
+	size_t i, len;
+
+	for (i = 0; i < c->n_options; i++) {
+		len = strlen(c->options[i].key);
+		if (!strncmp(msg, c->options[i].key, len) &&
+		    !strncmp(msg + len, " = ", 3))
+			return c->options[i].line;
+	}
+	return c->line;
+}
+
 static void open_pf(struct kr_node *node, struct kr_node_pf *pf)
 {
 	const struct kr_pf_config *c = pf->cfg;
@@ -78,7 +96,7 @@ static void open_pf(struct kr_node *node, struct kr_node_pf *pf)
 	if (r < 0) {
 		pf->open_err.code = r;
 		kr_err_prefix(&pf->open_err, "%s:%u: PF %s", node->cfg->path,
-			      c->line, c->name);
+			      option_line(c, pf->open_err.msg), c->name);
 		return;
 	}
 	pf->handle = handle;

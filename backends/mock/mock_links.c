@@ -363,6 +363,10 @@ static int ifb_setup(struct kr_backend_pf *pf, const char *name,
 	if (r < 0)
 		return r;
 
+	/* Replace rather than change: a fresh htb, then its class. */
+	r = qdisc_delete(pf, ifindex, TC_H_ROOT);
+	if (r < 0)
+		return nl_fail(pf, r, err, "remove root qdisc of", name);
 	q = rtnl_qdisc_alloc();
 	c = rtnl_class_alloc();
 	if (!q || !c) {
@@ -376,7 +380,7 @@ static int ifb_setup(struct kr_backend_pf *pf, const char *name,
 	if (!r)
 		r = rtnl_htb_set_defcls(q, TC_HANDLE(1, 1));
 	if (!r)
-		r = rtnl_qdisc_add(pf->sock, q, NLM_F_CREATE | NLM_F_REPLACE);
+		r = rtnl_qdisc_add(pf->sock, q, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0) {
 		r = nl_fail(pf, r, err, "add htb qdisc on", name);
 		goto out;
@@ -393,7 +397,7 @@ static int ifb_setup(struct kr_backend_pf *pf, const char *name,
 	if (!r)
 		r = rtnl_htb_set_quantum(c, 60000);
 	if (!r)
-		r = rtnl_class_add(pf->sock, c, NLM_F_CREATE | NLM_F_REPLACE);
+		r = rtnl_class_add(pf->sock, c, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0) {
 		r = nl_fail(pf, r, err, "add htb class on", name);
 		goto out;

@@ -226,7 +226,7 @@ static void test_file_errors(void **state)
 	struct kr_config *cfg = NULL;
 	struct kr_err err = { 0 };
 	FILE *f;
-	int fd;
+	int fd, r;
 
 	assert_int_equal(kr_config_load("/nonexistent/kube-rdma.conf", &cfg,
 					&err), -ENOENT);
@@ -237,10 +237,11 @@ static void test_file_errors(void **state)
 	f = fdopen(fd, "w");
 	fputs("[node]\nname = n1\n\n[daemon]\nlisten 127.0.0.1\n", f);
 	fclose(f);
-	assert_int_equal(kr_config_load(path, &cfg, &err), -EINVAL);
+	r = kr_config_load(path, &cfg, &err);
+	unlink(path);
+	assert_int_equal(r, -EINVAL);
 	assert_non_null(strstr(err.msg, ":5: syntax error"));
 	assert_int_equal(strncmp(err.msg, path, strlen(path)), 0);
-	unlink(path);
 }
 
 int main(void)

@@ -285,7 +285,8 @@ struct kr_backend_ops {
 
 	/*
 	 * Open a PF for the other operations.  Validates the backend's own
-	 * options (errors name the key and value).  Must not change VF
+	 * options: an error about one starts with KEY = "VALUE": so the
+	 * core can name the option's line.  Must not change VF
 	 * state; may create what the PF needs to exist (the mock's bridge).
 	 * On failure nothing is left allocated.
 	 */

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "netns.h"
+
+int kr_test_private_netns(void)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	if (system("ip link set lo up") != 0)
+		return -EIO;
+	return 0;
+}
+
+int kr_test_netns_new(void)
+{
+	int self, fd = -1;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	if (unshare(CLONE_NEWNET) == 0) {
+		fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (setns(self, CLONE_NEWNET) < 0)
+			abort();	/* cannot go on in the wrong namespace */
+	}
+	close(self);
+	return fd < 0 ? -errno : fd;
+}
+
+int kr_test_netns_run(int fd, const char *command)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (setns(fd, CLONE_NEWNET) < 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Network namespace helpers for tests.  A test runs in a private namespace
+ * of its own, so whatever it creates disappears with it, even on failure.
+ */
+#ifndef KR_TEST_NETNS_H
+#define KR_TEST_NETNS_H
+
+/*
+ * Move the calling process into a new, empty network namespace with
+ * loopback up.  Returns 0, or -errno when namespaces are unavailable (not
+ * root): the caller skips.
+ */
+int kr_test_private_netns(void);
+
+/*
+ * Make another namespace (a "pod") without entering it.  Returns an fd
+ * that keeps it alive; closing it lets the kernel destroy the namespace
+ * and the netdevs in it.
+ */
+int kr_test_netns_new(void);
+
+/* Run a shell command inside the namespace behind 'fd'; its exit status. */
+int kr_test_netns_run(int fd, const char *command);
+
+#endif
