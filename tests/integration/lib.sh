@@ -1,0 +1,45 @@
+# Shared by the shell tests.  Sourcing it re-runs the test in private
+# network and mount namespaces, so every netdev, network namespace and
+# mount it makes vanishes with it, even when it fails; `cleanup` kills
+# what it started and removes its temp dir.
+set -eu
+
+if [ -z "${KR_TEST_PRIVATE:-}" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: needs root for network namespaces"
+		exit 0
+	fi
+	export KR_TEST_PRIVATE=1
+	exec unshare --net --mount --propagation private "$0" "$@"
+fi
+
+work=$(mktemp -d /tmp/kr-test-XXXXXX)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+ip link set lo up
+# `ip netns add` mounts under /run/netns: keep those mounts private.
+mkdir -p /run/netns
+mount -t tmpfs kr-test-netns /run/netns
+
+bin=${KR_TEST_BIN_DIR:?run through ctest}
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# write_config FILE NODE PF_SECTIONS...
+write_config() {
+	file=$1 node=$2
+	shift 2
+	{
+		printf '[node]\nname = %s\nbackend_dir = %s\nstate_dir = %s/state-%s\n' \
+			"$node" "$KR_TEST_BACKEND_DIR" "$work" "$node"
+		printf '%s\n' "$@"
+	} >"$file"
+}
