@@ -33,6 +33,9 @@
  * VF end's alias travels with it into a pod, so it stays recognisable. */
 #define PF_ALIAS "kube-rdma mock PF"
 #define VF_ALIAS_FMT "kube-rdma mock VF %s %u"
+/* ffff:0, the ingress qdisc's handle (TC_HANDLE would shift into the
+ * sign bit of an int). */
+#define INGRESS_HANDLE 0xffff0000u
 
 int mockb_nl_errno(int nle)
 {
@@ -430,7 +433,7 @@ static int redirect_ingress(struct kr_backend_pf *pf, int rep, int ifb,
 	}
 	rtnl_tc_set_ifindex(TC_CAST(q), rep);
 	rtnl_tc_set_parent(TC_CAST(q), TC_H_INGRESS);
-	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(0xffff, 0));
+	rtnl_tc_set_handle(TC_CAST(q), INGRESS_HANDLE);
 	r = rtnl_tc_set_kind(TC_CAST(q), "ingress");
 	if (!r)
 		r = rtnl_qdisc_add(pf->sock, q, NLM_F_CREATE | NLM_F_EXCL);
@@ -440,7 +443,7 @@ static int redirect_ingress(struct kr_backend_pf *pf, int rep, int ifb,
 	}
 
 	rtnl_tc_set_ifindex(TC_CAST(cls), rep);
-	rtnl_tc_set_parent(TC_CAST(cls), TC_HANDLE(0xffff, 0));
+	rtnl_tc_set_parent(TC_CAST(cls), INGRESS_HANDLE);
 	rtnl_cls_set_prio(cls, 1);
 	rtnl_cls_set_protocol(cls, ETH_P_ALL);
 	r = rtnl_tc_set_kind(TC_CAST(cls), "u32");
