@@ -34,6 +34,9 @@ int kr_backend_name_valid(const char *name)
 }
 
 static int svc_err_set(struct kr_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int svc_err_set(struct kr_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
