@@ -45,7 +45,8 @@ echo "A->B (max_tx_rate 100): $capped Mbit/s; B->A (no cap): $uncapped Mbit/s"
 [ -n "$capped" ] && [ -n "$uncapped" ] || fail "iperf3 gave no result"
 [ "$capped" -le 110 ] || fail "capped VF sent $capped Mbit/s, limit 100"
 [ "$capped" -ge 50 ] || fail "capped VF sent only $capped Mbit/s"
-[ "$uncapped" -ge 500 ] || fail "uncapped direction only $uncapped Mbit/s"
+# The uncapped direction shows the machine's veth speed: compare with it.
+[ "$uncapped" -ge $((capped * 4)) ] || fail "uncapped direction only $uncapped Mbit/s"
 
 # A new limit applies while the VF is in the pod.
 "$KR_TEST_VF" "$conf" rl0 0 0 300
@@ -57,5 +58,5 @@ echo "A->B (max_tx_rate 300): $raised Mbit/s"
 "$KR_TEST_VF" "$conf" rl0 0 0 0
 free=$(mbits)
 echo "A->B (reset): $free Mbit/s"
-[ "$free" -ge 500 ] || fail "after reset only $free Mbit/s"
+[ "$free" -ge $((raised * 2)) ] || fail "after reset only $free Mbit/s"
 echo PASS
