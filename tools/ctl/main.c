@@ -3,6 +3,7 @@
  * kube-rdma-ctl: the operator's command line.
  *
  *   kube-rdma-ctl inventory --config FILE [--json]
+ *   kube-rdma-ctl place (--inventory FILE.json | --config FILE) --request JSON
  *   kube-rdma-ctl check-config FILE
  *
  * Exit status: 0 success, 1 a "no" answer or a failed PF, 2 bad input.
@@ -18,9 +19,7 @@
 #include "log.h"
 #include "node.h"
 #include "paths.h"
-
-#define EXIT_NO 1
-#define EXIT_USAGE 2
+#include "ctl.h"
 
 static void usage(FILE *out)
 {
@@ -31,6 +30,11 @@ static void usage(FILE *out)
 		"  inventory --config FILE [--json]\n"
 		"      Print the PFs and VFs of the node FILE configures, read\n"
 		"      live through their backends.\n"
+		"  place (--inventory FILE.json | --config FILE) --request JSON\n"
+		"        [--policy binpack|spread]\n"
+		"      Decide where a pod's interfaces would go; prints\n"
+		"      {\"fits\": true, \"score\": S, \"assignment\": [...]} or\n"
+		"      {\"fits\": false, \"reason\": \"...\"} (exit status 1).\n"
 		"  check-config FILE\n"
 		"      Validate a configuration file: syntax, keys, values,\n"
 		"      and that each backend loads and accepts its keys.\n"
@@ -39,10 +43,11 @@ static void usage(FILE *out)
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n"
 		"\n"
-		"Exit status: 0 success, 1 a PF could not be read, 2 bad input.\n");
+		"Exit status: 0 success, 1 a \"no\" answer or a PF that could not\n"
+		"be read, 2 bad input.\n");
 }
 
-static int load_config(const char *path, struct kr_config **cfg)
+int ctl_load_config(const char *path, struct kr_config **cfg)
 {
 	struct kr_err err = { 0 };
 
@@ -61,6 +66,27 @@ static void report_pf_error(const char *pf, const struct kr_err *err)
 	fprintf(stderr, "kube-rdma-ctl: %s\n", kr_err_text(err));
 }
 
+int ctl_live_inventory(const char *config, struct kr_inventory **ret)
+{
+	struct kr_config *cfg = NULL;
+	struct kr_node *node = NULL;
+	struct kr_err err = { 0 };
+	int status = EXIT_USAGE;
+
+	if (ctl_load_config(config, &cfg) < 0)
+		return EXIT_USAGE;
+	if (kr_node_open(cfg, &node, &err) < 0 ||
+	    kr_node_inventory(node, report_pf_error, ret, &err) < 0) {
+		fprintf(stderr, "kube-rdma-ctl: %s\n", kr_err_text(&err));
+		status = EXIT_NO;
+	} else {
+		status = pf_errors ? EXIT_NO : 0;
+	}
+	kr_node_close(node);
+	kr_config_free(cfg);
+	return status;
+}
+
 static int cmd_inventory(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -71,10 +97,7 @@ static int cmd_inventory(int argc, char **argv)
 	};
 	const char *config = NULL;
 	struct kr_inventory *inv = NULL;
-	struct kr_config *cfg = NULL;
-	struct kr_node *node = NULL;
-	struct kr_err err = { 0 };
-	int json = 0, c, status = EXIT_USAGE;
+	int json = 0, c, status;
 
 	while ((c = getopt_long(argc, argv, "c:jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -96,35 +119,21 @@ static int cmd_inventory(int argc, char **argv)
 				"and nothing else\n");
 		return EXIT_USAGE;
 	}
-	if (load_config(config, &cfg) < 0)
-		return EXIT_USAGE;
-	if (kr_node_open(cfg, &node, &err) < 0) {
-		fprintf(stderr, "kube-rdma-ctl: %s\n", kr_err_text(&err));
-		goto out;
-	}
-	if (kr_node_inventory(node, report_pf_error, &inv, &err) < 0) {
-		fprintf(stderr, "kube-rdma-ctl: %s\n", kr_err_text(&err));
-		status = EXIT_NO;
-		goto out;
-	}
+	status = ctl_live_inventory(config, &inv);
+	if (!inv)
+		return status;
 	if (json) {
 		json_t *doc = kr_inventory_to_json(inv);
 
-		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2)) < 0) {
-			json_decref(doc);
+		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2)) < 0)
 			status = EXIT_NO;
-			goto out;
-		}
+		else
+			fputc('\n', stdout);
 		json_decref(doc);
-		fputc('\n', stdout);
 	} else {
 		kr_inventory_print_table(stdout, inv);
 	}
-	status = pf_errors ? EXIT_NO : 0;
-out:
 	kr_inventory_free(inv);
-	kr_node_close(node);
-	kr_config_free(cfg);
 	return status;
 }
 
@@ -143,7 +152,7 @@ static int cmd_check_config(int argc, char **argv)
 		fprintf(stderr, "kube-rdma-ctl: check-config needs one FILE\n");
 		return EXIT_USAGE;
 	}
-	if (load_config(argv[1], &cfg) < 0)
+	if (ctl_load_config(argv[1], &cfg) < 0)
 		return EXIT_USAGE;
 	r = kr_node_check_config(cfg, &err);
 	if (r < 0)
@@ -173,6 +182,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "inventory"))
 		return cmd_inventory(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "place"))
+		return ctl_place(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check-config"))
 		return cmd_check_config(argc - 1, argv + 1);
 	fprintf(stderr, "kube-rdma-ctl: unknown command \"%s\" (see --help)\n",

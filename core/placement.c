@@ -1,0 +1,726 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The placement solver.  See placement.h for the rule and docs/placement.md
+ * for the algorithm and its bounds.
+ *
+ * Interfaces ("items") are sorted by decreasing min_tx_rate, then by how
+ * few PFs may take them.  The search assigns them in that order:
+ *
+ *  - value order follows the policy (binpack: the PF with the least
+ *    unreserved bandwidth that still holds the item; spread: the most), so
+ *    the first assignment found is the policy's choice;
+ *  - consecutive identical items (same rate and same eligible PFs) take PFs
+ *    in non-decreasing index order, so no permutation of them is tried
+ *    twice;
+ *  - among candidate PFs that are interchangeable (same type and same free
+ *    VFs and bandwidth) only the lowest-indexed is tried;
+ *  - every step checks two relaxations and prunes when either fails: the
+ *    "count bound" (each PF can hold at most as many of the remaining items
+ *    as its free VFs and the smallest remaining rates allow) and the
+ *    "bandwidth bound" (each PF can absorb at most its unreserved bandwidth
+ *    and at most the sum of the largest remaining rates that fit its free
+ *    VFs);
+ *  - failed states (next item, PF states) are remembered.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "placement.h"
+
+static _Atomic uint64_t cutoffs;
+
+uint64_t kr_place_cutoffs(void)
+{
+	return atomic_load(&cutoffs);
+}
+
+int kr_policy_parse(const char *name, enum kr_policy *ret)
+{
+	if (!strcmp(name, "binpack"))
+		*ret = KR_POLICY_BINPACK;
+	else if (!strcmp(name, "spread"))
+		*ret = KR_POLICY_SPREAD;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *kr_policy_name(enum kr_policy policy)
+{
+	return policy == KR_POLICY_SPREAD ? "spread" : "binpack";
+}
+
+struct item {
+	size_t iface;		/* index in the request */
+	int64_t demand;		/* min_tx_rate */
+	uint64_t eligible;	/* bit j: PF j may take it */
+	int same_as_prev;	/* identical to the item before it */
+};
+
+/* A remembered failed state: next item, constraint, and PF states. */
+struct memo {
+	size_t slots;		/* power of two */
+	size_t used;
+	size_t key_len;		/* int64s per key */
+	int64_t *keys;		/* slots * key_len */
+	uint8_t *full;		/* slots */
+};
+
+struct solver {
+	size_t m, n;
+	enum kr_policy policy;
+	int64_t *free_bw;	/* per PF, changes during the search */
+	int64_t *free_vfs;	/* per PF */
+	unsigned int *type;	/* per PF: interchangeable PFs share it */
+	struct item *items;	/* n, sorted */
+	int64_t *prefix;	/* prefix[k] = sum of demands of items 0..k-1 */
+	size_t *choice;		/* per item: PF */
+	uint64_t steps, budget;
+	int cut_off;
+	struct memo memo;
+	int64_t *key;		/* scratch key */
+};
+
+/* ---- memo ---- */
+
+static uint64_t hash_key(const int64_t *key, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (uint64_t)key[i];
+		h *= 1099511628211ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static void make_key(struct solver *s, size_t i, size_t min_pf)
+{
+	size_t j;
+
+	s->key[0] = (int64_t)i;
+	s->key[1] = (int64_t)min_pf;
+	for (j = 0; j < s->m; j++) {
+		s->key[2 + 2 * j] = s->free_vfs[j];
+		s->key[3 + 2 * j] = s->free_bw[j];
+	}
+}
+
+/* 1 if the key is stored; otherwise stores it (if room) when 'insert'. */
+static int memo_probe(struct memo *mo, const int64_t *key, int insert)
+{
+	size_t slot, tries;
+
+	if (!mo->slots)
+		return 0;
+	slot = hash_key(key, mo->key_len) & (mo->slots - 1);
+	for (tries = 0; tries < mo->slots; tries++) {
+		int64_t *k = &mo->keys[slot * mo->key_len];
+
+		if (!mo->full[slot]) {
+			/* Keep the table at most 3/4 full. */
+			if (insert && mo->used < mo->slots / 4 * 3) {
+				memcpy(k, key, mo->key_len * sizeof(*k));
+				mo->full[slot] = 1;
+				mo->used++;
+			}
+			return 0;
+		}
+		if (!memcmp(k, key, mo->key_len * sizeof(*k)))
+			return 1;
+		slot = (slot + 1) & (mo->slots - 1);
+	}
+	return 0;
+}
+
+/* ---- bounds ---- */
+
+/* Sum of the demands of items [from, from + k). */
+static int64_t demand_sum(const struct solver *s, size_t from, size_t k)
+{
+	return s->prefix[from + k] - s->prefix[from];
+}
+
+/*
+ * Necessary conditions for placing items i..n-1; 0 when they cannot all be
+ * placed whatever the assignment.
+ */
+static int bounds_hold(const struct solver *s, size_t i)
+{
+	size_t left = s->n - i, j;
+	int64_t need = demand_sum(s, i, left), absorb = 0;
+	size_t count = 0;
+
+	for (j = 0; j < s->m; j++) {
+		size_t vfs = s->free_vfs[j] < 0 ? 0 : (size_t)s->free_vfs[j];
+		size_t lo = 0, hi = vfs < left ? vfs : left;
+		int64_t bw = s->free_bw[j];
+
+		if (bw < 0 || !vfs)
+			continue;
+		/* bandwidth: the largest remaining rates its VFs could take */
+		absorb += demand_sum(s, i, hi) < bw ? demand_sum(s, i, hi) : bw;
+		/* count: most of the smallest remaining items that fit */
+		while (lo < hi) {
+			size_t mid = (lo + hi + 1) / 2;
+
+			if (demand_sum(s, s->n - mid, mid) <= bw)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		count += lo;
+	}
+	return count >= left && absorb >= need;
+}
+
+/* ---- search ---- */
+
+/* Order candidates by policy: binpack least free bandwidth first. */
+static int prefer(const struct solver *s, size_t a, size_t b)
+{
+	if (s->free_bw[a] != s->free_bw[b]) {
+		if (s->policy == KR_POLICY_SPREAD)
+			return s->free_bw[a] > s->free_bw[b];
+		return s->free_bw[a] < s->free_bw[b];
+	}
+	if (s->free_vfs[a] != s->free_vfs[b]) {
+		if (s->policy == KR_POLICY_SPREAD)
+			return s->free_vfs[a] > s->free_vfs[b];
+		return s->free_vfs[a] < s->free_vfs[b];
+	}
+	return a < b;
+}
+
+static int fits_pf(const struct solver *s, const struct item *it, size_t j)
+{
+	return (it->eligible >> j & 1) && s->free_vfs[j] > 0 &&
+	       s->free_bw[j] >= it->demand;
+}
+
+/* Candidate PFs for item i in policy order; returns how many. */
+static size_t candidates(const struct solver *s, size_t i, size_t min_pf,
+			 size_t *out)
+{
+	const struct item *it = &s->items[i];
+	size_t j, k, n = 0;
+
+	for (j = min_pf; j < s->m; j++) {
+		if (!fits_pf(s, it, j))
+			continue;
+		/* an interchangeable PF with a lower index stands for it */
+		for (k = 0; k < n; k++)
+			if (s->type[out[k]] == s->type[j] &&
+			    s->free_bw[out[k]] == s->free_bw[j] &&
+			    s->free_vfs[out[k]] == s->free_vfs[j])
+				break;
+		if (k < n)
+			continue;
+		/* insertion sort: n <= m <= 64 */
+		for (k = n; k > 0 && prefer(s, j, out[k - 1]); k--)
+			out[k] = out[k - 1];
+		out[k] = j;
+		n++;
+	}
+	return n;
+}
+
+static int search(struct solver *s, size_t i, size_t min_pf)
+{
+	size_t order[KR_PLACE_MAX_PFS], n, c;
+
+	if (i == s->n)
+		return 1;
+	if (++s->steps > s->budget) {
+		s->cut_off = 1;
+		return 0;
+	}
+	if (!bounds_hold(s, i))
+		return 0;
+	make_key(s, i, min_pf);
+	if (memo_probe(&s->memo, s->key, 0))
+		return 0;
+
+	n = candidates(s, i, min_pf, order);
+	for (c = 0; c < n && !s->cut_off; c++) {
+		size_t j = order[c];
+		size_t next_min = 0;
+
+		if (i + 1 < s->n && s->items[i + 1].same_as_prev)
+			next_min = j;
+		s->free_vfs[j]--;
+		s->free_bw[j] -= s->items[i].demand;
+		s->choice[i] = j;
+		if (search(s, i + 1, next_min))
+			return 1;
+		s->free_vfs[j]++;
+		s->free_bw[j] += s->items[i].demand;
+	}
+	if (!s->cut_off) {
+		make_key(s, i, min_pf);
+		memo_probe(&s->memo, s->key, 1);
+	}
+	return 0;
+}
+
+/* Greedy pass in policy order; 1 if it placed everything. */
+static int greedy(struct solver *s)
+{
+	size_t order[KR_PLACE_MAX_PFS], i;
+
+	for (i = 0; i < s->n; i++) {
+		if (!candidates(s, i, 0, order))
+			return 0;
+		s->choice[i] = order[0];
+		s->free_vfs[order[0]]--;
+		s->free_bw[order[0]] -= s->items[i].demand;
+	}
+	return 1;
+}
+
+/* ---- setup ---- */
+
+static int64_t pf_free_bw(const struct kr_inv_pf *pf)
+{
+	return (int64_t)pf->capacity_mbps - (int64_t)pf->reserved_mbps;
+}
+
+static void reset_free(struct solver *s, const struct kr_inventory *inv)
+{
+	size_t j;
+
+	for (j = 0; j < s->m; j++) {
+		s->free_bw[j] = pf_free_bw(&inv->pfs[j]);
+		s->free_vfs[j] = inv->pfs[j].vfs_free;
+	}
+}
+
+static int cmp_items(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+	int pa_n = __builtin_popcountll(a->eligible);
+	int pb_n = __builtin_popcountll(b->eligible);
+
+	if (a->demand != b->demand)
+		return a->demand > b->demand ? -1 : 1;
+	if (pa_n != pb_n)
+		return pa_n < pb_n ? -1 : 1;
+	if (a->eligible != b->eligible)
+		return a->eligible < b->eligible ? -1 : 1;
+	return a->iface < b->iface ? -1 : a->iface > b->iface;
+}
+
+static int find_pf(const struct kr_inventory *inv, const char *name)
+{
+	size_t j;
+
+	for (j = 0; j < inv->n_pfs; j++)
+		if (!strcmp(inv->pfs[j].name, name))
+			return (int)j;
+	return -1;
+}
+
+static uint64_t eligibility(const struct kr_inventory *inv,
+			    const struct kr_iface_req *r)
+{
+	uint64_t mask = 0;
+	size_t j;
+
+	for (j = 0; j < inv->n_pfs; j++) {
+		const struct kr_inv_pf *pf = &inv->pfs[j];
+
+		if (r->pf[0] && strcmp(r->pf, pf->name))
+			continue;
+		if (r->max_tx_rate && pf->link_speed_mbps &&
+		    r->max_tx_rate > pf->link_speed_mbps)
+			continue;
+		mask |= 1ull << j;
+	}
+	return mask;
+}
+
+static int pf_pinned(const struct kr_inventory *inv,
+		     const struct kr_request *req, size_t j)
+{
+	size_t i;
+
+	for (i = 0; i < req->n; i++)
+		if (!strcmp(req->ifaces[i].pf, inv->pfs[j].name))
+			return 1;
+	return 0;
+}
+
+/*
+ * PFs are interchangeable when no pin names them and their link speeds
+ * match (then every interface may go to both or to neither).  type[j] is
+ * the lowest index of j's class.
+ */
+static void assign_types(struct solver *s, const struct kr_inventory *inv,
+			 const struct kr_request *req)
+{
+	size_t j, k;
+
+	for (j = 0; j < s->m; j++) {
+		s->type[j] = (unsigned int)j;
+		if (pf_pinned(inv, req, j))
+			continue;
+		for (k = 0; k < j; k++)
+			if (s->type[k] == k && !pf_pinned(inv, req, k) &&
+			    inv->pfs[k].link_speed_mbps ==
+				    inv->pfs[j].link_speed_mbps) {
+				s->type[j] = (unsigned int)k;
+				break;
+			}
+	}
+}
+
+static void solver_free(struct solver *s)
+{
+	free(s->free_bw);
+	free(s->free_vfs);
+	free(s->type);
+	free(s->items);
+	free(s->prefix);
+	free(s->choice);
+	free(s->memo.keys);
+	free(s->memo.full);
+	free(s->key);
+}
+
+static int solver_init(struct solver *s, const struct kr_inventory *inv,
+		       const struct kr_request *req,
+		       const struct kr_place_opts *opts)
+{
+	size_t m = inv->n_pfs, n = req->n, i;
+
+	memset(s, 0, sizeof(*s));
+	s->m = m;
+	s->n = n;
+	s->policy = opts ? opts->policy : KR_POLICY_BINPACK;
+	s->budget = opts && opts->budget ? opts->budget
+					 : KR_PLACE_BUDGET_DEFAULT;
+	s->free_bw = calloc(m + 1, sizeof(*s->free_bw));
+	s->free_vfs = calloc(m + 1, sizeof(*s->free_vfs));
+	s->type = calloc(m + 1, sizeof(*s->type));
+	s->items = calloc(n + 1, sizeof(*s->items));
+	s->prefix = calloc(n + 1, sizeof(*s->prefix));
+	s->choice = calloc(n + 1, sizeof(*s->choice));
+	s->key = calloc(2 + 2 * m, sizeof(*s->key));
+	if (!s->free_bw || !s->free_vfs || !s->type || !s->items ||
+	    !s->prefix || !s->choice || !s->key)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		s->items[i].iface = i;
+		s->items[i].demand = req->ifaces[i].min_tx_rate;
+		s->items[i].eligible = eligibility(inv, &req->ifaces[i]);
+	}
+	qsort(s->items, n, sizeof(*s->items), cmp_items);
+	for (i = 0; i < n; i++) {
+		s->prefix[i + 1] = s->prefix[i] + s->items[i].demand;
+		s->items[i].same_as_prev =
+			i > 0 && s->items[i].demand == s->items[i - 1].demand &&
+			s->items[i].eligible == s->items[i - 1].eligible;
+	}
+	assign_types(s, inv, req);
+	reset_free(s, inv);
+	return 0;
+}
+
+static int memo_init(struct memo *mo, size_t m)
+{
+	mo->slots = 1u << 14;
+	mo->key_len = 2 + 2 * m;
+	mo->keys = malloc(mo->slots * mo->key_len * sizeof(*mo->keys));
+	mo->full = calloc(mo->slots, 1);
+	if (!mo->keys || !mo->full)
+		return -ENOMEM;
+	return 0;
+}
+
+/* ---- explanations ---- */
+
+/* The PF a user would look at first: most unreserved bandwidth. */
+static const struct kr_inv_pf *best_pf(const struct kr_inventory *inv,
+				       uint64_t mask)
+{
+	const struct kr_inv_pf *best = NULL;
+	size_t j;
+
+	for (j = 0; j < inv->n_pfs; j++) {
+		const struct kr_inv_pf *pf = &inv->pfs[j];
+
+		if (!(mask >> j & 1))
+			continue;
+		if (!best || pf_free_bw(pf) > pf_free_bw(best) ||
+		    (pf_free_bw(pf) == pf_free_bw(best) &&
+		     pf->vfs_free > best->vfs_free))
+			best = pf;
+	}
+	return best;
+}
+
+static long long unreserved(const struct kr_inv_pf *pf)
+{
+	int64_t bw = pf_free_bw(pf);
+
+	return bw < 0 ? 0 : (long long)bw;
+}
+
+/* Why the request does not fit; the first reason a user can act on. */
+static void explain(const struct kr_inventory *inv,
+		    const struct kr_request *req, const struct solver *s,
+		    char *out, size_t size)
+{
+	const struct kr_inv_pf *best;
+	uint64_t all = inv->n_pfs >= 64 ? ~0ull : (1ull << inv->n_pfs) - 1;
+	long long free_bw = 0, need = (long long)kr_request_reserved(req);
+	unsigned long long free_vfs = 0;
+	size_t i, j;
+
+	for (i = 0; i < req->n; i++) {
+		const struct kr_iface_req *r = &req->ifaces[i];
+		int pin = r->pf[0] ? find_pf(inv, r->pf) : -1;
+
+		if (r->pf[0] && pin < 0) {
+			snprintf(out, size,
+				 "interface %zu is pinned to PF %s, which "
+				 "node %s does not have", i, r->pf, inv->node);
+			return;
+		}
+		if (!eligibility(inv, r)) {
+			best = pin >= 0 ? &inv->pfs[pin] : NULL;
+			for (j = 0; pin < 0 && j < inv->n_pfs; j++)
+				if (!best || inv->pfs[j].link_speed_mbps >
+						     best->link_speed_mbps)
+					best = &inv->pfs[j];
+			if (best)
+				snprintf(out, size,
+					 "interface %zu asks max_tx_rate %u "
+					 "Mb/s, above the link speed of %s "
+					 "(%u Mb/s)%s", i, r->max_tx_rate,
+					 best->name, best->link_speed_mbps,
+					 pin >= 0 ? "" : ", the fastest PF");
+			else
+				snprintf(out, size, "node %s has no PFs",
+					 inv->node);
+			return;
+		}
+	}
+	for (j = 0; j < inv->n_pfs; j++) {
+		free_vfs += inv->pfs[j].vfs_free;
+		free_bw += unreserved(&inv->pfs[j]);
+	}
+	best = best_pf(inv, all);
+	if (!best) {
+		snprintf(out, size, "node %s has no PFs", inv->node);
+		return;
+	}
+	if (req->n > free_vfs) {
+		snprintf(out, size,
+			 "needs %zu VFs; the node has %llu free (best PF %s "
+			 "has %u)", req->n, free_vfs, best->name,
+			 best->vfs_free);
+		return;
+	}
+	if (need > free_bw) {
+		snprintf(out, size,
+			 "needs %lld Mb/s reserved; the node has %lld Mb/s "
+			 "unreserved (best PF %s has %lld)", need, free_bw,
+			 best->name, unreserved(best));
+		return;
+	}
+	/* pinned interfaces against their PF */
+	for (j = 0; j < inv->n_pfs; j++) {
+		long long pinned_bw = 0;
+		size_t pinned = 0;
+
+		for (i = 0; i < req->n; i++)
+			if (!strcmp(req->ifaces[i].pf, inv->pfs[j].name)) {
+				pinned++;
+				pinned_bw += req->ifaces[i].min_tx_rate;
+			}
+		if (pinned && (pinned > inv->pfs[j].vfs_free ||
+			       pinned_bw > unreserved(&inv->pfs[j]))) {
+			snprintf(out, size,
+				 "%zu interface%s pinned to %s need%s %zu "
+				 "VFs with %lld Mb/s reserved; %s has %u free "
+				 "VFs and %lld Mb/s unreserved", pinned,
+				 pinned == 1 ? "" : "s", inv->pfs[j].name,
+				 pinned == 1 ? "s" : "", pinned, pinned_bw,
+				 inv->pfs[j].name, inv->pfs[j].vfs_free,
+				 unreserved(&inv->pfs[j]));
+			return;
+		}
+	}
+	/* the largest interface against the PFs it may use */
+	for (i = 0; i < req->n; i++) {
+		const struct kr_iface_req *r = &req->ifaces[i];
+		const struct kr_inv_pf *b = best_pf(inv, eligibility(inv, r));
+
+		if (b && (int64_t)r->min_tx_rate > unreserved(b)) {
+			snprintf(out, size,
+				 "interface %zu needs %u Mb/s reserved; best "
+				 "PF %s has %lld Mb/s unreserved", i,
+				 r->min_tx_rate, b->name, unreserved(b));
+			return;
+		}
+	}
+	if (s && s->cut_off) {
+		snprintf(out, size,
+			 "needs %zu VFs with %lld Mb/s reserved; the search "
+			 "for a packing gave up after %llu steps (treated as "
+			 "not fitting)", req->n, need,
+			 (unsigned long long)s->steps);
+		return;
+	}
+	snprintf(out, size,
+		 "needs %zu VFs with %lld Mb/s reserved, which do not pack "
+		 "onto the free VFs; best PF %s has %u free VFs and %lld Mb/s "
+		 "unreserved", req->n, need, best->name, best->vfs_free,
+		 unreserved(best));
+}
+
+/* ---- score ---- */
+
+/*
+ * Utilisation of the node after the placement: the mean of the reserved
+ * share of capacity and the used share of VFs (each only when the node
+ * has any).  binpack scores round(10 * u), spread round(10 * (1 - u)), so
+ * binpack prefers the fullest node that still fits and spread the
+ * emptiest.
+ */
+int kr_placement_score(const struct kr_inventory *inv,
+		       const struct kr_request *req, enum kr_policy policy)
+{
+	double cap = 0, used_bw = (double)kr_request_reserved(req);
+	double vfs = 0, used_vfs = (double)req->n, u = 0;
+	int parts = 0, score;
+	size_t j;
+
+	for (j = 0; j < inv->n_pfs; j++) {
+		cap += inv->pfs[j].capacity_mbps;
+		used_bw += (double)inv->pfs[j].reserved_mbps;
+		vfs += inv->pfs[j].vfs_total;
+		used_vfs += inv->pfs[j].vfs_total - inv->pfs[j].vfs_free;
+	}
+	if (cap > 0) {
+		u += used_bw / cap > 1 ? 1 : used_bw / cap;
+		parts++;
+	}
+	if (vfs > 0) {
+		u += used_vfs / vfs > 1 ? 1 : used_vfs / vfs;
+		parts++;
+	}
+	if (parts)
+		u /= parts;
+	score = (int)(10 * (policy == KR_POLICY_SPREAD ? 1 - u : u) + 0.5);
+	return score < 0 ? 0 : score > 10 ? 10 : score;
+}
+
+/* ---- entry points ---- */
+
+int kr_place(const struct kr_inventory *inv, const struct kr_request *req,
+	     const struct kr_place_opts *opts, struct kr_placement *ret,
+	     struct kr_err *err)
+{
+	struct solver s;
+	size_t i;
+	int r, found;
+
+	memset(ret, 0, sizeof(*ret));
+	if (inv->n_pfs > KR_PLACE_MAX_PFS)
+		return kr_err_set(err, -EINVAL,
+				  "node %s has %zu PFs; placement handles at "
+				  "most %d", inv->node, inv->n_pfs,
+				  KR_PLACE_MAX_PFS);
+	ret->n = req->n;
+	r = solver_init(&s, inv, req, opts);
+	if (r < 0)
+		goto out_nomem;
+
+	found = greedy(&s);
+	if (!found) {
+		reset_free(&s, inv);
+		r = memo_init(&s.memo, s.m);
+		if (r < 0)
+			goto out_nomem;
+		found = search(&s, 0, 0);
+	}
+	ret->steps = s.steps;
+	ret->cut_off = !found && s.cut_off;
+	if (ret->cut_off)
+		atomic_fetch_add(&cutoffs, 1);
+	if (found) {
+		ret->pf = calloc(req->n + 1, sizeof(*ret->pf));
+		if (!ret->pf) {
+			r = -ENOMEM;
+			goto out_nomem;
+		}
+		for (i = 0; i < req->n; i++)
+			ret->pf[s.items[i].iface] = s.choice[i];
+		ret->fits = true;
+		ret->score = kr_placement_score(
+			inv, req, opts ? opts->policy : KR_POLICY_BINPACK);
+	} else {
+		explain(inv, req, &s, ret->reason, sizeof(ret->reason));
+	}
+	solver_free(&s);
+	return 0;
+
+out_nomem:
+	solver_free(&s);
+	kr_placement_clear(ret);
+	return kr_err_set(err, -ENOMEM, "out of memory");
+}
+
+int kr_placement_check(const struct kr_inventory *inv,
+		       const struct kr_request *req, const size_t *pf,
+		       struct kr_err *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < req->n; i++) {
+		if (pf[i] >= inv->n_pfs)
+			return kr_err_set(err, -EINVAL,
+					  "interface %zu: no PF %zu on node %s",
+					  i, pf[i], inv->node);
+		if (!(eligibility(inv, &req->ifaces[i]) >> pf[i] & 1))
+			return kr_err_set(err, -EINVAL,
+					  "interface %zu may not go to PF %s",
+					  i, inv->pfs[pf[i]].name);
+	}
+	for (j = 0; j < inv->n_pfs; j++) {
+		int64_t bw = 0;
+		uint64_t vfs = 0;
+
+		for (i = 0; i < req->n; i++)
+			if (pf[i] == j) {
+				vfs++;
+				bw += req->ifaces[i].min_tx_rate;
+			}
+		if (vfs > inv->pfs[j].vfs_free)
+			return kr_err_set(err, -EINVAL,
+					  "PF %s: %llu interfaces, %u free VFs",
+					  inv->pfs[j].name,
+					  (unsigned long long)vfs,
+					  inv->pfs[j].vfs_free);
+		if (vfs && bw > pf_free_bw(&inv->pfs[j]))
+			return kr_err_set(err, -EINVAL,
+					  "PF %s: %lld Mb/s to reserve, %lld "
+					  "unreserved", inv->pfs[j].name,
+					  (long long)bw,
+					  (long long)pf_free_bw(&inv->pfs[j]));
+	}
+	return 0;
+}
+
+void kr_placement_clear(struct kr_placement *p)
+{
+	free(p->pf);
+	p->pf = NULL;
+}
