@@ -111,7 +111,8 @@ int kr_request_parse(const char *text, size_t len, size_t max,
 	if (blank == len)
 		goto out;	/* empty: nothing wanted */
 
-	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+			&jerr);
 	if (!doc) {
 		r = kr_err_set(err, -EINVAL, "not JSON: %s (column %d)",
 			       jerr.text, jerr.column);

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The placement solver: the paper's examples, pins, policies, scores,
+ * explanations, and a property test against brute force.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "err.h"
+#include "placement.h"
+
+struct pf_spec {
+	const char *name;
+	uint32_t capacity, reserved, vfs_free, vfs_total, speed;
+};
+
+static struct kr_inventory *node(const struct pf_spec *pfs, size_t n)
+{
+	struct kr_inventory *inv = kr_inventory_new("node-a");
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		struct kr_inv_pf *pf = kr_inventory_add_pf(inv, pfs[j].name, 0);
+
+		pf->capacity_mbps = pfs[j].capacity;
+		pf->reserved_mbps = pfs[j].reserved;
+		pf->vfs_free = pfs[j].vfs_free;
+		pf->vfs_total = pfs[j].vfs_total ? pfs[j].vfs_total
+						 : pfs[j].vfs_free;
+		pf->link_speed_mbps = pfs[j].speed;
+	}
+	return inv;
+}
+
+static struct kr_request *request(const char *json)
+{
+	struct kr_request *req = NULL;
+	struct kr_err err = { 0 };
+
+	if (kr_request_parse(json, strlen(json), 1000, &req, &err) < 0)
+		fail_msg("%s", err.msg);
+	return req;
+}
+
+/* Place; check any assignment against the rule; return fits. */
+static int place(const struct kr_inventory *inv, const struct kr_request *req,
+		 enum kr_policy policy, struct kr_placement *p)
+{
+	struct kr_place_opts opts = { .policy = policy };
+	struct kr_err err = { 0 };
+
+	assert_int_equal(kr_place(inv, req, &opts, p, &err), 0);
+	if (p->fits && kr_placement_check(inv, req, p->pf, &err) < 0)
+		fail_msg("invalid assignment: %s", err.msg);
+	if (!p->fits)
+		assert_true(p->reason[0]);
+	return p->fits;
+}
+
+static int fits(const struct pf_spec *pfs, size_t n, const char *json,
+		char *reason, size_t size)
+{
+	struct kr_inventory *inv = node(pfs, n);
+	struct kr_request *req = request(json);
+	struct kr_placement p;
+	int r = place(inv, req, KR_POLICY_BINPACK, &p);
+
+	if (reason)
+		snprintf(reason, size, "%s", p.reason);
+	kr_placement_clear(&p);
+	kr_request_free(req);
+	kr_inventory_free(inv);
+	return r;
+}
+
+static const char two_100g[] =
+	"[{\"min_tx_rate\": 100000}, {\"min_tx_rate\": 100000}]";
+
+static void test_paper_examples(void **state)
+{
+	const struct pf_spec one_200[] = { { "p0", 200000, 0, 8, 0, 200000 } };
+	const struct pf_spec two_100[] = { { "p0", 100000, 0, 8, 0, 100000 },
+					   { "p1", 100000, 0, 8, 0, 100000 } };
+	const struct pf_spec short_[] = { { "p0", 100000, 0, 8, 0, 100000 },
+					  { "p1", 100000, 1000, 8, 0, 100000 } };
+	char why[512];
+
+	assert_true(fits(one_200, 1, two_100g, NULL, 0));
+	assert_true(fits(two_100, 2, two_100g, NULL, 0));
+	assert_false(fits(short_, 2, two_100g, why, sizeof(why)));
+	assert_string_equal(why, "needs 200000 Mb/s reserved; the node has "
+				 "199000 Mb/s unreserved (best PF p0 has "
+				 "100000)");
+}
+
+static void test_sixty_on_two(void **state)
+{
+	const struct pf_spec pfs[] = { { "p0", 100000, 0, 32, 0, 100000 },
+				       { "p1", 100000, 0, 32, 0, 100000 } };
+	char req[4096] = "[", why[512];
+	int i;
+
+	for (i = 0; i < 60; i++)
+		strcat(req, i ? ",{\"min_tx_rate\": 3300}"
+			      : "{\"min_tx_rate\": 3300}");
+	strcat(req, "]");
+	assert_true(fits(pfs, 2, req, NULL, 0));
+	/* 3400 * 60 = 204000 > 200000 */
+	for (char *p = req; (p = strstr(p, "3300")); p++)
+		memcpy(p, "3400", 4);
+	assert_false(fits(pfs, 2, req, why, sizeof(why)));
+	assert_string_equal(why, "needs 204000 Mb/s reserved; the node has "
+				 "200000 Mb/s unreserved (best PF p0 has "
+				 "100000)");
+	/* 3250 * 60 = 195000 fits in total, but 30 per PF * 3250 = 97500
+	 * and 31 * 3250 = 100750: still fits as 30 + 30 */
+	for (char *p = req; (p = strstr(p, "3400")); p++)
+		memcpy(p, "3250", 4);
+	assert_true(fits(pfs, 2, req, NULL, 0));
+}
+
+static void test_packing_needs_search(void **state)
+{
+	/* Greedy binpack puts 60000 on p0 (least free that fits), then
+	 * 50000 + 50000 cannot share p1... the search finds 60+40 / 50+50. */
+	const struct pf_spec pfs[] = { { "p0", 100000, 0, 4, 0, 100000 },
+				       { "p1", 100000, 0, 4, 0, 100000 } };
+	struct kr_inventory *inv = node(pfs, 2);
+	struct kr_request *req = request(
+		"[{\"min_tx_rate\": 60000}, {\"min_tx_rate\": 50000}, "
+		"{\"min_tx_rate\": 50000}, {\"min_tx_rate\": 40000}]");
+	struct kr_placement p;
+
+	assert_true(place(inv, req, KR_POLICY_BINPACK, &p));
+	assert_int_equal(p.pf[0], p.pf[3]);
+	assert_int_equal(p.pf[1], p.pf[2]);
+	kr_placement_clear(&p);
+	kr_request_free(req);
+
+	/* 3 x 60000 on two 100G PFs: fits in total, never in packing */
+	req = request("[{\"min_tx_rate\": 60000}, {\"min_tx_rate\": 60000}, "
+		      "{\"min_tx_rate\": 60000}]");
+	inv->pfs[0].capacity_mbps = inv->pfs[1].capacity_mbps = 100000;
+	assert_false(place(inv, req, KR_POLICY_BINPACK, &p));
+	assert_false(p.cut_off);
+	assert_string_equal(p.reason,
+			    "needs 3 VFs with 180000 Mb/s reserved, which do "
+			    "not pack onto the free VFs; best PF p0 has 4 free "
+			    "VFs and 100000 Mb/s unreserved");
+	kr_placement_clear(&p);
+	kr_request_free(req);
+	kr_inventory_free(inv);
+}
+
+static void test_pins_and_speed(void **state)
+{
+	const struct pf_spec pfs[] = { { "p0", 100000, 0, 2, 0, 100000 },
+				       { "p1", 25000, 0, 2, 0, 25000 } };
+	struct kr_inventory *inv = node(pfs, 2);
+	struct kr_request *req;
+	struct kr_placement p;
+	char why[512];
+
+	req = request("[{\"pf\": \"p1\"}, {\"pf\": \"p1\"}, {}]");
+	assert_true(place(inv, req, KR_POLICY_BINPACK, &p));
+	assert_int_equal(p.pf[0], 1);
+	assert_int_equal(p.pf[1], 1);
+	assert_int_equal(p.pf[2], 0);
+	kr_placement_clear(&p);
+	kr_request_free(req);
+
+	assert_false(fits(pfs, 2, "[{\"pf\": \"p1\"}, {\"pf\": \"p1\"}, "
+				  "{\"pf\": \"p1\"}]", why, sizeof(why)));
+	assert_string_equal(why, "3 interfaces pinned to p1 need 3 VFs with 0 "
+				 "Mb/s reserved; p1 has 2 free VFs and 25000 "
+				 "Mb/s unreserved");
+	assert_false(fits(pfs, 2, "[{\"pf\": \"p9\"}]", why, sizeof(why)));
+	assert_string_equal(why, "interface 0 is pinned to PF p9, which node "
+				 "node-a does not have");
+	/* a ceiling above a PF's link speed rules that PF out */
+	req = request("[{\"max_tx_rate\": 40000}, {\"max_tx_rate\": 40000}]");
+	assert_true(place(inv, req, KR_POLICY_SPREAD, &p));
+	assert_int_equal(p.pf[0], 0);
+	assert_int_equal(p.pf[1], 0);
+	kr_placement_clear(&p);
+	kr_request_free(req);
+	assert_false(fits(pfs, 2, "[{\"max_tx_rate\": 200000}]", why,
+			  sizeof(why)));
+	assert_string_equal(why, "interface 0 asks max_tx_rate 200000 Mb/s, "
+				 "above the link speed of p0 (100000 Mb/s), the "
+				 "fastest PF");
+	assert_false(fits(pfs, 2, "[{\"max_tx_rate\": 30000, \"pf\": \"p1\"}]",
+			  why, sizeof(why)));
+	assert_string_equal(why, "interface 0 asks max_tx_rate 30000 Mb/s, "
+				 "above the link speed of p1 (25000 Mb/s)");
+	kr_inventory_free(inv);
+}
+
+static void test_reasons(void **state)
+{
+	const struct pf_spec pfs[] = { { "p0", 100000, 90000, 1, 4, 100000 },
+				       { "p1", 100000, 0, 2, 4, 100000 } };
+	char why[512];
+
+	assert_false(fits(pfs, 2, "[{}, {}, {}, {}]", why, sizeof(why)));
+	assert_string_equal(why, "needs 4 VFs; the node has 3 free (best PF "
+				 "p1 has 2)");
+	assert_false(fits(pfs, 2, "[{\"min_tx_rate\": 20000}, "
+				  "{\"min_tx_rate\": 90000}]", why,
+			  sizeof(why)));
+	/* 110000 reserved fits the total (10000 + 100000) but the 90000
+	 * interface fits only p1, and the 20000 one then fits nowhere */
+	assert_string_equal(why, "needs 2 VFs with 110000 Mb/s reserved, "
+				 "which do not pack onto the free VFs; best PF "
+				 "p1 has 2 free VFs and 100000 Mb/s "
+				 "unreserved");
+	assert_false(fits(pfs, 2, "[{\"min_tx_rate\": 20000}, "
+				  "{\"min_tx_rate\": 95000}]", why,
+			  sizeof(why)));
+	assert_string_equal(why, "needs 115000 Mb/s reserved; the node has "
+				 "110000 Mb/s unreserved (best PF p1 has "
+				 "100000)");
+	assert_false(fits(NULL, 0, "[{}]", why, sizeof(why)));
+	assert_string_equal(why, "node node-a has no PFs");
+	/* an empty request fits anywhere, even a node without PFs */
+	assert_true(fits(NULL, 0, "[]", NULL, 0));
+}
+
+static void test_policies_and_score(void **state)
+{
+	const struct pf_spec pfs[] = { { "p0", 100000, 60000, 8, 10, 100000 },
+				       { "p1", 100000, 0, 8, 8, 100000 } };
+	struct kr_inventory *inv = node(pfs, 2);
+	struct kr_request *req = request("[{\"min_tx_rate\": 10000}]");
+	struct kr_placement p;
+
+	/* binpack: the more reserved PF; spread: the less reserved */
+	assert_true(place(inv, req, KR_POLICY_BINPACK, &p));
+	assert_int_equal(p.pf[0], 0);
+	/* u = ((70000 / 200000) + (3 / 18)) / 2 = 0.258 -> 3 */
+	assert_int_equal(p.score, 3);
+	kr_placement_clear(&p);
+	assert_true(place(inv, req, KR_POLICY_SPREAD, &p));
+	assert_int_equal(p.pf[0], 1);
+	assert_int_equal(p.score, 7);
+	kr_placement_clear(&p);
+	kr_request_free(req);
+	kr_inventory_free(inv);
+}
+
+static void test_budget_cut_off(void **state)
+{
+	/* Distinct rates that pass the bounds but do not pack. */
+	const struct pf_spec pfs[] = { { "p0", 100000, 0, 8, 0, 100000 },
+				       { "p1", 100000, 0, 8, 0, 100000 },
+				       { "p2", 100000, 0, 8, 0, 100000 } };
+	struct kr_inventory *inv = node(pfs, 3);
+	struct kr_request *req = request(
+		"[{\"min_tx_rate\": 51000}, {\"min_tx_rate\": 51000}, "
+		"{\"min_tx_rate\": 51000}, {\"min_tx_rate\": 51000}, "
+		"{\"min_tx_rate\": 40000}, {\"min_tx_rate\": 1000}]");
+	struct kr_place_opts opts = { .budget = 2 };
+	struct kr_placement p;
+	struct kr_err err = { 0 };
+	uint64_t before = kr_place_cutoffs();
+
+	assert_int_equal(kr_place(inv, req, &opts, &p, &err), 0);
+	assert_false(p.fits);
+	assert_true(p.cut_off);
+	assert_non_null(strstr(p.reason, "gave up after"));
+	assert_int_equal(kr_place_cutoffs(), before + 1);
+	kr_placement_clear(&p);
+	/* with the default budget the answer is a proof */
+	assert_false(place(inv, req, KR_POLICY_BINPACK, &p));
+	assert_false(p.cut_off);
+	kr_placement_clear(&p);
+	kr_request_free(req);
+	kr_inventory_free(inv);
+}
+
+static void test_check(void **state)
+{
+	const struct pf_spec pfs[] = { { "p0", 1000, 0, 1, 0, 1000 } };
+	struct kr_inventory *inv = node(pfs, 1);
+	struct kr_request *req = request("[{\"min_tx_rate\": 600}, "
+					 "{\"min_tx_rate\": 600}]");
+	struct kr_err err = { 0 };
+	size_t a[2] = { 0, 0 }, b[2] = { 0, 3 };
+
+	assert_int_equal(kr_placement_check(inv, req, a, &err), -EINVAL);
+	assert_string_equal(err.msg, "PF p0: 2 interfaces, 1 free VFs");
+	assert_int_equal(kr_placement_check(inv, req, b, &err), -EINVAL);
+	assert_string_equal(err.msg, "interface 1: no PF 3 on node node-a");
+	inv->pfs[0].vfs_free = 2;
+	assert_int_equal(kr_placement_check(inv, req, a, &err), -EINVAL);
+	assert_string_equal(err.msg, "PF p0: 1200 Mb/s to reserve, 1000 "
+				     "unreserved");
+	kr_request_free(req);
+	kr_inventory_free(inv);
+}
+
+/* ---- property test ---- */
+
+static uint64_t rng = 0x6b7264ull;
+
+static unsigned int rnd(unsigned int n)
+{
+	rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (unsigned int)((rng >> 33) % n);
+}
+
+/* Try every assignment: m^n <= 4^6. */
+static int brute_force(const struct kr_inventory *inv,
+		       const struct kr_request *req)
+{
+	size_t a[8] = { 0 }, i;
+	struct kr_err err;
+
+	if (req->n && !inv->n_pfs)
+		return 0;
+	for (;;) {
+		if (kr_placement_check(inv, req, a, &err) == 0)
+			return 1;
+		for (i = 0; i < req->n; i++) {
+			if (++a[i] < inv->n_pfs)
+				break;
+			a[i] = 0;
+		}
+		if (i == req->n)
+			return 0;
+	}
+}
+
+static void test_against_brute_force(void **state)
+{
+	unsigned int round, yes = 0, no = 0;
+
+	for (round = 0; round < 20000; round++) {
+		struct kr_inventory *inv = kr_inventory_new("r");
+		struct kr_request req = { 0 };
+		struct kr_iface_req ifaces[6];
+		struct kr_placement p;
+		size_t m = 1 + rnd(4), j, i;
+		int want, got;
+
+		for (j = 0; j < m; j++) {
+			char name[8];
+			struct kr_inv_pf *pf;
+
+			snprintf(name, sizeof(name), "p%zu", j);
+			pf = kr_inventory_add_pf(inv, name, 0);
+			pf->capacity_mbps = 1000 * rnd(11);
+			pf->reserved_mbps = 1000 * rnd(12);
+			pf->vfs_free = rnd(4);
+			pf->vfs_total = pf->vfs_free + rnd(2);
+			pf->link_speed_mbps = rnd(3) ? 10000 : 5000;
+		}
+		memset(ifaces, 0, sizeof(ifaces));
+		req.n = rnd(7);
+		req.ifaces = ifaces;
+		for (i = 0; i < req.n; i++) {
+			ifaces[i].min_tx_rate = 1000 * rnd(6);
+			ifaces[i].max_tx_rate = rnd(3) ? 0 : 1000 * (5 + rnd(7));
+			if (ifaces[i].max_tx_rate &&
+			    ifaces[i].max_tx_rate < ifaces[i].min_tx_rate)
+				ifaces[i].max_tx_rate = ifaces[i].min_tx_rate;
+			if (!rnd(6))
+				snprintf(ifaces[i].pf, sizeof(ifaces[i].pf),
+					 "p%u", rnd((unsigned int)m + 1));
+		}
+		want = brute_force(inv, &req);
+		got = place(inv, &req, rnd(2) ? KR_POLICY_SPREAD
+					      : KR_POLICY_BINPACK, &p);
+		if (want != got)
+			fail_msg("round %u: brute force says %d, solver %d (%s)",
+				 round, want, got, p.reason);
+		assert_false(p.cut_off);
+		if (got) {
+			assert_in_range(p.score, 0, 10);
+			yes++;
+		} else {
+			no++;
+		}
+		kr_placement_clear(&p);
+		kr_inventory_free(inv);
+	}
+	/* both answers are well represented */
+	assert_true(yes > 2000);
+	assert_true(no > 2000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_paper_examples),
+		cmocka_unit_test(test_sixty_on_two),
+		cmocka_unit_test(test_packing_needs_search),
+		cmocka_unit_test(test_pins_and_speed),
+		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_policies_and_score),
+		cmocka_unit_test(test_budget_cut_off),
+		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_against_brute_force),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
