@@ -442,6 +442,45 @@ static int memo_init(struct memo *mo, size_t m)
 	return 0;
 }
 
+/*
+ * Greedy in policy order, then in the other order; then the search in
+ * policy order with half the budget and, if that was cut off, in the other
+ * order with the rest.  The orders find different assignments first (spread
+ * is quick on tight, balanced instances where binpack wanders); failed
+ * states proven by the first search stay valid for the second.  Returns 1
+ * found, 0 not, -ENOMEM.
+ */
+static int solve(struct solver *s, const struct kr_inventory *inv)
+{
+	enum kr_policy policy = s->policy;
+	uint64_t budget = s->budget;
+	int found, r;
+
+	if (greedy(s))
+		return 1;
+	s->policy = !policy;
+	reset_free(s, inv);
+	found = greedy(s);
+	s->policy = policy;
+	if (found)
+		return 1;
+	r = memo_init(&s->memo, s->m);
+	if (r < 0)
+		return r;
+	reset_free(s, inv);
+	s->budget = budget / 8;
+	found = search(s, 0, 0);
+	if (!found && s->cut_off) {
+		reset_free(s, inv);
+		s->cut_off = 0;
+		s->policy = !policy;
+		s->budget = budget;
+		found = search(s, 0, 0);
+		s->policy = policy;
+	}
+	return found;
+}
+
 /* ---- explanations ---- */
 
 /* The PF a user would look at first: most unreserved bandwidth. */
@@ -643,13 +682,10 @@ int kr_place(const struct kr_inventory *inv, const struct kr_request *req,
 	if (r < 0)
 		goto out_nomem;
 
-	found = greedy(&s);
-	if (!found) {
-		reset_free(&s, inv);
-		r = memo_init(&s.memo, s.m);
-		if (r < 0)
-			goto out_nomem;
-		found = search(&s, 0, 0);
+	found = solve(&s, inv);
+	if (found < 0) {
+		r = found;
+		goto out_nomem;
 	}
 	ret->steps = s.steps;
 	ret->cut_off = !found && s.cut_off;

@@ -33,7 +33,7 @@ enum kr_policy {
 /* Most PFs a node may have for the solver. */
 #define KR_PLACE_MAX_PFS 64
 /* Search steps before the solver gives up (see kr_place_opts). */
-#define KR_PLACE_BUDGET_DEFAULT 200000
+#define KR_PLACE_BUDGET_DEFAULT 40000
 
 struct kr_place_opts {
 	enum kr_policy policy;

@@ -350,7 +350,7 @@ static void test_against_brute_force(void **state)
 		int want, got;
 
 		for (j = 0; j < m; j++) {
-			char name[8];
+			char name[24];
 			struct kr_inv_pf *pf;
 
 			snprintf(name, sizeof(name), "p%zu", j);
