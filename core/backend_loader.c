@@ -13,6 +13,7 @@
 
 #include "backend_loader.h"
 #include "err.h"
+#include "fileio.h"
 #include "log.h"
 
 int kr_backend_name_valid(const char *name)
@@ -217,6 +218,8 @@ int kr_backend_load(const char *dir, const char *name, const char *sysfs_root,
 	be->svc.abi_minor = KR_BACKEND_ABI_MINOR;
 	be->svc.log = kr_log;
 	be->svc.err_set = svc_err_set;
+	be->svc.write_file_atomic = kr_write_file_atomic;
+	be->svc.mkdir_p = kr_mkdir_p;
 	be->svc.sysfs_root = sysfs_root;
 	be->svc.state_dir = state_dir;
 

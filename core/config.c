@@ -41,6 +41,9 @@ enum value_kind {
 	VALUE_BACKEND,
 	VALUE_NUM_VFS,
 	VALUE_MBPS,
+	VALUE_REFRESH_MS,
+	VALUE_CONNECTIONS,
+	VALUE_TIMEOUT_S,
 };
 
 struct key_spec {
@@ -60,6 +63,12 @@ static const struct key_spec key_specs[] = {
 	{ SECTION_NODE, "state_dir", VALUE_ABS_PATH, CFG(state_dir) },
 	{ SECTION_NODE, "sysfs_root", VALUE_ABS_PATH, CFG(sysfs_root) },
 	{ SECTION_DAEMON, "listen", VALUE_LISTEN, CFG(daemon_listen) },
+	{ SECTION_DAEMON, "refresh_interval_ms", VALUE_REFRESH_MS,
+	  CFG(daemon_refresh_ms) },
+	{ SECTION_DAEMON, "max_connections", VALUE_CONNECTIONS,
+	  CFG(daemon_max_connections) },
+	{ SECTION_DAEMON, "idle_timeout_s", VALUE_TIMEOUT_S,
+	  CFG(daemon_idle_timeout_s) },
 	{ SECTION_EXTENDER, "listen", VALUE_LISTEN, CFG(extender_listen) },
 	{ SECTION_EXTENDER, "daemon_url", VALUE_URL_TEMPLATE,
 	  CFG(extender_daemon_url) },
@@ -276,6 +285,18 @@ static const char *check_node_name(const char *v)
 	return NULL;
 }
 
+/* A whole number in lo..hi into a uint32_t; NULL or 'why'. */
+static const char *store_range(void *field, const char *value, uint64_t lo,
+			       uint64_t hi, const char *why)
+{
+	uint64_t n;
+
+	if (kr_parse_u64(value, hi, &n) < 0 || n < lo)
+		return why;
+	*(uint32_t *)field = (uint32_t)n;
+	return NULL;
+}
+
 /* Store 'value' for 'spec'; returns NULL or why it is wrong. */
 static const char *store_value(struct parser *p, const struct key_spec *spec,
 			       const char *value, int *ret_errno)
@@ -331,6 +352,15 @@ static const char *store_value(struct parser *p, const struct key_spec *spec,
 					      "Mbit/s above 0";
 		*(uint32_t *)field = (uint32_t)n;
 		return NULL;
+	case VALUE_REFRESH_MS:
+		return store_range(field, value, 50, 600000,
+				   "must be 50 to 600000 milliseconds");
+	case VALUE_CONNECTIONS:
+		return store_range(field, value, 1, 65536,
+				   "must be 1 to 65536");
+	case VALUE_TIMEOUT_S:
+		return store_range(field, value, 1, 86400,
+				   "must be 1 to 86400 seconds");
 	}
 	if (why)
 		return why;
@@ -509,6 +539,12 @@ static int apply_defaults(struct kr_config *cfg, struct kr_err *err)
 		if (!*defaults[i].field)
 			return kr_err_set(err, -ENOMEM, "out of memory");
 	}
+	if (!cfg->daemon_refresh_ms)
+		cfg->daemon_refresh_ms = 1000;
+	if (!cfg->daemon_max_connections)
+		cfg->daemon_max_connections = 512;
+	if (!cfg->daemon_idle_timeout_s)
+		cfg->daemon_idle_timeout_s = 60;
 	if (cfg->node_name)
 		return 0;
 	node = getenv("NODE_NAME");

@@ -33,6 +33,9 @@ struct kr_config {
 	char *sysfs_root;		/* "/sys" unless testing */
 	/* [daemon] */
 	char *daemon_listen;		/* "HOST:PORT" */
+	uint32_t daemon_refresh_ms;	/* inventory rescan interval */
+	uint32_t daemon_max_connections;
+	uint32_t daemon_idle_timeout_s;	/* close idle connections after */
 	/* [extender] */
 	char *extender_listen;		/* "HOST:PORT" */
 	char *extender_daemon_url;	/* template with {node}, {address} */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "err.h"
 #include "node.h"
 
@@ -325,15 +326,74 @@ int kr_node_pf_inventory(struct kr_node_pf *pf, struct kr_inventory *inv,
 	return 0;
 }
 
+/* Mark the VFs the allocation records name; records are the only source
+ * of "allocated", the kernel is the source of everything else. */
+static void mark_owners(struct kr_inventory *inv, struct kr_alloc **allocs,
+			size_t n_allocs)
+{
+	size_t a, v, p, k;
+
+	for (a = 0; a < n_allocs; a++) {
+		const struct kr_alloc *al = allocs[a];
+
+		for (v = 0; v < al->n_vfs; v++) {
+			const struct kr_alloc_vf *av = &al->vfs[v];
+
+			for (p = 0; p < inv->n_pfs; p++) {
+				struct kr_inv_pf *pf = &inv->pfs[p];
+
+				if (strcmp(pf->name, av->pf))
+					continue;
+				for (k = 0; k < pf->n_vfs; k++) {
+					struct kr_inv_vf *vf = &pf->vfs[k];
+
+					if (vf->index != av->vf)
+						continue;
+					vf->allocated = true;
+					/* a runtime without Kubernetes names
+					 * no pod */
+					vf->has_owner = al->pod_name[0] &&
+							al->pod_namespace[0];
+					snprintf(vf->owner.namespace_,
+						 sizeof(vf->owner.namespace_),
+						 "%s", al->pod_namespace);
+					snprintf(vf->owner.pod,
+						 sizeof(vf->owner.pod), "%s",
+						 al->pod_name);
+					snprintf(vf->owner.pod_uid,
+						 sizeof(vf->owner.pod_uid),
+						 "%s", al->pod_uid);
+					snprintf(vf->owner.container_id,
+						 sizeof(vf->owner.container_id),
+						 "%s", al->container_id);
+				}
+				kr_inv_pf_update_totals(pf);
+			}
+		}
+	}
+}
+
+/* Where kr_node_inventory reports corrupt records (set per call). */
+static __thread void (*bad_record_cb)(const char *pf,
+				      const struct kr_err *err);
+
+static void on_bad_record(const char *path, const struct kr_err *err)
+{
+	if (bad_record_cb)
+		bad_record_cb(NULL, err);
+}
+
 int kr_node_inventory(struct kr_node *node,
 		      void (*on_pf_error)(const char *pf,
 					  const struct kr_err *err),
 		      struct kr_inventory **ret, struct kr_err *err)
 {
+	struct kr_alloc **allocs = NULL;
 	struct kr_inventory *inv;
 	struct kr_err pf_err;
-	size_t i;
+	size_t i, n_allocs = 0;
 
+	bad_record_cb = on_pf_error;
 	inv = kr_inventory_new(node->cfg->node_name);
 	if (!inv)
 		return kr_err_set(err, -ENOMEM, "out of memory");
@@ -348,6 +408,14 @@ int kr_node_inventory(struct kr_node *node,
 			if (on_pf_error)
 				on_pf_error(node->pfs[i].cfg->name, &pf_err);
 		}
+	}
+	if (kr_alloc_list(node->cfg->state_dir, on_bad_record, &allocs,
+			  &n_allocs, &pf_err) < 0) {
+		if (on_pf_error)
+			on_pf_error(NULL, &pf_err);
+	} else {
+		mark_owners(inv, allocs, n_allocs);
+		kr_alloc_list_free(allocs, n_allocs);
 	}
 	*ret = inv;
 	return 0;

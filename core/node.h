@@ -72,9 +72,11 @@ int kr_node_pf_inventory(struct kr_node_pf *pf, struct kr_inventory *inv,
 			 struct kr_err *err);
 
 /*
- * The whole node's inventory.  A PF that cannot be read is left out and
- * reported through 'on_pf_error' (may be NULL) with its name and error;
- * *ret is still returned.
+ * The whole node's inventory: the backends' live state joined with the
+ * allocation records in state_dir (owner of each VF).  A PF that cannot be
+ * read is left out and reported through 'on_pf_error' (may be NULL) with
+ * its name and error, as is a corrupt record (pf = NULL); *ret is still
+ * returned.
  */
 int kr_node_inventory(struct kr_node *node,
 		      void (*on_pf_error)(const char *pf,

@@ -3,10 +3,13 @@
  * kube-rdma-daemon: the node daemon.
  *
  *   kube-rdma-daemon init --config FILE   set up every PF's VFs, then exit
+ *   kube-rdma-daemon serve --config FILE  serve the node's inventory
  *
  * Exit status: 0 success, 1 a PF failed, 2 bad input.
  */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,7 +17,9 @@
 #include "err.h"
 #include "log.h"
 #include "node.h"
+#include "inventory_cache.h"
 #include "paths.h"
+#include "server.h"
 #include "vf_init.h"
 
 static void usage(FILE *out)
@@ -23,7 +28,11 @@ static void usage(FILE *out)
 		"Usage: kube-rdma-daemon COMMAND --config FILE\n"
 		"\n"
 		"Commands:\n"
-		"  init    create each configured PF's VFs (num_vfs), then exit\n"
+		"  init    create each configured PF's VFs (num_vfs), reset the\n"
+		"          rates of VFs no pod holds, then exit\n"
+		"  serve   serve the node's inventory over HTTP ([daemon] listen):\n"
+		"          /v1/inventory, /getpfs, /healthz, /metrics; SIGHUP\n"
+		"          re-reads the configuration, SIGTERM stops\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE  configuration (default %s)\n"
@@ -55,6 +64,52 @@ static int cmd_init(const char *config)
 	kr_node_close(node);
 	kr_config_free(cfg);
 	return failed ? 1 : 0;
+}
+
+static int cmd_serve(const char *config)
+{
+	struct kr_inv_cache *cache = NULL;
+	struct kr_server *srv = NULL;
+	struct kr_config *cfg = NULL;
+	struct kr_err err = { 0 };
+	sigset_t set;
+	int sig;
+
+	if (kr_config_load(config, &cfg, &err) < 0) {
+		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
+		return 2;
+	}
+	/* Signals are taken by sigwait below, never by the worker threads
+	 * started from here on. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* The cache owns cfg from here; it is swapped only on SIGHUP, which
+	 * is not read before the server has started. */
+	if (kr_inv_cache_start(config, cfg, &cache, &err) < 0 ||
+	    kr_server_start(cfg, cache, &srv, &err) < 0) {
+		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
+		kr_inv_cache_stop(cache);
+		return 1;
+	}
+	kr_log(KR_LOG_INFO, "serving node %s on %s", cfg->node_name,
+	       cfg->daemon_listen);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		kr_log(KR_LOG_INFO, "SIGHUP: reloading %s", config);
+		kr_inv_cache_reload(cache);
+	}
+	kr_log(KR_LOG_INFO, "%s: stopping", strsignal(sig));
+	kr_server_stop(srv);
+	kr_inv_cache_stop(cache);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -98,6 +153,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[optind], "init"))
 		return cmd_init(config);
+	if (!strcmp(argv[optind], "serve"))
+		return cmd_serve(config);
 	fprintf(stderr, "kube-rdma-daemon: unknown command \"%s\"\n",
 		argv[optind]);
 	return 2;

@@ -1,33 +1,154 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kube-rdma-daemon init: for each PF, the configured VF count, VF netdevs
+ * that exist, and no rate left on a VF that no pod holds (a leak from a
+ * crashed CNI plugin or an earlier configuration).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
 #include "err.h"
+#include "log.h"
 #include "vf_init.h"
+
+/* How long VF netdevs may take to appear after the count changed. */
+#define VF_NETDEV_TIMEOUT_MS 30000
+
+static int owned(struct kr_alloc **allocs, size_t n, const char *pf,
+		 uint32_t vf)
+{
+	size_t a, v;
+
+	for (a = 0; a < n; a++)
+		for (v = 0; v < allocs[a]->n_vfs; v++)
+			if (allocs[a]->vfs[v].vf == vf &&
+			    !strcmp(allocs[a]->vfs[v].pf, pf))
+				return 1;
+	return 0;
+}
+
+/*
+ * The VFs of 'pf' as the backend lists them; *ret malloc'd.  Retries while
+ * a VF has no netdev yet (new VFs appear asynchronously), until the
+ * deadline when 'wait' is set.
+ */
+static int list_vfs(struct kr_node_pf *pf, int wait, struct kr_vf_info **ret,
+		    uint32_t *ret_n, struct kr_err *err)
+{
+	const struct timespec pause = { 0, 100 * 1000 * 1000 };
+	uint32_t max = pf->cfg->num_vfs + 1, n = 0, i;
+	struct kr_vf_info *vfs = calloc(max, sizeof(*vfs));
+	int waited_ms = 0, r;
+
+	if (!vfs)
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	for (;;) {
+		r = pf->backend->ops.vf_list(pf->handle, vfs, max, &n, err);
+		if (r < 0)
+			break;
+		for (i = 0; i < n && i < max; i++)
+			if (!vfs[i].netdev[0])
+				break;
+		if (!wait || i == n || i == max)
+			break;
+		if (waited_ms >= VF_NETDEV_TIMEOUT_MS) {
+			r = kr_err_set(err, -ETIMEDOUT,
+				       "VF %u has no netdev after %d s",
+				       vfs[i].index, waited_ms / 1000);
+			break;
+		}
+		nanosleep(&pause, NULL);
+		waited_ms += 100;
+	}
+	if (r < 0) {
+		free(vfs);
+		return r;
+	}
+	*ret = vfs;
+	*ret_n = n < max ? n : max;
+	return 0;
+}
+
+/* Bring one PF up; fills 'summary'.  0 or a negative errno. */
+static int init_pf(struct kr_node_pf *pf, struct kr_alloc **allocs,
+		   size_t n_allocs, char *summary, size_t size,
+		   struct kr_err *err)
+{
+	struct kr_vf_info *vfs = NULL;
+	uint32_t n = 0, i, reset = 0;
+	int changed = 0, r;
+
+	if (!pf->handle) {
+		*err = pf->open_err;
+		return err->code ? err->code : -ENODEV;
+	}
+	r = kr_node_pf_set_num_vfs(pf, pf->cfg->num_vfs, &changed, err);
+	if (r < 0)
+		return r;
+	r = list_vfs(pf, changed, &vfs, &n, err);
+	if (r < 0) {
+		kr_err_prefix(err, "PF %s", pf->cfg->name);
+		return r;
+	}
+	for (i = 0; i < n; i++) {
+		if (!vfs[i].min_tx_rate && !vfs[i].max_tx_rate)
+			continue;
+		if (owned(allocs, n_allocs, pf->cfg->name, vfs[i].index))
+			continue;
+		r = pf->backend->ops.vf_reset(pf->handle, vfs[i].index, err);
+		if (r < 0) {
+			kr_err_prefix(err, "PF %s VF %u: reset",
+				      pf->cfg->name, vfs[i].index);
+			free(vfs);
+			return r;
+		}
+		reset++;
+	}
+	free(vfs);
+	snprintf(summary, size, "%u VFs (%s, backend %s%s", pf->cfg->num_vfs,
+		 changed ? "changed" : "unchanged", pf->cfg->backend,
+		 reset ? ", " : ")");
+	if (reset)
+		snprintf(summary + strlen(summary), size - strlen(summary),
+			 "%u unowned VF%s reset)", reset,
+			 reset == 1 ? "" : "s");
+	return 0;
+}
+
+static void on_bad_record(const char *path, const struct kr_err *err)
+{
+	kr_log(KR_LOG_WARNING, "%s, ignoring", kr_err_text(err));
+}
 
 int kr_vf_init(struct kr_node *node, FILE *out)
 {
-	size_t i;
+	struct kr_alloc **allocs = NULL;
+	struct kr_err err = { 0 };
+	size_t i, n_allocs = 0;
 	int failed = 0;
 
-	for (i = 0; i < node->n_pfs; i++) {
-		struct kr_node_pf *pf = &node->pfs[i];
-		struct kr_err err = { 0 };
-		int changed = 0;
-
-		if (!pf->handle) {
-			fprintf(out, "%s: FAILED (%s)\n", pf->cfg->name,
-				kr_err_text(&pf->open_err));
-			failed++;
-			continue;
-		}
-		if (kr_node_pf_set_num_vfs(pf, pf->cfg->num_vfs, &changed,
-					   &err) < 0) {
-			fprintf(out, "%s: FAILED (%s)\n", pf->cfg->name,
-				kr_err_text(&err));
-			failed++;
-			continue;
-		}
-		fprintf(out, "%s: %u VFs (%s, backend %s)\n", pf->cfg->name,
-			pf->cfg->num_vfs, changed ? "changed" : "unchanged",
-			pf->cfg->backend);
+	if (kr_alloc_list(node->cfg->state_dir, on_bad_record, &allocs,
+			  &n_allocs, &err) < 0) {
+		/* Without the records a held VF could be reset: stop. */
+		fprintf(out, "FAILED: %s\n", kr_err_text(&err));
+		return (int)node->n_pfs ? (int)node->n_pfs : 1;
 	}
+	for (i = 0; i < node->n_pfs; i++) {
+		char summary[256];
+
+		kr_err_clear(&err);
+		if (init_pf(&node->pfs[i], allocs, n_allocs, summary,
+			    sizeof(summary), &err) < 0) {
+			fprintf(out, "%s: FAILED (%s)\n",
+				node->pfs[i].cfg->name, kr_err_text(&err));
+			failed++;
+			continue;
+		}
+		fprintf(out, "%s: %s\n", node->pfs[i].cfg->name, summary);
+	}
+	kr_alloc_list_free(allocs, n_allocs);
 	return failed;
 }

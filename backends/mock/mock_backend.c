@@ -228,26 +228,15 @@ static void mock_pf_close(struct kr_backend_pf *pf)
 	free(pf);
 }
 
-/* mkdir -p STATE_DIR/backend-mock */
+/* STATE_DIR/backend-mock, where the "firmware" of every mock PF lives. */
 static int make_state_dir(struct kr_backend_pf *pf, struct kr_err *err)
 {
-	char *dir, *slash;
-	int r = 0;
+	char *dir;
+	int r;
 
 	if (asprintf(&dir, "%s/backend-mock", pf->svc->state_dir) < 0)
 		return pf->svc->err_set(err, -ENOMEM, "out of memory");
-	for (slash = strchr(dir + 1, '/');; slash = strchr(slash + 1, '/')) {
-		if (slash)
-			*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			r = pf->svc->err_set(err, -errno, "mkdir %s: %s", dir,
-					     strerror(errno));
-			break;
-		}
-		if (!slash)
-			break;
-		*slash = '/';
-	}
+	r = pf->svc->mkdir_p(dir, err);
 	free(dir);
 	return r;
 }

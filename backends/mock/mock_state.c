@@ -8,11 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mock.h"
@@ -94,10 +92,10 @@ out:
 
 int mockb_state_save(struct kr_backend_pf *pf, struct kr_err *err)
 {
-	json_t *doc = NULL, *vfs;
-	char *tmp = NULL;
+	json_t *doc, *vfs;
+	char *text;
 	uint32_t i;
-	int fd = -1, r;
+	int r;
 
 	vfs = json_array();
 	if (!vfs)
@@ -119,35 +117,11 @@ int mockb_state_save(struct kr_backend_pf *pf, struct kr_err *err)
 	}
 	doc = json_pack("{s:I, s:o}", "num_vfs", (json_int_t)pf->state.num_vfs,
 			"vfs", vfs);
-	if (!doc || asprintf(&tmp, "%s.tmp", pf->state_path) < 0) {
-		tmp = NULL;
-		r = pf->svc->err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = pf->svc->err_set(err, -errno, "create %s: %s", tmp,
-				     strerror(errno));
-		goto out;
-	}
-	if (json_dumpfd(doc, fd, JSON_COMPACT) < 0 || fsync(fd) < 0) {
-		r = pf->svc->err_set(err, -EIO, "write %s: %s", tmp,
-				     strerror(errno));
-		goto out_unlink;
-	}
-	if (rename(tmp, pf->state_path) < 0) {
-		r = pf->svc->err_set(err, -errno, "rename %s: %s", tmp,
-				     strerror(errno));
-		goto out_unlink;
-	}
-	r = 0;
-	goto out;
-out_unlink:
-	unlink(tmp);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(tmp);
+	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
+	if (!text)
+		return pf->svc->err_set(err, -ENOMEM, "out of memory");
+	r = pf->svc->write_file_atomic(pf->state_path, text, strlen(text), err);
+	free(text);
 	return r;
 }

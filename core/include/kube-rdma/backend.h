@@ -158,6 +158,19 @@ struct kr_backend_services {
 	int (*err_set)(struct kr_err *err, int code, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));
 
+	/*
+	 * Replace the file 'path' with 'len' bytes atomically (temp file,
+	 * fsync, rename, fsync of the directory), so a reader or a crash
+	 * never sees half of it.  0 or -errno, with the path in err.
+	 */
+	int (*write_file_atomic)(const char *path, const void *data,
+				 size_t len, struct kr_err *err);
+
+	/*
+	 * Make a directory and its parents (mkdir -p).  0 or -errno.
+	 */
+	int (*mkdir_p)(const char *path, struct kr_err *err);
+
 	/* Root of sysfs, "/sys" unless configured ([node] sysfs_root). */
 	const char *sysfs_root;
 	/*

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Allocation records: which VFs a pod holds.  The CNI plugin writes one
+ * record per attachment (container ID + CNI_IFNAME) before it touches a VF
+ * and removes it after the VFs are back; the daemon reads them to say who
+ * owns each VF; DEL and GC use them to find what to return.
+ *
+ * Files live in STATE_DIR/attachments/CONTAINERID.IFNAME.json, each written
+ * whole (temp file, fsync, rename, fsync of the directory), so a reader
+ * never sees half a record and a crash leaves the old one or the new one.
+ * The format is documented in docs/state.md.
+ */
+#ifndef KR_ALLOC_H
+#define KR_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kube-rdma/backend.h"
+
+#define KR_ALLOC_DIR "attachments"
+
+/* One VF held by an attachment. */
+struct kr_alloc_vf {
+	char pf[KR_IFNAMSIZ];		/* PF netdev name */
+	uint32_t vf;			/* VF index on the PF */
+	char pci[KR_PCI_ADDR_SIZE];	/* VF PCI address, or "" */
+	char host_netdev[KR_IFNAMSIZ];	/* its name on the host before */
+	char pod_ifname[KR_IFNAMSIZ];	/* its name in the pod */
+	uint32_t min_tx_rate;		/* Mbit/s, as set */
+	uint32_t max_tx_rate;
+};
+
+struct kr_alloc {
+	char container_id[129];		/* CNI_CONTAINERID */
+	char ifname[KR_IFNAMSIZ];	/* CNI_IFNAME */
+	char netns[256];		/* CNI_NETNS, may be "" */
+	char pod_namespace[64];		/* from CNI_ARGS, may be "" */
+	char pod_name[254];
+	char pod_uid[64];
+	struct kr_alloc_vf *vfs;	/* n_vfs, owned */
+	size_t n_vfs;
+};
+
+/* A container ID may name a file: [A-Za-z0-9_.-], 1..128, no leading '.'. */
+int kr_alloc_id_valid(const char *container_id);
+
+/*
+ * Write (create or replace) the record of 'a' atomically.  Makes the
+ * directory when missing.  -EINVAL for a bad container ID or ifname,
+ * -errno for I/O, with the path in err.
+ */
+int kr_alloc_write(const char *state_dir, const struct kr_alloc *a,
+		   struct kr_err *err);
+
+/*
+ * Read one record.  -ENOENT when there is none; -EINVAL naming the file
+ * and the member when it is corrupt.
+ */
+int kr_alloc_read(const char *state_dir, const char *container_id,
+		  const char *ifname, struct kr_alloc **ret,
+		  struct kr_err *err);
+
+/* Remove a record; absent is success. */
+int kr_alloc_remove(const char *state_dir, const char *container_id,
+		    const char *ifname, struct kr_err *err);
+
+/*
+ * Read every record.  A corrupt or unreadable file does not hide the
+ * others: it is reported through 'on_bad' (may be NULL) with its error and
+ * skipped.  *ret is an array of *ret_n pointers (kr_alloc_list_free).
+ */
+int kr_alloc_list(const char *state_dir,
+		  void (*on_bad)(const char *path, const struct kr_err *err),
+		  struct kr_alloc ***ret, size_t *ret_n, struct kr_err *err);
+
+void kr_alloc_free(struct kr_alloc *a);
+void kr_alloc_list_free(struct kr_alloc **list, size_t n);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The daemon's view of its node, kept fresh by one refresher thread so that
+ * serving a request never touches sysfs, netlink or the backends.
+ *
+ * The refresher rebuilds the inventory every refresh_interval_ms, and at
+ * once when an allocation record appears or goes (inotify on
+ * STATE_DIR/attachments).  When the document differs from the last one,
+ * the generation goes up; generations are persisted in
+ * STATE_DIR/daemon/generation, so they keep increasing across restarts and
+ * an ETag ("g<generation>") never names two different documents.
+ * Readers take a reference-counted snapshot.
+ */
+#ifndef KR_INVENTORY_CACHE_H
+#define KR_INVENTORY_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "inventory.h"
+
+/* One immutable state of the node, shared by readers. */
+struct kr_inv_snapshot {
+	uint64_t generation;
+	char etag[32];			/* "\"g<generation>\"" */
+	char *json;			/* GET /v1/inventory body */
+	size_t json_len;
+	char *paper_json;		/* GET /getpfs body */
+	size_t paper_len;
+	struct kr_inventory *inv;
+	/* PFs that could not be read this time, for /metrics */
+	char (*down)[KR_IFNAMSIZ];
+	size_t n_down;
+	uint64_t refreshed_at_ms;	/* CLOCK_MONOTONIC */
+	int refs;			/* guarded by the cache's lock */
+};
+
+struct kr_inv_cache;
+
+/*
+ * Open the node of 'cfg' (ownership passes to the cache), build the first
+ * inventory and start the refresher.  'config_path' is re-read on reload.
+ */
+int kr_inv_cache_start(const char *config_path, struct kr_config *cfg,
+		       struct kr_inv_cache **ret, struct kr_err *err);
+
+/* Stop the refresher and release everything.  Accepts NULL. */
+void kr_inv_cache_stop(struct kr_inv_cache *cache);
+
+/*
+ * Re-read the configuration file and reopen the node (SIGHUP).  A bad file
+ * is logged and the running configuration kept.  Asynchronous.
+ */
+void kr_inv_cache_reload(struct kr_inv_cache *cache);
+
+/* The current snapshot, referenced; release with kr_inv_snapshot_put. */
+struct kr_inv_snapshot *kr_inv_cache_get(struct kr_inv_cache *cache);
+void kr_inv_snapshot_put(struct kr_inv_cache *cache,
+			 struct kr_inv_snapshot *snap);
+
+/* Refresh interval in force, for health checks. */
+uint32_t kr_inv_cache_interval_ms(struct kr_inv_cache *cache);
+
+/* Monotonic milliseconds. */
+uint64_t kr_now_ms(void);
+
+#endif

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The daemon's HTTP server (libmicrohttpd).  Read-only: GET and HEAD, no
+ * request body.  Every answer is decided on the first call of the access
+ * handler, from the inventory cache's snapshot; the inventory bodies are
+ * MHD responses built once per generation and shared by every request.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "metrics.h"
+#include "server.h"
+
+/* The responses of one generation, shared across requests. */
+struct shared_responses {
+	uint64_t generation;
+	struct MHD_Response *inventory;
+	struct MHD_Response *not_modified;
+	struct MHD_Response *paper;
+};
+
+struct kr_server {
+	struct MHD_Daemon *mhd;
+	struct kr_inv_cache *cache;
+	struct kr_http_stats stats;
+	pthread_mutex_t lock;		/* guards shared */
+	struct shared_responses shared;
+};
+
+static void drop_shared(struct shared_responses *s)
+{
+	if (s->inventory)
+		MHD_destroy_response(s->inventory);
+	if (s->not_modified)
+		MHD_destroy_response(s->not_modified);
+	if (s->paper)
+		MHD_destroy_response(s->paper);
+	memset(s, 0, sizeof(*s));
+}
+
+static struct MHD_Response *json_response(const char *body, size_t len,
+					  const char *etag)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(len, (void *)body,
+					    MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	if (etag)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	return r;
+}
+
+/* Rebuild the shared responses when the snapshot is newer. */
+static int update_shared(struct kr_server *srv,
+			 const struct kr_inv_snapshot *snap)
+{
+	struct shared_responses *s = &srv->shared;
+
+	if (s->inventory && s->generation == snap->generation)
+		return 0;
+	drop_shared(s);
+	s->inventory = json_response(snap->json, snap->json_len, snap->etag);
+	s->paper = json_response(snap->paper_json, snap->paper_len,
+				 snap->etag);
+	s->not_modified = MHD_create_response_from_buffer(
+		0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!s->inventory || !s->paper || !s->not_modified) {
+		drop_shared(s);
+		return -ENOMEM;
+	}
+	MHD_add_response_header(s->not_modified, MHD_HTTP_HEADER_ETAG,
+				snap->etag);
+	s->generation = snap->generation;
+	return 0;
+}
+
+/* Queue a response made for this request alone. */
+static enum MHD_Result reply(struct kr_server *srv,
+			     struct MHD_Connection *conn, enum kr_route route,
+			     unsigned int code, const char *type,
+			     const char *body)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+					    MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	kr_http_stats_count(&srv->stats, route, code);
+	return ret;
+}
+
+/* The uniform error body: {"error": "...", "message": "..."}. */
+static enum MHD_Result reply_error(struct kr_server *srv,
+				   struct MHD_Connection *conn,
+				   enum kr_route route, unsigned int code,
+				   const char *error, const char *message)
+{
+	json_t *doc = json_pack("{s:s, s:s}", "error", error, "message",
+				message);
+	char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	enum MHD_Result ret;
+
+	json_decref(doc);
+	if (!body)
+		return MHD_NO;
+	ret = reply(srv, conn, route, code, "application/json", body);
+	free(body);
+	return ret;
+}
+
+/* True when If-None-Match names 'etag' (or is "*"). */
+static int etag_matches(struct MHD_Connection *conn, const char *etag)
+{
+	const char *inm = MHD_lookup_connection_value(
+		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+
+	if (!inm)
+		return 0;
+	return !strcmp(inm, "*") || strstr(inm, etag) != NULL;
+}
+
+static enum MHD_Result serve_inventory(struct kr_server *srv,
+				       struct MHD_Connection *conn,
+				       enum kr_route route)
+{
+	struct kr_inv_snapshot *snap = kr_inv_cache_get(srv->cache);
+	enum MHD_Result ret = MHD_NO;
+	unsigned int code = MHD_HTTP_OK;
+	struct MHD_Response *r;
+
+	pthread_mutex_lock(&srv->lock);
+	if (update_shared(srv, snap) < 0) {
+		pthread_mutex_unlock(&srv->lock);
+		kr_inv_snapshot_put(srv->cache, snap);
+		return reply_error(srv, conn, route, 500, "internal",
+				   "out of memory");
+	}
+	if (etag_matches(conn, snap->etag)) {
+		r = srv->shared.not_modified;
+		code = MHD_HTTP_NOT_MODIFIED;
+	} else {
+		r = route == KR_ROUTE_GETPFS ? srv->shared.paper
+					     : srv->shared.inventory;
+	}
+	/* queueing takes a reference: a newer generation may replace it */
+	ret = MHD_queue_response(conn, code, r);
+	pthread_mutex_unlock(&srv->lock);
+	kr_inv_snapshot_put(srv->cache, snap);
+	kr_http_stats_count(&srv->stats, route, code);
+	return ret;
+}
+
+static enum MHD_Result serve_healthz(struct kr_server *srv,
+				     struct MHD_Connection *conn)
+{
+	struct kr_inv_snapshot *snap = kr_inv_cache_get(srv->cache);
+	uint64_t age = kr_now_ms() - snap->refreshed_at_ms;
+	/* the refresher is stuck when it missed many refreshes in a row */
+	int stale = age > 10ull * kr_inv_cache_interval_ms(srv->cache) + 5000;
+
+	kr_inv_snapshot_put(srv->cache, snap);
+	if (stale)
+		return reply(srv, conn, KR_ROUTE_HEALTHZ,
+			     MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+			     "stale: the inventory refresher is stuck\n");
+	return reply(srv, conn, KR_ROUTE_HEALTHZ, MHD_HTTP_OK, "text/plain",
+		     "ok\n");
+}
+
+static enum MHD_Result serve_metrics(struct kr_server *srv,
+				     struct MHD_Connection *conn)
+{
+	struct kr_inv_snapshot *snap = kr_inv_cache_get(srv->cache);
+	enum MHD_Result ret;
+	char *text;
+
+	/* count this request before rendering, so it shows in itself */
+	kr_http_stats_count(&srv->stats, KR_ROUTE_METRICS, MHD_HTTP_OK);
+	text = kr_metrics_render(snap, &srv->stats);
+	kr_inv_snapshot_put(srv->cache, snap);
+	if (!text)
+		return reply_error(srv, conn, KR_ROUTE_METRICS, 500,
+				   "internal", "out of memory");
+	{
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+			strlen(text), text, MHD_RESPMEM_MUST_FREE);
+
+		if (!r) {
+			free(text);
+			return MHD_NO;
+		}
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+					"text/plain; version=0.0.4");
+		ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+		MHD_destroy_response(r);
+	}
+	return ret;
+}
+
+static enum kr_route route_of(const char *url)
+{
+	if (!strcmp(url, "/v1/inventory"))
+		return KR_ROUTE_INVENTORY;
+	if (!strcmp(url, "/getpfs"))
+		return KR_ROUTE_GETPFS;
+	if (!strcmp(url, "/healthz"))
+		return KR_ROUTE_HEALTHZ;
+	if (!strcmp(url, "/metrics"))
+		return KR_ROUTE_METRICS;
+	return KR_ROUTE_OTHER;
+}
+
+/* A request announcing a body: the API takes none. */
+static int has_body(struct MHD_Connection *conn)
+{
+	const char *len = MHD_lookup_connection_value(
+		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(
+		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	return te || (len && strcmp(len, "0"));
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	static int answered;
+	struct kr_server *srv = cls;
+	enum kr_route route = route_of(url);
+	char msg[160];
+
+	/*
+	 * First call: headers only.  A request with a body is refused at
+	 * once (MHD then closes the connection rather than read the body);
+	 * any other is answered on the second call, after which MHD keeps
+	 * the connection alive.
+	 */
+	if (!*con_cls) {
+		*con_cls = &answered;
+		if (!has_body(conn))
+			return MHD_YES;
+		return reply_error(srv, conn, route,
+				   MHD_HTTP_CONTENT_TOO_LARGE, "body_refused",
+				   "this API takes no request body");
+	}
+	if (*upload_data_size) {
+		/* the rest of a refused body */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (route == KR_ROUTE_OTHER) {
+		snprintf(msg, sizeof(msg), "no such path: %.100s", url);
+		return reply_error(srv, conn, route, MHD_HTTP_NOT_FOUND,
+				   "not_found", msg);
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		snprintf(msg, sizeof(msg), "%.20s is not allowed; use GET",
+			 method);
+		return reply_error(srv, conn, route,
+				   MHD_HTTP_METHOD_NOT_ALLOWED,
+				   "method_not_allowed", msg);
+	}
+	switch (route) {
+	case KR_ROUTE_INVENTORY:
+	case KR_ROUTE_GETPFS:
+		return serve_inventory(srv, conn, route);
+	case KR_ROUTE_HEALTHZ:
+		return serve_healthz(srv, conn);
+	case KR_ROUTE_METRICS:
+		return serve_metrics(srv, conn);
+	default:
+		return MHD_NO;
+	}
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t len;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	len = strlen(line);
+	while (len && line[len - 1] == '\n')
+		line[--len] = '\0';
+	kr_log(KR_LOG_WARNING, "http: %s", line);
+}
+
+/* "HOST:PORT" (HOST may be [v6]) into a socket address. */
+static int resolve(const char *listen, struct sockaddr_storage *ss,
+		   int *ret_v6, struct kr_err *err)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE,
+				  .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai;
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	size_t n = (size_t)(colon - listen);
+	int r;
+
+	if (listen[0] == '[') {
+		listen++;
+		n -= 2;
+	}
+	if (n >= sizeof(host))
+		return kr_err_set(err, -EINVAL, "listen %s: host too long",
+				  listen);
+	memcpy(host, listen, n);
+	host[n] = '\0';
+	r = getaddrinfo(host, colon + 1, &hints, &ai);
+	if (r)
+		return kr_err_set(err, -EINVAL, "listen %s: %s", listen,
+				  gai_strerror(r));
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*ret_v6 = ai->ai_family == AF_INET6;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+int kr_server_start(const struct kr_config *cfg, struct kr_inv_cache *cache,
+		    struct kr_server **ret, struct kr_err *err)
+{
+	struct sockaddr_storage ss;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
+			     MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	struct kr_server *srv;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int v6 = 0, r;
+
+	r = resolve(cfg->daemon_listen, &ss, &v6, err);
+	if (r < 0)
+		return r;
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	srv->cache = cache;
+	pthread_mutex_init(&srv->lock, NULL);
+	srv->mhd = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned int)(cpus > 0 ? cpus : 1),
+		MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)cfg->daemon_max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)cfg->daemon_idle_timeout_s,
+		/* bounds the request line and headers of a connection */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+		MHD_OPTION_END);
+	if (!srv->mhd) {
+		pthread_mutex_destroy(&srv->lock);
+		free(srv);
+		return kr_err_set(err, -EADDRNOTAVAIL,
+				  "cannot listen on %s (address in use, or "
+				  "not on this host)", cfg->daemon_listen);
+	}
+	*ret = srv;
+	return 0;
+}
+
+void kr_server_stop(struct kr_server *srv)
+{
+	if (!srv)
+		return;
+	MHD_stop_daemon(srv->mhd);
+	drop_shared(&srv->shared);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+}
