@@ -175,8 +175,7 @@ static void log_error_changes(struct kr_inv_cache *c)
 	for (i = 0; i < c->n_errors; i++) {
 		was = find_error(c->logged, c->n_logged, c->errors[i].pf);
 		if (!was || strcmp(was->msg, c->errors[i].msg))
-			kr_log(KR_LOG_ERR, "PF %s: %s", c->errors[i].pf,
-			       c->errors[i].msg);
+			kr_log(KR_LOG_ERR, "%s", c->errors[i].msg);
 	}
 	for (i = 0; i < c->n_logged; i++)
 		if (!find_error(c->errors, c->n_errors, c->logged[i].pf))
@@ -323,9 +322,11 @@ static void do_reload(struct kr_inv_cache *c)
 	struct kr_config *old_cfg = c->cfg;
 	struct kr_err err = { 0 };
 
-	if (kr_config_load(c->config_path, &cfg, &err) < 0) {
+	if (kr_config_load(c->config_path, &cfg, &err) < 0 ||
+	    kr_node_check_config(cfg, &err) < 0) {
 		kr_log(KR_LOG_ERR, "reload: %s; keeping the running "
 				   "configuration", kr_err_text(&err));
+		kr_config_free(cfg);
 		return;
 	}
 	if (strcmp(cfg->state_dir, old_cfg->state_dir) ||

@@ -253,36 +253,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	char msg[160];
 
 	/*
-	 * First call: headers only.  A request with a body is refused at
-	 * once (MHD then closes the connection rather than read the body);
-	 * any other is answered on the second call, after which MHD keeps
+	 * First call: headers only.  Refusals are answered at once (MHD
+	 * then closes the connection rather than read a body); a good
+	 * request is answered on the second call, after which MHD keeps
 	 * the connection alive.
 	 */
 	if (!*con_cls) {
 		*con_cls = &answered;
-		if (!has_body(conn))
-			return MHD_YES;
-		return reply_error(srv, conn, route,
-				   MHD_HTTP_CONTENT_TOO_LARGE, "body_refused",
-				   "this API takes no request body");
+		if (route == KR_ROUTE_OTHER) {
+			snprintf(msg, sizeof(msg), "no such path: %.100s",
+				 url);
+			return reply_error(srv, conn, route,
+					   MHD_HTTP_NOT_FOUND, "not_found",
+					   msg);
+		}
+		if (strcmp(method, MHD_HTTP_METHOD_GET) &&
+		    strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+			snprintf(msg, sizeof(msg),
+				 "%.20s is not allowed; use GET", method);
+			return reply_error(srv, conn, route,
+					   MHD_HTTP_METHOD_NOT_ALLOWED,
+					   "method_not_allowed", msg);
+		}
+		if (has_body(conn))
+			return reply_error(srv, conn, route,
+					   MHD_HTTP_CONTENT_TOO_LARGE,
+					   "body_refused",
+					   "this API takes no request body");
+		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		/* the rest of a refused body */
 		*upload_data_size = 0;
 		return MHD_YES;
-	}
-	if (route == KR_ROUTE_OTHER) {
-		snprintf(msg, sizeof(msg), "no such path: %.100s", url);
-		return reply_error(srv, conn, route, MHD_HTTP_NOT_FOUND,
-				   "not_found", msg);
-	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
-	    strcmp(method, MHD_HTTP_METHOD_HEAD)) {
-		snprintf(msg, sizeof(msg), "%.20s is not allowed; use GET",
-			 method);
-		return reply_error(srv, conn, route,
-				   MHD_HTTP_METHOD_NOT_ALLOWED,
-				   "method_not_allowed", msg);
 	}
 	switch (route) {
 	case KR_ROUTE_INVENTORY:

@@ -60,12 +60,26 @@ has out '"node": "worker-1"'
 has out '"vfs_total": 4'
 has out '"capacity_mbps": 40000'
 
+# A rate left on a VF no pod holds is reset by init; a different count
+# goes through zero.
+"$KR_TEST_VF" "$conf" w1p0 2 1000 2000
+write_config "$work/fewer.conf" worker-1 \
+	'[pf "w1p0"]' 'backend = mock' 'num_vfs = 3' \
+	'[pf "w1p1"]' 'backend = mock' 'num_vfs = 2' 'capacity_mbps = 40000'
+"$KR_TEST_VF" "$conf" w1p1 1 0 500
+expect 0 "$daemon" init --config "$work/fewer.conf"
+has out "w1p0: 3 VFs (changed, backend mock)"
+has out "w1p1: 2 VFs (unchanged, backend mock, 1 unowned VF reset)"
+expect 0 "$ctl" inventory --config "$work/fewer.conf" --json
+has out '"vfs_total": 3'
+grep -q '"max_tx_rate": 500' "$work/out" && fail "rate not reset"
+
 # One broken PF: the others still work, the status says so.
 write_config "$work/partial.conf" worker-1 \
 	'[pf "w1p0"]' 'backend = mock' 'num_vfs = 4' \
 	'[pf "w1p1"]' 'backend = mock' 'num_vfs = 200'
 expect 1 "$daemon" init --config "$work/partial.conf"
-has out "w1p0: 4 VFs (unchanged"
+has out "w1p0: 4 VFs (changed"
 has out "w1p1: FAILED (PF w1p1: num_vfs 200 is above the 128 VFs the PF supports)"
 expect 2 "$ctl" inventory --config "$work/partial.conf" --no-such
 

@@ -2,7 +2,7 @@
 /*
  * kube-rdma-ctl: the operator's command line.
  *
- *   kube-rdma-ctl inventory --config FILE [--json]
+ *   kube-rdma-ctl inventory (--config FILE | --url URL) [--json]
  *   kube-rdma-ctl place (--inventory FILE.json | --config FILE) --request JSON
  *   kube-rdma-ctl check-config FILE
  *
@@ -20,6 +20,7 @@
 #include "node.h"
 #include "paths.h"
 #include "ctl.h"
+#include "remote.h"
 
 static void usage(FILE *out)
 {
@@ -27,9 +28,10 @@ static void usage(FILE *out)
 		"Usage: kube-rdma-ctl COMMAND [OPTIONS]\n"
 		"\n"
 		"Commands:\n"
-		"  inventory --config FILE [--json]\n"
+		"  inventory (--config FILE | --url URL) [--json]\n"
 		"      Print the PFs and VFs of the node FILE configures, read\n"
-		"      live through their backends.\n"
+		"      live through their backends, or of the node whose daemon\n"
+		"      answers at URL (http://HOST:PORT).\n"
 		"  place (--inventory FILE.json | --config FILE) --request JSON\n"
 		"        [--policy binpack|spread]\n"
 		"      Decide where a pod's interfaces would go; prints\n"
@@ -91,18 +93,23 @@ static int cmd_inventory(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "url", required_argument, NULL, 'u' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL;
+	const char *config = NULL, *url = NULL;
 	struct kr_inventory *inv = NULL;
+	struct kr_err err = { 0 };
 	int json = 0, c, status;
 
-	while ((c = getopt_long(argc, argv, "c:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:u:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
+			break;
+		case 'u':
+			url = optarg;
 			break;
 		case 'j':
 			json = 1;
@@ -114,12 +121,19 @@ static int cmd_inventory(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!config || optind != argc) {
-		fprintf(stderr, "kube-rdma-ctl: inventory needs --config FILE "
-				"and nothing else\n");
+	if (!config == !url || optind != argc) {
+		fprintf(stderr, "kube-rdma-ctl: inventory needs one of --config "
+				"FILE or --url URL\n");
 		return EXIT_USAGE;
 	}
-	status = ctl_live_inventory(config, &inv);
+	if (url) {
+		status = ctl_fetch_inventory(url, &inv, &err) < 0 ? EXIT_NO : 0;
+		if (status)
+			fprintf(stderr, "kube-rdma-ctl: %s\n",
+				kr_err_text(&err));
+	} else {
+		status = ctl_live_inventory(config, &inv);
+	}
 	if (!inv)
 		return status;
 	if (json) {

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "remote.h"
+
+/* Largest inventory accepted: 64 PFs x 256 VFs is about 4 MB. */
+#define MAX_BODY (16u << 20)
+
+struct body {
+	char *data;
+	size_t len;
+	int too_big;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+	size_t add = size * n;
+	char *grown;
+
+	if (b->len + add > MAX_BODY) {
+		b->too_big = 1;
+		return 0;
+	}
+	grown = realloc(b->data, b->len + add + 1);
+	if (!grown)
+		return 0;
+	memcpy(grown + b->len, ptr, add);
+	b->data = grown;
+	b->len += add;
+	b->data[b->len] = '\0';
+	return add;
+}
+
+int ctl_fetch_inventory(const char *url, struct kr_inventory **ret,
+			struct kr_err *err)
+{
+	struct body body = { 0 };
+	const char *scheme_end = strstr(url, "://");
+	char *full = NULL;
+	long status = 0;
+	CURLcode rc;
+	CURL *curl;
+	int r;
+
+	if (!scheme_end || (strncmp(url, "http://", 7) &&
+			    strncmp(url, "https://", 8)))
+		return kr_err_set(err, -EINVAL,
+				  "--url %s: expected http://HOST:PORT", url);
+	/* no path: the daemon's inventory */
+	if (!strchr(scheme_end + 3, '/')) {
+		if (asprintf(&full, "%s/v1/inventory", url) < 0)
+			return kr_err_set(err, -ENOMEM, "out of memory");
+		url = full;
+	}
+	curl = curl_easy_init();
+	if (!curl) {
+		free(full);
+		return kr_err_set(err, -ENOMEM, "cannot start libcurl");
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(curl);
+	if (rc != CURLE_OK)
+		r = kr_err_set(err, -EIO, "%s: %s", url,
+			       body.too_big ? "answer larger than 16 MiB"
+					    : curl_easy_strerror(rc));
+	else if (status != 200)
+		r = kr_err_set(err, -EIO, "%s: HTTP status %ld", url, status);
+	else if ((r = kr_inventory_parse(body.data ? body.data : "",
+					 body.len, ret, err)) < 0)
+		kr_err_prefix(err, "%s", url);
+	free(body.data);
+	free(full);
+	return r;
+}
