@@ -18,7 +18,8 @@ fi
 
 bin=$KR_DEMO_BUILD/bin
 work=$(mktemp -d /tmp/kube-rdma-demo-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+daemon_pid=
+trap '[ -n "$daemon_pid" ] && kill "$daemon_pid"; wait; rm -rf "$work"' EXIT
 ip link set lo up
 sed "s#^state_dir = .*#state_dir = $work/state#" \
 	"$top/etc/mock-node.conf" >"$work/kube-rdma.conf"
@@ -36,6 +37,20 @@ echo "== kube-rdma-ctl inventory --json (first PF)"
 "$bin/kube-rdma-ctl" inventory --config "$work/kube-rdma.conf" --json |
 	sed -n '1,/"vfs": \[/p'
 echo "   ..."
+echo
+echo "== kube-rdma-daemon serve, read back over HTTP"
+"$bin/kube-rdma-daemon" serve --config "$work/kube-rdma.conf" &
+daemon_pid=$!
+for _ in $(seq 50); do
+	"$bin/kube-rdma-ctl" inventory --url http://127.0.0.1:54005 \
+		>"$work/remote" 2>/dev/null && break
+	sleep 0.1
+done
+head -n 5 "$work/remote"
+echo "   ..."
+echo "GET /healthz: $(curl -s http://127.0.0.1:54005/healthz)"
+echo "GET /metrics (excerpt):"
+curl -s http://127.0.0.1:54005/metrics | grep -E '^kube_rdma_pf_vfs_(total|free)'
 echo
 echo "== the netdevs behind it (PF = bridge, VF = veth pair)"
 ip -br link show master w1p0 | head -n 3
