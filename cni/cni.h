@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The kube-rdma CNI plugin: shared types.  docs/cni.md describes the
+ * behaviour; ../README.md the configuration.
+ */
+#ifndef KR_CNI_H
+#define KR_CNI_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "alloc.h"
+#include "kube-rdma/backend.h"
+
+/* Well-known CNI error codes (SPEC.md "Error"), and ours (100+). */
+enum kr_cni_code {
+	KR_CNI_ERR_UNKNOWN = 0,
+	KR_CNI_ERR_VERSION = 1,
+	KR_CNI_ERR_UNSUPPORTED_FIELD = 2,
+	KR_CNI_ERR_UNKNOWN_CONTAINER = 3,
+	KR_CNI_ERR_INVALID_ENV = 4,
+	KR_CNI_ERR_IO = 5,
+	KR_CNI_ERR_DECODE = 6,
+	KR_CNI_ERR_INVALID_CONFIG = 7,
+	KR_CNI_ERR_INVALID_NETNS = 8,
+	KR_CNI_ERR_TRY_AGAIN = 11,
+	KR_CNI_ERR_NOT_AVAILABLE = 50,
+	/* plugin-specific */
+	KR_CNI_ERR_NO_ROOM = 100,	/* the request does not fit the node */
+	KR_CNI_ERR_INTERFACE = 101,	/* setting up an interface failed */
+	KR_CNI_ERR_IPAM = 102,		/* the delegated IPAM plugin failed */
+	KR_CNI_ERR_CHECK = 103,		/* CHECK found a difference */
+	KR_CNI_ERR_INTERNAL = 999,
+};
+
+struct kr_cni_error {
+	int code;
+	char msg[256];
+	char details[KR_ERR_MSG_SIZE];
+};
+
+/* What the runtime passed in the environment. */
+struct kr_cni_env {
+	const char *command;
+	const char *container_id;
+	const char *netns;		/* may be "" on DEL */
+	const char *ifname;
+	const char *path;		/* CNI_PATH */
+	/* from CNI_ARGS */
+	char pod_namespace[64];
+	char pod_name[254];
+	char pod_uid[64];
+};
+
+/* The network configuration on stdin. */
+struct kr_cni_conf {
+	json_t *doc;			/* the whole document */
+	const char *raw;		/* its text, passed on to IPAM */
+	size_t raw_len;
+	const char *cni_version;
+	const char *name;
+	const char *config_path;	/* kube-rdma.conf */
+	const char *kubeconfig;		/* or NULL */
+	const char *ipam_type;		/* or NULL */
+	json_t *dns;			/* or NULL */
+	json_t *prev_result;		/* or NULL */
+	json_t *interfaces;		/* the request without Kubernetes */
+	json_t *valid_attachments;	/* GC */
+};
+
+/* Fill an error; returns -1 so "return cni_fail(...)" reads well. */
+int cni_fail(struct kr_cni_error *e, int code, const char *msg,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Version helpers: supported, and >= another. */
+int cni_version_supported(const char *v);
+int cni_version_at_least(const char *v, const char *min);
+
+/* Parse stdin; errors are CNI errors (decode 6, version 1, config 7). */
+int cni_conf_parse(const char *text, size_t len, struct kr_cni_conf *conf,
+		   struct kr_cni_error *e);
+
+/* Parse CNI_ARGS (K=V;K=V) for the K8S_POD_* keys. */
+int cni_args_parse(const char *args, struct kr_cni_env *env,
+		   struct kr_cni_error *e);
+
+/* ---- IPAM delegation (cni_ipam.c) ---- */
+
+/* What an IPAM ADD gave one interface. */
+struct kr_cni_ipam_result {
+	json_t *ips;			/* [{address, gateway}] */
+	json_t *routes;			/* [{dst, gw}] */
+	json_t *dns;
+};
+
+/*
+ * Run the IPAM plugin 'conf->ipam_type' from CNI_PATH with 'command', the
+ * runtime's environment but CNI_IFNAME = 'ifname', and the whole config on
+ * stdin.  On ADD, '*ret' (may be NULL otherwise) gets the result.
+ */
+int cni_ipam_exec(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+		  const char *command, const char *ifname,
+		  struct kr_cni_ipam_result *ret, struct kr_cni_error *e);
+void cni_ipam_result_clear(struct kr_cni_ipam_result *r);
+
+/* ---- verbs (cni_attach.c) ---- */
+
+/* ADD: prints the result on success. */
+int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+	    struct kr_cni_error *e);
+int cni_del(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+	    struct kr_cni_error *e);
+int cni_check(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+	      struct kr_cni_error *e);
+int cni_gc(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+	   struct kr_cni_error *e);
+int cni_status(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+	       struct kr_cni_error *e);
+
+/* ---- results (cni_result.c) ---- */
+
+/* One interface of the result. */
+struct kr_cni_iface {
+	char name[KR_IFNAMSIZ];
+	char mac[KR_MAC_STR_SIZE];
+	char pci[KR_PCI_ADDR_SIZE];
+};
+
+/*
+ * The ADD result in 'version' shape: prevResult's content first (when
+ * chained), then our interfaces with their IPAM results (ips[].interface
+ * indexing them), routes and dns.  New reference.
+ */
+json_t *cni_result_build(const char *version, json_t *prev_result,
+			 const char *sandbox,
+			 const struct kr_cni_iface *ifaces,
+			 const struct kr_cni_ipam_result *ipam, size_t n,
+			 json_t *conf_dns);
+
+#endif

@@ -1,0 +1,773 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ADD, DEL, CHECK, GC and STATUS.  The allocation record is the plan: it
+ * is written before any VF is touched, and releasing an attachment (DEL,
+ * the rollback of a failed ADD, GC) walks it, so a crash at any point
+ * leaves a record that the next DEL or GC of that attachment repairs.
+ * Every verb that changes VFs holds the node-wide lock STATE_DIR/cni.lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "cni.h"
+#include "config.h"
+#include "err.h"
+#include "fileio.h"
+#include "log.h"
+#include "nl.h"
+#include "node.h"
+#include "placement.h"
+#include "request.h"
+#include "util.h"
+
+struct ctx {
+	const struct kr_cni_env *env;
+	const struct kr_cni_conf *conf;
+	struct kr_config *cfg;
+	struct kr_node *node;
+	int lock_fd;
+	int host_ns;			/* our own netns */
+	int pod_ns;			/* CNI_NETNS, or -1 */
+	struct kr_nl *host_nl;
+	struct kr_nl *pod_nl;		/* NULL without pod_ns */
+};
+
+static void ctx_close(struct ctx *c)
+{
+	kr_nl_close(c->pod_nl);
+	kr_nl_close(c->host_nl);
+	kr_node_close(c->node);
+	kr_config_free(c->cfg);
+	if (c->pod_ns >= 0)
+		close(c->pod_ns);
+	if (c->host_ns >= 0)
+		close(c->host_ns);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);	/* drops the lock */
+}
+
+/*
+ * Load the configuration, take the node lock (when 'lock'), open the node
+ * and the host's netlink socket.
+ */
+static int ctx_open(struct ctx *c, const struct kr_cni_env *env,
+		    const struct kr_cni_conf *conf, int lock,
+		    struct kr_cni_error *e)
+{
+	struct kr_err err = { 0 };
+	char *path = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->env = env;
+	c->conf = conf;
+	c->lock_fd = c->host_ns = c->pod_ns = -1;
+	if (kr_config_load(conf->config_path, &c->cfg, &err) < 0)
+		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+				"cannot read the kube-rdma configuration",
+				"%s", kr_err_text(&err));
+	if (lock) {
+		if (kr_mkdir_p(c->cfg->state_dir, &err) < 0 ||
+		    asprintf(&path, "%s/cni.lock", c->cfg->state_dir) < 0)
+			return cni_fail(e, KR_CNI_ERR_IO, "state directory",
+					"%s", kr_err_text(&err));
+		c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (c->lock_fd < 0 || flock(c->lock_fd, LOCK_EX) < 0) {
+			cni_fail(e, KR_CNI_ERR_IO, "cannot lock the node",
+				 "%s: %s", path, strerror(errno));
+			free(path);
+			return -1;
+		}
+		free(path);
+	}
+	if (kr_node_open(c->cfg, &c->node, &err) < 0 ||
+	    kr_nl_open(-1, &c->host_nl, &err) < 0)
+		return cni_fail(e, KR_CNI_ERR_INTERNAL, "cannot open the node",
+				"%s", kr_err_text(&err));
+	c->host_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (c->host_ns < 0)
+		return cni_fail(e, KR_CNI_ERR_IO, "cannot open own netns",
+				"%s", strerror(errno));
+	return 0;
+}
+
+/* Open CNI_NETNS (or 'path'); 'required' turns absence into an error. */
+static int ctx_open_pod(struct ctx *c, const char *path, int required,
+			struct kr_cni_error *e)
+{
+	struct kr_err err = { 0 };
+
+	if (!path || !*path) {
+		if (required)
+			return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
+					"required env variables [CNI_NETNS] "
+					"missing", NULL);
+		return 0;
+	}
+	c->pod_ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (c->pod_ns < 0) {
+		if (required)
+			return cni_fail(e, KR_CNI_ERR_INVALID_NETNS,
+					"cannot open the container's netns",
+					"%s: %s", path, strerror(errno));
+		return 0;	/* DEL: gone is fine */
+	}
+	if (kr_nl_open(c->pod_ns, &c->pod_nl, &err) < 0) {
+		close(c->pod_ns);
+		c->pod_ns = -1;
+		if (required)
+			return cni_fail(e, KR_CNI_ERR_INVALID_NETNS,
+					"not a network namespace", "%s: %s",
+					path, kr_err_text(&err));
+	}
+	return 0;
+}
+
+/* ---- releasing an attachment (DEL, rollback, GC) ---- */
+
+/* The VF's netdev name on the host now, from its backend; "" if none. */
+static void host_name_of(struct kr_node_pf *pf, uint32_t vf,
+			 char name[KR_IFNAMSIZ])
+{
+	struct kr_vf_info *vfs;
+	struct kr_err err = { 0 };
+	uint32_t n = 0, max = vf + 1, i;
+
+	name[0] = '\0';
+	vfs = calloc(max, sizeof(*vfs));
+	if (!vfs)
+		return;
+	if (pf->backend->ops.vf_list(pf->handle, vfs, max, &n, &err) == 0)
+		for (i = 0; i < n && i < max; i++)
+			if (vfs[i].index == vf)
+				snprintf(name, KR_IFNAMSIZ, "%s",
+					 vfs[i].netdev);
+	free(vfs);
+}
+
+/* Keep the first error; later ones are logged. */
+static void note(struct kr_cni_error *e, int *failed, int code,
+		 const char *msg, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void note(struct kr_cni_error *e, int *failed, int code,
+		 const char *msg, const char *fmt, ...)
+{
+	char details[KR_ERR_MSG_SIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(details, sizeof(details), fmt, ap);
+	va_end(ap);
+	kr_log(KR_LOG_WARNING, "%s: %s", msg, details);
+	if (!*failed)
+		cni_fail(e, code, msg, "%s", details);
+	*failed = 1;
+}
+
+/* Bring one VF back to the host under its original name. */
+static void return_vf(struct ctx *c, const struct kr_alloc_vf *v,
+		      struct kr_node_pf *pf, struct kr_cni_error *e,
+		      int *failed)
+{
+	struct kr_err err = { 0 };
+	char now[KR_IFNAMSIZ];
+	int ifindex;
+
+	if (c->pod_nl && kr_nl_ifindex(c->pod_nl, v->pod_ifname, &ifindex,
+				       &err) == 0) {
+		kr_nl_set_up(c->pod_nl, ifindex, 0, &err);
+		if (kr_nl_move(c->pod_nl, v->pod_ifname, c->host_ns,
+			       v->host_netdev, &err) < 0) {
+			note(e, failed, KR_CNI_ERR_INTERFACE,
+			     "cannot return a VF to the host",
+			     "%s (PF %s VF %u) to %s: %s", v->pod_ifname, v->pf,
+			     v->vf, v->host_netdev, kr_err_text(&err));
+			return;
+		}
+	} else if (pf && pf->handle) {
+		/* netns gone or never entered: a VF on the host may carry
+		 * the pod's name (the kernel returns it as it was) */
+		host_name_of(pf, v->vf, now);
+		if (now[0] && strcmp(now, v->host_netdev) &&
+		    kr_nl_ifindex(c->host_nl, now, &ifindex, &err) == 0) {
+			kr_nl_set_up(c->host_nl, ifindex, 0, &err);
+			if (kr_nl_rename(c->host_nl, ifindex, v->host_netdev,
+					 &err) < 0)
+				note(e, failed, KR_CNI_ERR_INTERFACE,
+				     "cannot rename a VF back",
+				     "%s (PF %s VF %u) to %s: %s", now, v->pf,
+				     v->vf, v->host_netdev, kr_err_text(&err));
+		}
+	}
+	if (kr_nl_ifindex(c->host_nl, v->host_netdev, &ifindex, &err) == 0)
+		kr_nl_drop_altnames(c->host_nl, ifindex, &err);
+}
+
+/*
+ * Undo an attachment as its record describes: every VF back under its
+ * host name and reset, IPAM released, the record removed.  Best effort:
+ * carries on after errors and reports the first.  Returns 0 or -1.
+ */
+static int release(struct ctx *c, const struct kr_alloc *rec,
+		   struct kr_cni_error *e)
+{
+	struct kr_cni_env ipam_env = *c->env;
+	struct kr_err err = { 0 };
+	int failed = 0;
+	size_t i;
+
+	for (i = 0; i < rec->n_vfs; i++) {
+		const struct kr_alloc_vf *v = &rec->vfs[i];
+		struct kr_node_pf *pf = kr_node_find_pf(c->node, v->pf);
+
+		return_vf(c, v, pf, e, &failed);
+		/* through the PF: whether or not the netns still exists */
+		if (!pf || !pf->handle) {
+			note(e, &failed, KR_CNI_ERR_INTERFACE,
+			     "cannot reset a VF",
+			     "PF %s is not available: %s", v->pf,
+			     pf ? kr_err_text(&pf->open_err) : "not configured");
+		} else if (pf->backend->ops.vf_reset(pf->handle, v->vf,
+						     &err) < 0 &&
+			   err.code != -ENODEV) {
+			note(e, &failed, KR_CNI_ERR_INTERFACE,
+			     "cannot reset a VF", "PF %s VF %u: %s", v->pf,
+			     v->vf, kr_err_text(&err));
+		}
+	}
+	/* one IPAM reservation per interface, keyed by its name */
+	ipam_env.container_id = rec->container_id;
+	for (i = 0; i < rec->n_vfs; i++) {
+		struct kr_cni_error ipam_e;
+
+		if (cni_ipam_exec(&ipam_env, c->conf, "DEL",
+				  rec->vfs[i].pod_ifname, NULL, &ipam_e) < 0)
+			note(e, &failed, ipam_e.code, ipam_e.msg, "%s",
+			     ipam_e.details);
+	}
+	if (!failed && kr_alloc_remove(c->cfg->state_dir, rec->container_id,
+				       rec->ifname, &err) < 0)
+		note(e, &failed, KR_CNI_ERR_IO, "cannot remove the record",
+		     "%s", kr_err_text(&err));
+	return failed ? -1 : 0;
+}
+
+/* ---- ADD ---- */
+
+/* Interface i's name in the pod (docs/cni.md). */
+static int iface_name(const char *ifname, const struct kr_iface_req *r,
+		      size_t i, char out[KR_IFNAMSIZ])
+{
+	char suffix[24];
+	size_t keep;
+
+	if (r->name[0])
+		return kr_strlcpy(out, r->name, KR_IFNAMSIZ);
+	if (i == 0)
+		return kr_strlcpy(out, ifname, KR_IFNAMSIZ);
+	/* CNI_IFNAME-i, with CNI_IFNAME shortened to fit 15 bytes */
+	snprintf(suffix, sizeof(suffix), "-%zu", i);
+	keep = KR_IFNAMSIZ - 1 - strlen(suffix);
+	if (keep > strlen(ifname))
+		keep = strlen(ifname);
+	memcpy(out, ifname, keep);
+	memcpy(out + keep, suffix, strlen(suffix) + 1);
+	return 0;
+}
+
+static int read_request(const struct kr_cni_conf *conf, struct kr_request **req,
+			struct kr_cni_error *e)
+{
+	struct kr_err err = { 0 };
+	char *text;
+	int r;
+
+	if (!conf->interfaces)
+		return kr_request_parse("", 0, 0, req, &err);
+	text = json_dumps(conf->interfaces, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (!text)
+		return cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+	r = kr_request_parse(text, strlen(text), 0, req, &err);
+	free(text);
+	if (r < 0)
+		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+				"invalid interfaces in the network "
+				"configuration", "interfaces%s",
+				kr_err_text(&err));
+	return 0;
+}
+
+/* Pick free VFs for the placement and write the record (the plan). */
+static int plan(struct ctx *c, const struct kr_inventory *inv,
+		const struct kr_request *req, const struct kr_placement *p,
+		struct kr_alloc *rec, struct kr_cni_error *e)
+{
+	size_t i, j, k;
+
+	snprintf(rec->container_id, sizeof(rec->container_id), "%s",
+		 c->env->container_id);
+	snprintf(rec->ifname, sizeof(rec->ifname), "%s", c->env->ifname);
+	snprintf(rec->netns, sizeof(rec->netns), "%s", c->env->netns);
+	snprintf(rec->pod_namespace, sizeof(rec->pod_namespace), "%s",
+		 c->env->pod_namespace);
+	snprintf(rec->pod_name, sizeof(rec->pod_name), "%s",
+		 c->env->pod_name);
+	snprintf(rec->pod_uid, sizeof(rec->pod_uid), "%s", c->env->pod_uid);
+	rec->vfs = calloc(req->n, sizeof(*rec->vfs));
+	if (!rec->vfs)
+		return cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+	rec->n_vfs = req->n;
+	for (i = 0; i < req->n; i++) {
+		const struct kr_inv_pf *pf = &inv->pfs[p->pf[i]];
+		struct kr_alloc_vf *v = &rec->vfs[i];
+		const struct kr_inv_vf *vf = NULL;
+
+		for (k = 0; k < pf->n_vfs && !vf; k++) {
+			const struct kr_inv_vf *cand = &pf->vfs[k];
+			int taken = cand->allocated || !cand->netdev[0];
+
+			for (j = 0; j < i && !taken; j++)
+				taken = !strcmp(rec->vfs[j].pf, pf->name) &&
+					rec->vfs[j].vf == cand->index;
+			if (!taken)
+				vf = cand;
+		}
+		if (!vf)	/* vfs_free counted a VF without a netdev */
+			return cni_fail(e, KR_CNI_ERR_NO_ROOM,
+					"no usable VF", "PF %s has no free VF "
+					"with a netdev on the host", pf->name);
+		snprintf(v->pf, sizeof(v->pf), "%s", pf->name);
+		v->vf = vf->index;
+		snprintf(v->pci, sizeof(v->pci), "%s", vf->pci);
+		snprintf(v->host_netdev, sizeof(v->host_netdev), "%s",
+			 vf->netdev);
+		iface_name(c->env->ifname, &req->ifaces[i], i, v->pod_ifname);
+		v->min_tx_rate = req->ifaces[i].min_tx_rate;
+		v->max_tx_rate = req->ifaces[i].max_tx_rate;
+		for (j = 0; j < i; j++)
+			if (!strcmp(rec->vfs[j].pod_ifname, v->pod_ifname))
+				return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+						"interface names clash",
+						"interfaces %zu and %zu are "
+						"both named %s", j, i,
+						v->pod_ifname);
+	}
+	return 0;
+}
+
+/* Rates, move, name, IPAM, addresses, routes, up: one VF. */
+static int set_up_vf(struct ctx *c, const struct kr_alloc_vf *v, size_t i,
+		     struct kr_cni_iface *iface,
+		     struct kr_cni_ipam_result *ipam, struct kr_cni_error *e)
+{
+	struct kr_node_pf *pf = kr_node_find_pf(c->node, v->pf);
+	struct kr_err err = { 0 };
+	const char *step;
+	json_t *item;
+	size_t k;
+	int ifindex;
+
+	step = "set rates";
+	if (pf->backend->ops.vf_set_rate(pf->handle, v->vf, v->min_tx_rate,
+					 v->max_tx_rate, &err) < 0)
+		goto out_fail;
+	step = "move into the container";
+	if (kr_nl_move(c->host_nl, v->host_netdev, c->pod_ns, v->pod_ifname,
+		       &err) < 0)
+		goto out_fail;
+	step = "find it in the container";
+	if (kr_nl_ifindex(c->pod_nl, v->pod_ifname, &ifindex, &err) < 0)
+		goto out_fail;
+	step = "drop alternative names";
+	if (kr_nl_drop_altnames(c->pod_nl, ifindex, &err) < 0)
+		goto out_fail;
+	if (cni_ipam_exec(c->env, c->conf, "ADD", v->pod_ifname, ipam, e) < 0)
+		return -1;
+	step = "add an address";
+	json_array_foreach(ipam->ips, k, item) {
+		const char *a = json_string_value(json_object_get(item,
+								  "address"));
+
+		if (a && kr_nl_addr_add(c->pod_nl, ifindex, a, &err) < 0)
+			goto out_fail;
+	}
+	step = "bring it up";
+	if (kr_nl_set_up(c->pod_nl, ifindex, 1, &err) < 0)
+		goto out_fail;
+	step = "add a route";
+	json_array_foreach(ipam->routes, k, item) {
+		const char *dst = json_string_value(json_object_get(item,
+								    "dst"));
+		const char *gw = json_string_value(json_object_get(item, "gw"));
+
+		if (dst && kr_nl_route_add(c->pod_nl, ifindex, dst, gw,
+					   &err) < 0)
+			goto out_fail;
+	}
+	step = "read its MAC";
+	snprintf(iface->pci, sizeof(iface->pci), "%s", v->pci);
+	if (kr_nl_link_info(c->pod_nl, ifindex, iface->name, iface->mac,
+			    &err) < 0)
+		goto out_fail;
+	return 0;
+out_fail:
+	return cni_fail(e, KR_CNI_ERR_INTERFACE, "cannot set up an interface",
+			"interface %zu (%s, PF %s VF %u): %s: %s", i,
+			v->pod_ifname, v->pf, v->vf, step, kr_err_text(&err));
+}
+
+static int print_result(json_t *res, struct kr_cni_error *e)
+{
+	if (!res || json_dumpf(res, stdout, JSON_COMPACT) < 0) {
+		json_decref(res);
+		return cni_fail(e, KR_CNI_ERR_IO, "cannot write the result",
+				NULL);
+	}
+	fputc('\n', stdout);
+	json_decref(res);
+	return 0;
+}
+
+int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+	    struct kr_cni_error *e)
+{
+	struct kr_cni_ipam_result *ipam = NULL;
+	struct kr_place_opts opts = { .policy = KR_POLICY_BINPACK };
+	struct kr_placement p = { 0 };
+	struct kr_inventory *inv = NULL;
+	struct kr_request *req = NULL;
+	struct kr_cni_iface *ifaces = NULL;
+	struct kr_alloc rec = { 0 }, *stale = NULL;
+	struct kr_err err = { 0 };
+	struct ctx c;
+	int r = -1, ifindex;
+	size_t i;
+
+	if (read_request(conf, &req, e) < 0)
+		return -1;
+	if (ctx_open(&c, env, conf, 1, e) < 0 ||
+	    ctx_open_pod(&c, env->netns, 1, e) < 0)
+		goto out;
+	/* an earlier ADD of this attachment that never finished */
+	if (kr_alloc_read(c.cfg->state_dir, env->container_id, env->ifname,
+			  &stale, &err) == 0 && release(&c, stale, e) < 0)
+		goto out;
+	if (kr_node_inventory(c.node, NULL, &inv, &err) < 0) {
+		cni_fail(e, KR_CNI_ERR_INTERNAL, "cannot read the node", "%s",
+			 kr_err_text(&err));
+		goto out;
+	}
+	if (kr_place(inv, req, &opts, &p, &err) < 0) {
+		cni_fail(e, KR_CNI_ERR_INTERNAL, "placement failed", "%s",
+			 kr_err_text(&err));
+		goto out;
+	}
+	if (!p.fits) {
+		cni_fail(e, KR_CNI_ERR_NO_ROOM,
+			 "the pod's RDMA interfaces do not fit this node",
+			 "%s", p.reason);
+		goto out;
+	}
+	if (req->n && plan(&c, inv, req, &p, &rec, e) < 0)
+		goto out;
+	for (i = 0; i < rec.n_vfs; i++)
+		if (kr_nl_ifindex(c.pod_nl, rec.vfs[i].pod_ifname, &ifindex,
+				  &err) == 0) {
+			cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+				 "interface already exists in the container",
+				 "%s", rec.vfs[i].pod_ifname);
+			goto out;
+		}
+	ifaces = calloc(req->n + 1, sizeof(*ifaces));
+	ipam = calloc(req->n + 1, sizeof(*ipam));
+	if (!ifaces || !ipam) {
+		cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+		goto out;
+	}
+	if (rec.n_vfs && kr_alloc_write(c.cfg->state_dir, &rec, &err) < 0) {
+		cni_fail(e, KR_CNI_ERR_IO, "cannot write the record", "%s",
+			 kr_err_text(&err));
+		goto out;
+	}
+	for (i = 0; i < rec.n_vfs; i++) {
+		if (set_up_vf(&c, &rec.vfs[i], i, &ifaces[i], &ipam[i], e) <
+		    0) {
+			struct kr_cni_error undo;
+
+			if (release(&c, &rec, &undo) < 0)
+				kr_log(KR_LOG_ERR, "rollback: %s: %s",
+				       undo.msg, undo.details);
+			goto out;
+		}
+	}
+	r = print_result(cni_result_build(conf->cni_version, conf->prev_result,
+					  env->netns, ifaces, ipam, req->n,
+					  conf->dns),
+			 e);
+out:
+	for (i = 0; ipam && i < req->n; i++)
+		cni_ipam_result_clear(&ipam[i]);
+	free(ipam);
+	free(ifaces);
+	free(rec.vfs);
+	kr_alloc_free(stale);
+	kr_placement_clear(&p);
+	kr_inventory_free(inv);
+	kr_request_free(req);
+	ctx_close(&c);
+	return r;
+}
+
+/* ---- DEL ---- */
+
+int cni_del(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+	    struct kr_cni_error *e)
+{
+	struct kr_alloc *rec = NULL;
+	struct kr_err err = { 0 };
+	struct ctx c;
+	int r = -1;
+
+	if (ctx_open(&c, env, conf, 1, e) < 0)
+		goto out;
+	ctx_open_pod(&c, env->netns, 0, e);
+	r = kr_alloc_read(c.cfg->state_dir, env->container_id, env->ifname,
+			  &rec, &err);
+	if (r == -ENOENT) {
+		/* nothing of ours; IPAM may still hold the first address */
+		r = cni_ipam_exec(env, conf, "DEL", env->ifname, NULL, e);
+	} else if (r < 0) {
+		cni_fail(e, KR_CNI_ERR_IO, "cannot read the record", "%s",
+			 kr_err_text(&err));
+	} else {
+		r = release(&c, rec, e);
+	}
+out:
+	kr_alloc_free(rec);
+	ctx_close(&c);
+	return r;
+}
+
+/* ---- CHECK ---- */
+
+/* The interface of prevResult named 'name', and its index. */
+static json_t *prev_iface(json_t *prev, const char *name, json_int_t *index)
+{
+	json_t *i;
+	size_t k;
+
+	json_array_foreach(json_object_get(prev, "interfaces"), k, i)
+		if (!strcmp(json_string_value(json_object_get(i, "name")) ?: "",
+			    name)) {
+			*index = (json_int_t)k;
+			return i;
+		}
+	return NULL;
+}
+
+static int check_vf(struct ctx *c, const struct kr_alloc_vf *v,
+		    struct kr_cni_error *e)
+{
+	struct kr_node_pf *pf = kr_node_find_pf(c->node, v->pf);
+	json_t *prev = c->conf->prev_result, *pi, *ip;
+	char mac[KR_MAC_STR_SIZE];
+	struct kr_vf_info *vfs;
+	struct kr_err err = { 0 };
+	json_int_t index = -1;
+	uint32_t n = 0, k;
+	int ifindex, r = 0;
+	size_t j;
+
+	if (kr_nl_ifindex(c->pod_nl, v->pod_ifname, &ifindex, &err) < 0 ||
+	    kr_nl_link_info(c->pod_nl, ifindex, NULL, mac, &err) < 0)
+		return cni_fail(e, KR_CNI_ERR_CHECK, "interface missing",
+				"%s: %s", v->pod_ifname, kr_err_text(&err));
+	pi = prev_iface(prev, v->pod_ifname, &index);
+	if (!pi)
+		return cni_fail(e, KR_CNI_ERR_CHECK,
+				"interface not in prevResult", "%s",
+				v->pod_ifname);
+	if (strcasecmp(json_string_value(json_object_get(pi, "mac")) ?: "",
+		       mac))
+		return cni_fail(e, KR_CNI_ERR_CHECK, "MAC address changed",
+				"%s: %s, prevResult says %s", v->pod_ifname,
+				mac,
+				json_string_value(json_object_get(pi, "mac")));
+	json_array_foreach(json_object_get(prev, "ips"), j, ip) {
+		const char *a = json_string_value(json_object_get(ip,
+								  "address"));
+
+		if (json_integer_value(json_object_get(ip, "interface")) !=
+			    index ||
+		    !a)
+			continue;
+		if (kr_nl_addr_has(c->pod_nl, ifindex, a, &err) != 1)
+			return cni_fail(e, KR_CNI_ERR_CHECK, "address missing",
+					"%s lacks %s", v->pod_ifname, a);
+	}
+	if (!pf || !pf->handle)
+		return cni_fail(e, KR_CNI_ERR_CHECK, "PF not available", "%s",
+				v->pf);
+	vfs = calloc(v->vf + 1, sizeof(*vfs));
+	if (!vfs)
+		return cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+	if (pf->backend->ops.vf_list(pf->handle, vfs, v->vf + 1, &n, &err) < 0)
+		r = cni_fail(e, KR_CNI_ERR_CHECK, "cannot read the VF", "%s",
+			     kr_err_text(&err));
+	for (k = 0; !r && k <= v->vf && k < n; k++)
+		if (vfs[k].index == v->vf &&
+		    (vfs[k].min_tx_rate != v->min_tx_rate ||
+		     vfs[k].max_tx_rate != v->max_tx_rate))
+			r = cni_fail(e, KR_CNI_ERR_CHECK, "rates changed",
+				     "%s (PF %s VF %u): min %u max %u, "
+				     "expected %u and %u", v->pod_ifname,
+				     v->pf, v->vf, vfs[k].min_tx_rate,
+				     vfs[k].max_tx_rate, v->min_tx_rate,
+				     v->max_tx_rate);
+	free(vfs);
+	return r;
+}
+
+int cni_check(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+	      struct kr_cni_error *e)
+{
+	struct kr_alloc *rec = NULL;
+	struct kr_err err = { 0 };
+	struct ctx c;
+	size_t i;
+	int r = -1;
+
+	if (!conf->prev_result)
+		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+				"Required prevResult missing", NULL);
+	if (ctx_open(&c, env, conf, 0, e) < 0 ||
+	    ctx_open_pod(&c, env->netns, 1, e) < 0)
+		goto out;
+	if (kr_alloc_read(c.cfg->state_dir, env->container_id, env->ifname,
+			  &rec, &err) < 0) {
+		if (err.code == -ENOENT && !json_array_size(json_object_get(
+						   conf->prev_result,
+						   "interfaces")))
+			r = 0;	/* asked for nothing, has nothing */
+		else
+			cni_fail(e, KR_CNI_ERR_CHECK, "no allocation record",
+				 "%s", kr_err_text(&err));
+		goto out;
+	}
+	for (i = 0; i < rec->n_vfs; i++)
+		if (check_vf(&c, &rec->vfs[i], e) < 0)
+			goto out;
+	for (i = 0; i < rec->n_vfs; i++)
+		if (cni_ipam_exec(env, conf, "CHECK", rec->vfs[i].pod_ifname,
+				  NULL, e) < 0)
+			goto out;
+	r = 0;
+out:
+	kr_alloc_free(rec);
+	ctx_close(&c);
+	return r;
+}
+
+/* ---- GC and STATUS ---- */
+
+static int attachment_valid(json_t *valid, const struct kr_alloc *a)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(valid, i, v) {
+		const char *cid = json_string_value(json_object_get(
+			v, "containerID"));
+		const char *ifn = json_string_value(json_object_get(v,
+								    "ifname"));
+
+		if (cid && ifn && !strcmp(cid, a->container_id) &&
+		    !strcmp(ifn, a->ifname))
+			return 1;
+	}
+	return 0;
+}
+
+int cni_gc(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+	   struct kr_cni_error *e)
+{
+	struct kr_alloc **list = NULL;
+	struct kr_err err = { 0 };
+	struct kr_cni_error first = { 0 };
+	size_t n = 0, i;
+	struct ctx c;
+	int failed = 0;
+
+	if (conf->valid_attachments && !json_is_array(conf->valid_attachments))
+		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+				"cni.dev/valid-attachments must be an array",
+				NULL);
+	if (ctx_open(&c, env, conf, 1, e) < 0) {
+		ctx_close(&c);
+		return -1;
+	}
+	if (kr_alloc_list(c.cfg->state_dir, NULL, &list, &n, &err) < 0)
+		note(&first, &failed, KR_CNI_ERR_IO, "cannot list records",
+		     "%s", kr_err_text(&err));
+	for (i = 0; i < n; i++) {
+		struct kr_cni_env one = *env;
+		struct kr_cni_error oe;
+
+		if (attachment_valid(conf->valid_attachments, list[i]))
+			continue;
+		one.container_id = list[i]->container_id;
+		one.ifname = list[i]->ifname;
+		c.env = &one;
+		kr_nl_close(c.pod_nl);
+		c.pod_nl = NULL;
+		if (c.pod_ns >= 0)
+			close(c.pod_ns);
+		c.pod_ns = -1;
+		ctx_open_pod(&c, list[i]->netns, 0, &oe);
+		if (release(&c, list[i], &oe) < 0)
+			note(&first, &failed, oe.code, oe.msg, "%s",
+			     oe.details);
+	}
+	c.env = env;
+	kr_alloc_list_free(list, n);
+	ctx_close(&c);
+	{
+		struct kr_cni_error ipam_e;
+
+		if (cni_ipam_exec(env, conf, "GC", NULL, NULL, &ipam_e) < 0)
+			note(&first, &failed, ipam_e.code, ipam_e.msg, "%s",
+			     ipam_e.details);
+	}
+	if (failed)
+		*e = first;
+	return failed ? -1 : 0;
+}
+
+int cni_status(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+	       struct kr_cni_error *e)
+{
+	struct ctx c;
+	size_t i, usable = 0;
+	int r = -1;
+
+	if (ctx_open(&c, env, conf, 0, e) < 0) {
+		e->code = KR_CNI_ERR_NOT_AVAILABLE;
+		goto out;
+	}
+	for (i = 0; i < c.node->n_pfs; i++)
+		usable += c.node->pfs[i].handle != NULL;
+	if (c.node->n_pfs && !usable) {
+		cni_fail(e, KR_CNI_ERR_NOT_AVAILABLE, "no PF is usable", "%s",
+			 kr_err_text(&c.node->pfs[0].open_err));
+		goto out;
+	}
+	r = cni_ipam_exec(env, conf, "STATUS", NULL, NULL, e);
+out:
+	ctx_close(&c);
+	return r;
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * IPAM delegation (SPEC.md section 4): the plugin named by ipam.type, found
+ * in CNI_PATH, runs with our environment (CNI_IFNAME set per interface, so
+ * host-local keys each interface's address apart) and the whole
+ * configuration on stdin.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cni.h"
+
+#define IPAM_OUTPUT_MAX (1u << 20)
+
+/* The plugin's path from CNI_PATH, or -ENOENT. */
+static int find_plugin(const char *path, const char *type, char *out,
+		       size_t size)
+{
+	const char *p = path;
+
+	while (p && *p) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len && (size_t)snprintf(out, size, "%.*s/%s", (int)len, p,
+					    type) < size &&
+		    access(out, X_OK) == 0)
+			return 0;
+		p = end ? end + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+/* Write all of 'data' to fd while reading its output from 'out'. */
+static int pump(int in, const char *data, size_t len, int out, char **ret,
+		size_t *ret_len)
+{
+	char *buf = NULL;
+	size_t have = 0, sent = 0;
+	int done = 0;
+
+	if (!len) {
+		close(in);
+		in = -1;
+	}
+	while (!done) {
+		struct pollfd fds[2] = { { .fd = out, .events = POLLIN },
+					 { .fd = in, .events = POLLOUT } };
+
+		if (poll(fds, in >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			break;
+		if (in >= 0 && fds[1].revents) {
+			ssize_t n = write(in, data + sent, len - sent);
+
+			if (n > 0)
+				sent += (size_t)n;
+			if (n < 0 || sent == len) {
+				close(in);
+				in = -1;
+			}
+		}
+		if (fds[0].revents) {
+			char chunk[4096], *grown;
+			ssize_t n = read(out, chunk, sizeof(chunk));
+
+			if (n <= 0) {
+				done = 1;
+				continue;
+			}
+			if (have + (size_t)n > IPAM_OUTPUT_MAX)
+				continue;	/* drop the excess */
+			grown = realloc(buf, have + (size_t)n + 1);
+			if (!grown)
+				continue;
+			buf = grown;
+			memcpy(buf + have, chunk, (size_t)n);
+			have += (size_t)n;
+			buf[have] = '\0';
+		}
+	}
+	if (in >= 0)
+		close(in);
+	*ret = buf;
+	*ret_len = have;
+	return 0;
+}
+
+static int parse_result(const char *out, size_t len,
+			struct kr_cni_ipam_result *ret, struct kr_cni_error *e)
+{
+	json_t *doc = json_loadb(out ? out : "", len, 0, NULL);
+	json_t *ips;
+
+	if (!doc || !json_is_object(doc)) {
+		json_decref(doc);
+		return cni_fail(e, KR_CNI_ERR_IPAM,
+				"IPAM plugin gave no result",
+				"output: %.200s", out ? out : "");
+	}
+	ips = json_object_get(doc, "ips");
+	ret->ips = json_is_array(ips) ? json_incref(ips) : json_array();
+	ret->routes = json_incref(json_object_get(doc, "routes"));
+	ret->dns = json_incref(json_object_get(doc, "dns"));
+	json_decref(doc);
+	return 0;
+}
+
+/* The error the plugin printed, as ours. */
+static int plugin_error(const char *type, const char *command, int status,
+			const char *out, size_t len, struct kr_cni_error *e)
+{
+	json_t *doc = out ? json_loadb(out, len, 0, NULL) : NULL;
+	const char *msg = doc ? json_string_value(json_object_get(doc, "msg"))
+			      : NULL;
+	const char *details =
+		doc ? json_string_value(json_object_get(doc, "details")) : NULL;
+
+	cni_fail(e, KR_CNI_ERR_IPAM, "IPAM plugin failed",
+		 "%s %s: %s%s%s (exit status %d)", type, command,
+		 msg ? msg : out ? out : "no output",
+		 details && *details ? ": " : "", details ? details : "",
+		 status);
+	json_decref(doc);
+	return -1;
+}
+
+int cni_ipam_exec(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+		  const char *command, const char *ifname,
+		  struct kr_cni_ipam_result *ret, struct kr_cni_error *e)
+{
+	int to_child[2], from_child[2], status = 0;
+	char plugin[4096], *out = NULL;
+	size_t out_len = 0;
+	pid_t pid;
+	int r;
+
+	if (!conf->ipam_type)
+		return 0;
+	if (find_plugin(env->path, conf->ipam_type, plugin, sizeof(plugin)))
+		return cni_fail(e, KR_CNI_ERR_IPAM, "IPAM plugin not found",
+				"no executable \"%s\" in CNI_PATH %s",
+				conf->ipam_type, env->path ? env->path : "");
+	if (pipe2(to_child, O_CLOEXEC) < 0)
+		return cni_fail(e, KR_CNI_ERR_IO, "pipe", "%s",
+				strerror(errno));
+	if (pipe2(from_child, O_CLOEXEC) < 0) {
+		close(to_child[0]);
+		close(to_child[1]);
+		return cni_fail(e, KR_CNI_ERR_IO, "pipe", "%s",
+				strerror(errno));
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(to_child[0], 0);
+		dup2(from_child[1], 1);
+		/* stderr stays ours: the runtime logs it */
+		setenv("CNI_COMMAND", command, 1);
+		if (ifname)
+			setenv("CNI_IFNAME", ifname, 1);
+		execl(plugin, plugin, (char *)NULL);
+		_exit(127);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	if (pid < 0) {
+		close(to_child[1]);
+		close(from_child[0]);
+		return cni_fail(e, KR_CNI_ERR_IO, "fork", "%s",
+				strerror(errno));
+	}
+	signal(SIGPIPE, SIG_IGN);
+	pump(to_child[1], conf->raw, conf->raw_len, from_child[0], &out,
+	     &out_len);
+	close(from_child[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		r = plugin_error(conf->ipam_type, command,
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				 out, out_len, e);
+	} else if (ret) {
+		r = parse_result(out, out_len, ret, e);
+	} else {
+		r = 0;
+	}
+	free(out);
+	return r;
+}
+
+void cni_ipam_result_clear(struct kr_cni_ipam_result *r)
+{
+	json_decref(r->ips);
+	json_decref(r->routes);
+	json_decref(r->dns);
+	memset(r, 0, sizeof(*r));
+}

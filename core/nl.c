@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/attr.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "nl.h"
+
+#ifndef ALTIFNAMSIZ
+#define ALTIFNAMSIZ 128	/* linux/if.h; glibc's net/if.h hides it */
+#endif
+
+struct kr_nl {
+	struct nl_sock *sock;
+};
+
+/* The only translation of libnl's codes to errno. */
+static int nle_errno(int nle)
+{
+	switch (nle < 0 ? -nle : nle) {
+	case 0:
+		return 0;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_NODEV:
+	case NLE_OBJ_NOTFOUND:
+		return -ENODEV;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NOACCESS:
+		return -EACCES;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_NOADDR:
+		return -EADDRNOTAVAIL;
+	default:
+		return -EIO;
+	}
+}
+
+static int fail(int nle, struct kr_err *err, const char *what,
+		const char *object)
+{
+	return kr_err_set(err, nle_errno(nle), "%s %s: %s", what, object,
+			  nl_geterror(nle));
+}
+
+int kr_nl_open(int netns_fd, struct kr_nl **ret, struct kr_err *err)
+{
+	struct kr_nl *nl = calloc(1, sizeof(*nl));
+	int self = -1, r;
+
+	if (!nl)
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	nl->sock = nl_socket_alloc();
+	if (!nl->sock) {
+		free(nl);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	}
+	if (netns_fd >= 0) {
+		/* a socket belongs to the namespace it was made in */
+		self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (self < 0 || setns(netns_fd, CLONE_NEWNET) < 0) {
+			r = kr_err_set(err, -errno, "enter netns: %s",
+				       strerror(errno));
+			goto out_fail;
+		}
+	}
+	r = nl_connect(nl->sock, NETLINK_ROUTE);
+	if (self >= 0 && setns(self, CLONE_NEWNET) < 0)
+		abort();	/* never go on in the wrong namespace */
+	if (r < 0) {
+		r = fail(r, err, "connect", "rtnetlink");
+		goto out_fail;
+	}
+	if (self >= 0)
+		close(self);
+	*ret = nl;
+	return 0;
+out_fail:
+	if (self >= 0)
+		close(self);
+	nl_socket_free(nl->sock);
+	free(nl);
+	return r;
+}
+
+void kr_nl_close(struct kr_nl *nl)
+{
+	if (!nl)
+		return;
+	nl_socket_free(nl->sock);
+	free(nl);
+}
+
+static int get_link(struct kr_nl *nl, int ifindex, const char *name,
+		    struct rtnl_link **ret, struct kr_err *err)
+{
+	char id[32];
+	int r;
+
+	*ret = NULL;
+	r = rtnl_link_get_kernel(nl->sock, ifindex, name, ret);
+	if (r == 0 && !*ret)
+		r = -NLE_OBJ_NOTFOUND;
+	if (r < 0) {
+		snprintf(id, sizeof(id), "%s", name ? name : "");
+		if (!name)
+			snprintf(id, sizeof(id), "ifindex %d", ifindex);
+		return fail(r, err, "look up", id);
+	}
+	return 0;
+}
+
+int kr_nl_ifindex(struct kr_nl *nl, const char *name, int *ret,
+		  struct kr_err *err)
+{
+	struct rtnl_link *link;
+	int r = get_link(nl, 0, name, &link, err);
+
+	if (r < 0)
+		return r;
+	*ret = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	return 0;
+}
+
+int kr_nl_link_info(struct kr_nl *nl, int ifindex, char name[KR_IFNAMSIZ],
+		    char mac[KR_MAC_STR_SIZE], struct kr_err *err)
+{
+	struct rtnl_link *link;
+	struct nl_addr *a;
+	int r = get_link(nl, ifindex, NULL, &link, err);
+
+	if (r < 0)
+		return r;
+	if (name)
+		snprintf(name, KR_IFNAMSIZ, "%s", rtnl_link_get_name(link));
+	if (mac) {
+		a = rtnl_link_get_addr(link);
+		mac[0] = '\0';
+		if (a)
+			nl_addr2str(a, mac, KR_MAC_STR_SIZE);
+	}
+	rtnl_link_put(link);
+	return 0;
+}
+
+/* RTM_SETLINK-style change built from 'change' on link 'orig'. */
+static int change_link(struct kr_nl *nl, struct rtnl_link *orig,
+		       struct rtnl_link *change, const char *what,
+		       struct kr_err *err)
+{
+	int r = rtnl_link_change(nl->sock, orig, change, 0);
+
+	if (r < 0)
+		return fail(r, err, what, rtnl_link_get_name(orig));
+	return 0;
+}
+
+int kr_nl_move(struct kr_nl *nl, const char *name, int target_netns_fd,
+	       const char *new_name, struct kr_err *err)
+{
+	struct rtnl_link *link, *change;
+	int r;
+
+	r = get_link(nl, 0, name, &link, err);
+	if (r < 0)
+		return r;
+	change = rtnl_link_alloc();
+	if (!change) {
+		rtnl_link_put(link);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	}
+	rtnl_link_set_ns_fd(change, target_netns_fd);
+	if (strcmp(name, new_name))
+		rtnl_link_set_name(change, new_name);
+	r = change_link(nl, link, change, "move", err);
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	return r;
+}
+
+int kr_nl_rename(struct kr_nl *nl, int ifindex, const char *new_name,
+		 struct kr_err *err)
+{
+	struct rtnl_link *link, *change;
+	int r;
+
+	r = get_link(nl, ifindex, NULL, &link, err);
+	if (r < 0)
+		return r;
+	if (!strcmp(rtnl_link_get_name(link), new_name)) {
+		rtnl_link_put(link);
+		return 0;
+	}
+	change = rtnl_link_alloc();
+	if (!change) {
+		rtnl_link_put(link);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	}
+	rtnl_link_set_name(change, new_name);
+	r = change_link(nl, link, change, "rename", err);
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	return r;
+}
+
+int kr_nl_set_up(struct kr_nl *nl, int ifindex, int up, struct kr_err *err)
+{
+	struct rtnl_link *link, *change;
+	int r;
+
+	r = get_link(nl, ifindex, NULL, &link, err);
+	if (r < 0)
+		return r;
+	change = rtnl_link_alloc();
+	if (!change) {
+		rtnl_link_put(link);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	}
+	if (up)
+		rtnl_link_set_flags(change, IFF_UP);
+	else
+		rtnl_link_unset_flags(change, IFF_UP);
+	r = change_link(nl, link, change, up ? "set up" : "set down", err);
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	return r;
+}
+
+/* ---- alternative names: raw RTM_GETLINK / RTM_DELLINKPROP ---- */
+
+struct altnames {
+	char names[8][ALTIFNAMSIZ];
+	int n;
+};
+
+static int on_link_msg(struct nl_msg *msg, void *arg)
+{
+	struct altnames *alt = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[IFLA_MAX + 1], *a;
+	int rem;
+
+	if (nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ||
+	    !tb[IFLA_PROP_LIST])
+		return NL_OK;
+	nla_for_each_nested(a, tb[IFLA_PROP_LIST], rem) {
+		if (nla_type(a) != IFLA_ALT_IFNAME || alt->n >= 8)
+			continue;
+		snprintf(alt->names[alt->n++], ALTIFNAMSIZ, "%s",
+			 (const char *)nla_data(a));
+	}
+	return NL_OK;
+}
+
+static int link_request(struct kr_nl *nl, int type, int flags, int ifindex,
+			struct nl_msg **ret)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	*ret = msg;
+	return 0;
+}
+
+int kr_nl_drop_altnames(struct kr_nl *nl, int ifindex, struct kr_err *err)
+{
+	struct altnames alt = { .n = 0 };
+	struct nl_msg *msg;
+	struct nlattr *list;
+	char id[32];
+	int r, i;
+
+	snprintf(id, sizeof(id), "ifindex %d", ifindex);
+	r = link_request(nl, RTM_GETLINK, 0, ifindex, &msg);
+	if (r < 0)
+		return fail(r, err, "read alternative names of", id);
+	r = nl_send_auto(nl->sock, msg);
+	nlmsg_free(msg);
+	if (r >= 0) {
+		struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+
+		if (!cb)
+			return kr_err_set(err, -ENOMEM, "out of memory");
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link_msg, &alt);
+		r = nl_recvmsgs(nl->sock, cb);
+		nl_cb_put(cb);
+		/* libnl asked for an ACK too: take it off the socket */
+		if (r >= 0)
+			r = nl_wait_for_ack(nl->sock);
+	}
+	if (r < 0)
+		return fail(r, err, "read alternative names of", id);
+	for (i = 0; i < alt.n; i++) {
+		r = link_request(nl, RTM_DELLINKPROP, NLM_F_ACK, ifindex, &msg);
+		if (r < 0)
+			return fail(r, err, "drop alternative name of", id);
+		list = nla_nest_start(msg, IFLA_PROP_LIST);
+		if (!list || nla_put_string(msg, IFLA_ALT_IFNAME,
+					    alt.names[i]) < 0) {
+			nlmsg_free(msg);
+			return kr_err_set(err, -ENOMEM, "out of memory");
+		}
+		nla_nest_end(msg, list);
+		r = nl_send_sync(nl->sock, msg);	/* frees msg */
+		if (r < 0 && r != -NLE_NODEV && r != -NLE_OBJ_NOTFOUND)
+			return fail(r, err, "drop alternative name",
+				    alt.names[i]);
+	}
+	return 0;
+}
+
+/* ---- addresses and routes ---- */
+
+static int parse_prefix(const char *text, struct nl_addr **ret,
+			struct kr_err *err)
+{
+	int r = nl_addr_parse(text, AF_UNSPEC, ret);
+
+	if (r < 0)
+		return kr_err_set(err, -EINVAL, "\"%s\" is not an address: %s",
+				  text, nl_geterror(r));
+	return 0;
+}
+
+int kr_nl_addr_add(struct kr_nl *nl, int ifindex, const char *cidr,
+		   struct kr_err *err)
+{
+	struct rtnl_addr *addr;
+	struct nl_addr *local;
+	int r;
+
+	r = parse_prefix(cidr, &local, err);
+	if (r < 0)
+		return r;
+	addr = rtnl_addr_alloc();
+	if (!addr) {
+		nl_addr_put(local);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	}
+	rtnl_addr_set_ifindex(addr, ifindex);
+	rtnl_addr_set_local(addr, local);
+	r = rtnl_addr_add(nl->sock, addr, 0);
+	rtnl_addr_put(addr);
+	nl_addr_put(local);
+	if (r < 0 && r != -NLE_EXIST)
+		return fail(r, err, "add address", cidr);
+	return 0;
+}
+
+struct addr_match {
+	int ifindex;
+	struct nl_addr *want;
+	int found;
+};
+
+static void match_addr(struct nl_object *obj, void *arg)
+{
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+	struct addr_match *m = arg;
+
+	if (rtnl_addr_get_ifindex(a) == m->ifindex &&
+	    rtnl_addr_get_local(a) &&
+	    !nl_addr_cmp(rtnl_addr_get_local(a), m->want))
+		m->found = 1;
+}
+
+int kr_nl_addr_has(struct kr_nl *nl, int ifindex, const char *cidr,
+		   struct kr_err *err)
+{
+	struct addr_match m = { .ifindex = ifindex };
+	struct nl_cache *cache;
+	int r;
+
+	r = parse_prefix(cidr, &m.want, err);
+	if (r < 0)
+		return r;
+	r = rtnl_addr_alloc_cache(nl->sock, &cache);
+	if (r < 0) {
+		nl_addr_put(m.want);
+		return fail(r, err, "list addresses for", cidr);
+	}
+	nl_cache_foreach(cache, match_addr, &m);
+	nl_cache_free(cache);
+	nl_addr_put(m.want);
+	return m.found;
+}
+
+int kr_nl_route_add(struct kr_nl *nl, int ifindex, const char *dst,
+		    const char *gw, struct kr_err *err)
+{
+	struct nl_addr *d = NULL, *g = NULL;
+	struct rtnl_nexthop *nh = NULL;
+	struct rtnl_route *route;
+	int r;
+
+	r = parse_prefix(dst, &d, err);
+	if (r < 0)
+		return r;
+	if (gw && *gw) {
+		r = parse_prefix(gw, &g, err);
+		if (r < 0) {
+			nl_addr_put(d);
+			return r;
+		}
+	}
+	route = rtnl_route_alloc();
+	nh = rtnl_route_nh_alloc();
+	if (!route || !nh) {
+		r = kr_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	rtnl_route_set_family(route, nl_addr_get_family(d));
+	rtnl_route_set_dst(route, d);
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	if (g)
+		rtnl_route_nh_set_gateway(nh, g);
+	rtnl_route_add_nexthop(route, nh);
+	nh = NULL;	/* the route owns it */
+	r = rtnl_route_add(nl->sock, route, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0 && r != -NLE_EXIST)
+		r = fail(r, err, "add route to", dst);
+	else
+		r = 0;
+out:
+	if (nh)
+		rtnl_route_nh_free(nh);
+	if (route)
+		rtnl_route_put(route);
+	nl_addr_put(d);
+	if (g)
+		nl_addr_put(g);
+	return r;
+}
