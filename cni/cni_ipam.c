@@ -131,22 +131,16 @@ static int plugin_error(const char *type, const char *command, int status,
 	return -1;
 }
 
-int cni_ipam_exec(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
-		  const char *command, const char *ifname,
-		  struct kr_cni_ipam_result *ret, struct kr_cni_error *e)
+/* Run 'plugin' with 'command' and stdin; its stdout and exit status. */
+static int run_plugin(const char *plugin, const char *command,
+		      const char *container_id, const char *ifname,
+		      const char *in, size_t in_len,
+		      char **out, size_t *out_len, int *status,
+		      struct kr_cni_error *e)
 {
-	int to_child[2], from_child[2], status = 0;
-	char plugin[4096], *out = NULL;
-	size_t out_len = 0;
+	int to_child[2], from_child[2];
 	pid_t pid;
-	int r;
 
-	if (!conf->ipam_type)
-		return 0;
-	if (find_plugin(env->path, conf->ipam_type, plugin, sizeof(plugin)))
-		return cni_fail(e, KR_CNI_ERR_IPAM, "IPAM plugin not found",
-				"no executable \"%s\" in CNI_PATH %s",
-				conf->ipam_type, env->path ? env->path : "");
 	if (pipe2(to_child, O_CLOEXEC) < 0)
 		return cni_fail(e, KR_CNI_ERR_IO, "pipe", "%s",
 				strerror(errno));
@@ -162,6 +156,9 @@ int cni_ipam_exec(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 		dup2(from_child[1], 1);
 		/* stderr stays ours: the runtime logs it */
 		setenv("CNI_COMMAND", command, 1);
+		/* GC releases attachments the environment does not name */
+		if (container_id)
+			setenv("CNI_CONTAINERID", container_id, 1);
 		if (ifname)
 			setenv("CNI_IFNAME", ifname, 1);
 		execl(plugin, plugin, (char *)NULL);
@@ -176,20 +173,98 @@ int cni_ipam_exec(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 				strerror(errno));
 	}
 	signal(SIGPIPE, SIG_IGN);
-	pump(to_child[1], conf->raw, conf->raw_len, from_child[0], &out,
-	     &out_len);
+	pump(to_child[1], in, in_len, from_child[0], out, out_len);
 	close(from_child[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	return 0;
+}
+
+/*
+ * The version to speak with the IPAM plugin: the configuration's when the
+ * plugin supports it, else the highest one both support (Debian's
+ * host-local stops at 1.0.0 while our configuration may say 1.1.0).
+ * NULL when none is common.
+ */
+static const char *negotiate(const char *plugin, const char *version)
+{
+	static const char *const ours[] = { "1.1.0", "1.0.0", "0.4.0" };
+	static char chosen[16];
+	struct kr_cni_error e;
+	char in[64], *out = NULL;
+	size_t out_len = 0, i, j;
+	json_t *doc, *list, *v;
+	int status = 0;
+
+	snprintf(in, sizeof(in), "{\"cniVersion\": \"%s\"}", version);
+	if (run_plugin(plugin, "VERSION", NULL, NULL, in, strlen(in), &out,
+		       &out_len, &status, &e) < 0)
+		return NULL;
+	doc = json_loadb(out ? out : "", out_len, 0, NULL);
+	free(out);
+	list = json_object_get(doc, "supportedVersions");
+	chosen[0] = '\0';
+	for (i = 0; i < sizeof(ours) / sizeof(ours[0]) && !chosen[0]; i++) {
+		if (!cni_version_at_least(version, ours[i]))
+			continue;
+		json_array_foreach(list, j, v)
+			if (json_is_string(v) &&
+			    !strcmp(json_string_value(v), ours[i]))
+				snprintf(chosen, sizeof(chosen), "%s",
+					 ours[i]);
+	}
+	json_decref(doc);
+	return chosen[0] ? chosen : NULL;
+}
+
+int cni_ipam_exec(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+		  const char *command, const char *ifname,
+		  struct kr_cni_ipam_result *ret, struct kr_cni_error *e)
+{
+	static const char *version;	/* negotiated once per process */
+	char plugin[4096], *out = NULL, *in = NULL;
+	size_t out_len = 0;
+	int status = 0, r;
+
+	if (!conf->ipam_type)
+		return 0;
+	if (find_plugin(env->path, conf->ipam_type, plugin, sizeof(plugin)))
+		return cni_fail(e, KR_CNI_ERR_IPAM, "IPAM plugin not found",
+				"no executable \"%s\" in CNI_PATH %s",
+				conf->ipam_type, env->path ? env->path : "");
+	if (!version)
+		version = negotiate(plugin, conf->cni_version);
+	if (!version)
+		return cni_fail(e, KR_CNI_ERR_IPAM,
+				"IPAM plugin speaks no version we do",
+				"%s, config version %s", conf->ipam_type,
+				conf->cni_version);
+	if (!cni_version_at_least(version, "1.1.0") &&
+	    (!strcmp(command, "GC") || !strcmp(command, "STATUS")))
+		return 0;	/* the plugin has no such verb */
+	if (strcmp(version, conf->cni_version)) {
+		json_t *copy = json_deep_copy(conf->doc);
+
+		json_object_set_new(copy, "cniVersion", json_string(version));
+		in = json_dumps(copy, JSON_COMPACT);
+		json_decref(copy);
+		if (!in)
+			return cni_fail(e, KR_CNI_ERR_INTERNAL,
+					"out of memory", NULL);
+	}
+	r = run_plugin(plugin, command, env->container_id, ifname,
+		       in ? in : conf->raw,
+		       in ? strlen(in) : conf->raw_len, &out, &out_len,
+		       &status, e);
+	free(in);
+	if (r < 0)
+		return r;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		r = plugin_error(conf->ipam_type, command,
 				 WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 				 out, out_len, e);
-	} else if (ret) {
+	else if (ret)
 		r = parse_result(out, out_len, ret, e);
-	} else {
-		r = 0;
-	}
 	free(out);
 	return r;
 }

@@ -8,7 +8,7 @@ packages="
 	libinih-dev libjansson-dev libnl-3-dev libnl-route-3-dev
 	libmicrohttpd-dev libcurl4-openssl-dev libpci-dev libibverbs-dev
 	libcmocka-dev
-	iproute2 iperf3 procps curl
+	iproute2 iperf3 procps curl jq containernetworking-plugins
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,276 @@
+#!/bin/sh
+# The kube-rdma CNI plugin against a mock node, as a runtime calls it:
+# verbs, versions, error codes, 2 pods x 60 interfaces, rollback when the
+# k-th interface fails, DEL after the netns is gone, concurrent ADDs, and
+# repair after kill -9.  IPAM: Debian's host-local.
+. "$(dirname "$0")/lib.sh"
+
+command -v jq >/dev/null || fail "jq missing (scripts/install-deps.sh)"
+[ -x /usr/lib/cni/host-local ] ||
+	fail "host-local missing (containernetworking-plugins)"
+cni=$bin/kube-rdma
+ctl=$bin/kube-rdma-ctl
+
+conf=$work/node.conf
+write_config "$conf" cni-node \
+	'[pf "cp0"]' 'backend = mock' 'num_vfs = 64' \
+	'[pf "cp1"]' 'backend = mock' 'num_vfs = 64'
+"$bin/kube-rdma-daemon" init --config "$conf" >/dev/null
+
+# netconf VERSION INTERFACES [IPAM_RANGE_END]: a network configuration
+netconf() {
+	end=${3:-198.18.3.250}
+	cat <<EOF
+{"cniVersion": "$1", "name": "rdma", "type": "kube-rdma", "config": "$conf",
+ "ipam": {"type": "host-local", "dataDir": "$work/ipam",
+          "ranges": [[{"subnet": "198.18.0.0/22", "rangeStart": "198.18.0.10",
+                       "rangeEnd": "$end"}]],
+          "routes": [{"dst": "198.19.0.0/16"}]},
+ "interfaces": $2}
+EOF
+}
+
+# ifaces N [RATE]: a request of N interfaces
+ifaces() {
+	i=0 out=""
+	while [ "$i" -lt "$1" ]; do
+		r=${2:-100}
+		out="$out${out:+,}{\"min_tx_rate\": $r, \"max_tx_rate\": $((r * 2))}"
+		i=$((i + 1))
+	done
+	echo "[$out]"
+}
+
+# plugin CMD CONTAINER NETNS IFNAME < config: run, keep stdout and status
+plugin() {
+	set +e
+	env CNI_COMMAND="$1" CNI_CONTAINERID="$2" CNI_NETNS="$3" \
+		CNI_IFNAME="$4" CNI_PATH=/usr/lib/cni \
+		CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$2" \
+		"$cni" >"$work/out" 2>"$work/err"
+	status=$?
+	set -e
+}
+want_code() {
+	[ "$status" -ne 0 ] || fail "expected error code $1, got success"
+	code=$(jq -r .code "$work/out")
+	[ "$code" = "$1" ] || fail "expected code $1, got $(cat "$work/out")"
+	[ -z "${2:-}" ] || grep -qF -- "$2" "$work/out" ||
+		fail "error lacks \"$2\": $(cat "$work/out")"
+}
+want_ok() {
+	[ "$status" -eq 0 ] || fail "$1: $(cat "$work/out" "$work/err")"
+}
+# free VFs and reserved bandwidth on the node, from the inventory
+books() {
+	"$ctl" inventory --config "$conf" --json |
+		jq -r '[.pfs[].vfs_free] | add | tostring'
+}
+records() {
+	ls "$work/state-cni-node/attachments" 2>/dev/null | grep -c json || true
+}
+
+# ---- VERSION and errors ----
+plugin VERSION "" "" "" </dev/null
+want_ok VERSION
+jq -e '.supportedVersions == ["0.4.0","1.0.0","1.1.0"]' "$work/out" >/dev/null
+echo '{"cniVersion": "1.0.0"}' | plugin VERSION "" "" ""
+jq -e '.cniVersion == "1.0.0"' "$work/out" >/dev/null
+
+ip netns add pod0
+netconf 1.0.0 "$(ifaces 1)" >"$work/one.json"
+plugin "" c1 /run/netns/pod0 eth0 <"$work/one.json"
+want_code 4 CNI_COMMAND
+plugin FROB c1 /run/netns/pod0 eth0 <"$work/one.json"
+want_code 4 "unknown CNI_COMMAND"
+netconf 0.3.1 "$(ifaces 1)" | plugin ADD c1 /run/netns/pod0 eth0
+want_code 1 "incompatible CNI versions"
+echo '{"cniVersion": "1.0.0", "type": "kube-rdma"}' |
+	plugin ADD c1 /run/netns/pod0 eth0
+want_code 7 "missing network name"
+echo '{"cniVersion": "1.0.0", "name": "n", "max-tx-rate": 5}' |
+	plugin ADD c1 /run/netns/pod0 eth0
+want_code 2 "max-tx-rate = 5"
+echo '{"cniVersion": ' | plugin ADD c1 /run/netns/pod0 eth0
+want_code 6
+plugin ADD c1 /run/netns/pod0 "bad/name" <"$work/one.json"
+want_code 4 "invalid CNI_IFNAME"
+plugin ADD "" /run/netns/pod0 eth0 <"$work/one.json"
+want_code 3 "missing containerID"
+plugin ADD c1 /run/netns/nonesuch eth0 <"$work/one.json"
+want_code 8
+env CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_IFNAME=eth0 CNI_PATH=/x \
+	"$cni" <"$work/one.json" >"$work/out" 2>/dev/null && fail "no netns"
+jq -e '.code == 4 and (.details | contains("CNI_NETNS"))' "$work/out" >/dev/null
+plugin CHECK c1 /run/netns/pod0 eth0 <"$work/one.json"
+want_code 7 "Required prevResult missing"
+plugin GC "" "" "" <"$work/one.json"
+want_code 1 "does not allow GC"
+netconf 1.0.0 '[{"min_tx_rate": 5, "max_tx_rate": 1}]' |
+	plugin ADD c1 /run/netns/pod0 eth0
+want_code 7 "max_tx_rate: 1 is below min_tx_rate 5"
+netconf 1.0.0 "$(ifaces 200)" | plugin ADD c1 /run/netns/pod0 eth0
+want_code 7 "at most 128"
+netconf 1.0.0 '[{"min_tx_rate": 150000}]' | plugin ADD c1 /run/netns/pod0 eth0
+want_code 100 "interface 0 needs 150000 Mb/s reserved"
+[ "$(books)" = 128 ] || fail "a refused ADD changed the books: $(books)"
+
+# ---- results in each version ----
+for v in 0.4.0 1.0.0 1.1.0; do
+	netconf $v "$(ifaces 2)" >"$work/v.json"
+	plugin ADD cv /run/netns/pod0 eth0 <"$work/v.json"
+	want_ok "ADD $v"
+	jq -e --arg v $v '.cniVersion == $v and (.interfaces | length) == 2
+		and .interfaces[1].name == "eth0-1"
+		and (.interfaces[0].mac | test("^02:"))
+		and .interfaces[0].sandbox == "/run/netns/pod0"
+		and .ips[1].interface == 1' "$work/out" >/dev/null ||
+		fail "result $v: $(cat "$work/out")"
+	case $v in
+	0.4.0) jq -e '.ips[0].version == "4"' "$work/out" >/dev/null ||
+		fail "0.4.0 needs ips[].version" ;;
+	1.0.0) jq -e '.ips[0].version == null and .interfaces[0].pciID == null' \
+		"$work/out" >/dev/null || fail "1.0.0 has no version/pciID" ;;
+	1.1.0) jq -e '.interfaces[0].pciID | test("^0000:")' "$work/out" \
+		>/dev/null || fail "1.1.0 needs pciID" ;;
+	esac
+	jq --slurpfile r "$work/out" '.prevResult = $r[0]' "$work/v.json" \
+		>"$work/v-prev.json"
+	plugin CHECK cv /run/netns/pod0 eth0 <"$work/v-prev.json"
+	want_ok "CHECK $v"
+	plugin DEL cv /run/netns/pod0 eth0 <"$work/v-prev.json"
+	want_ok "DEL $v"
+	plugin DEL cv /run/netns/pod0 eth0 <"$work/v.json"
+	want_ok "second DEL $v"
+done
+[ "$(books)" = 128 ] && [ "$(records)" = 0 ] || fail "books after versions"
+
+# CHECK notices a changed address
+netconf 1.0.0 "$(ifaces 1)" >"$work/c.json"
+plugin ADD cc /run/netns/pod0 eth0 <"$work/c.json"
+jq --slurpfile r "$work/out" '.prevResult = $r[0]' "$work/c.json" >"$work/cp.json"
+ip -n pod0 addr flush dev eth0
+plugin CHECK cc /run/netns/pod0 eth0 <"$work/cp.json"
+want_code 103 "address missing"
+plugin DEL cc /run/netns/pod0 eth0 <"$work/cp.json"
+want_ok "DEL cc"
+
+# ---- the paper's stress test: two pods with 60 interfaces each ----
+netconf 1.0.0 "$(ifaces 60 1000)" >"$work/sixty.json"
+for p in podA podB; do
+	ip netns add $p
+	plugin ADD $p /run/netns/$p eth0 <"$work/sixty.json"
+	want_ok "ADD $p"
+	cp "$work/out" "$work/$p.result"
+	n=$(ip -n $p -o -4 addr show | grep -c 'inet 198.18.')
+	[ "$n" = 60 ] || fail "$p has $n addressed interfaces"
+	ip -n $p link show eth0-59 >/dev/null || fail "$p lacks eth0-59"
+done
+[ "$(books)" = 8 ] || fail "120 of 128 VFs should be taken: $(books) free"
+"$ctl" inventory --config "$conf" --json |
+	jq -e '[.pfs[].vfs[] | select(.allocated) | .min_tx_rate] |
+		length == 120 and all(. == 1000)' >/dev/null ||
+	fail "rates of the 120 VFs"
+"$ctl" inventory --config "$conf" --json |
+	jq -e '[.pfs[].vfs[] | select(.owner.pod == "podA")] | length == 60' \
+	>/dev/null || fail "owners"
+for p in podA podB; do
+	plugin DEL $p /run/netns/$p eth0 <"$work/sixty.json"
+	want_ok "DEL $p"
+	[ "$(ip -n $p -o link | grep -c eth0)" = 0 ] || fail "$p kept VFs"
+done
+[ "$(books)" = 128 ] && [ "$(records)" = 0 ] || fail "books after the 120"
+[ -z "$(ls "$work/ipam/rdma" | grep '^198')" ] || fail "IPAM leaked"
+
+# ---- the 4th interface fails (IPAM has 3 addresses): full rollback ----
+netconf 1.0.0 "$(ifaces 6 2000)" 198.18.0.12 >"$work/short.json"
+plugin ADD cf /run/netns/pod0 eth0 <"$work/short.json"
+want_code 102 "IPAM"
+[ "$(ip -n pod0 -o link | grep -c eth0)" = 0 ] || fail "VFs left in the pod"
+[ "$(books)" = 128 ] && [ "$(records)" = 0 ] || fail "rollback books"
+"$ctl" inventory --config "$conf" --json |
+	jq -e '[.pfs[].vfs[] | select(.min_tx_rate > 0 or .max_tx_rate > 0
+		or (.netdev | test("^cp[01]v") | not))] | length == 0' \
+	>/dev/null || fail "rollback left a rate or a name"
+[ -z "$(ls "$work/ipam/rdma" | grep '^198')" ] || fail "rollback leaked IPAM"
+
+# ---- DEL after the netns is gone ----
+ip netns add gone
+netconf 1.0.0 "$(ifaces 3 500)" >"$work/gone.json"
+plugin ADD cg /run/netns/gone eth0 <"$work/gone.json"
+want_ok "ADD gone"
+ip netns del gone
+plugin DEL cg /run/netns/gone eth0 <"$work/gone.json"
+want_ok "DEL with the netns gone"
+[ "$(books)" = 128 ] && [ "$(records)" = 0 ] || fail "books after gone"
+"$ctl" inventory --config "$conf" --json |
+	jq -e '[.pfs[].vfs[] | select(.min_tx_rate > 0)] | length == 0' \
+	>/dev/null || fail "rates left after the netns went"
+
+# ---- 16 concurrent ADDs for 10 VFs each: only 12 fit in 128 ----
+netconf 1.0.0 "$(ifaces 10 100)" >"$work/ten.json"
+i=0
+while [ $i -lt 16 ]; do
+	ip netns add par$i
+	(env CNI_COMMAND=ADD CNI_CONTAINERID=par$i CNI_NETNS=/run/netns/par$i \
+		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
+		CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=par$i" "$cni" \
+		<"$work/ten.json" >"$work/par$i.out" 2>/dev/null
+	 echo $? >"$work/par$i.rc") &
+	i=$((i + 1))
+done
+wait
+ok=0 refused=0 i=0
+while [ $i -lt 16 ]; do
+	if [ "$(cat "$work/par$i.rc")" = 0 ]; then
+		ok=$((ok + 1))
+	else
+		jq -e '.code == 100' "$work/par$i.out" >/dev/null ||
+			fail "par$i failed oddly: $(cat "$work/par$i.out")"
+		refused=$((refused + 1))
+	fi
+	i=$((i + 1))
+done
+[ $ok = 12 ] && [ $refused = 4 ] || fail "$ok succeeded, $refused refused"
+[ "$(books)" = 8 ] && [ "$(records)" = 12 ] || fail "concurrent books"
+"$ctl" inventory --config "$conf" --json |
+	jq -e '[.pfs[].vfs[] | select(.allocated) | .owner.container_id] |
+		group_by(.) | map(length) | all(. == 10)' >/dev/null ||
+	fail "a VF in two attachments"
+i=0
+while [ $i -lt 16 ]; do
+	plugin DEL par$i /run/netns/par$i eth0 <"$work/ten.json"
+	want_ok "DEL par$i"
+	i=$((i + 1))
+done
+[ "$(books)" = 128 ] && [ "$(records)" = 0 ] || fail "books after DELs"
+
+# ---- kill -9 in the middle of an ADD; DEL repairs, then GC ----
+for how in DEL GC; do
+	ip netns add crash$how
+	env CNI_COMMAND=ADD CNI_CONTAINERID=crash$how \
+		CNI_NETNS=/run/netns/crash$how CNI_IFNAME=eth0 \
+		CNI_PATH=/usr/lib/cni "$cni" <"$work/sixty.json" \
+		>/dev/null 2>&1 &
+	victim=$!
+	sleep 0.4
+	kill -9 $victim 2>/dev/null || true
+	wait $victim 2>/dev/null || true
+	if [ $how = DEL ]; then
+		plugin DEL crash$how /run/netns/crash$how eth0 <"$work/sixty.json"
+	else
+		netconf 1.1.0 "$(ifaces 1)" |
+			jq '."cni.dev/valid-attachments" = []' |
+			plugin GC "" "" ""
+	fi
+	want_ok "$how after kill -9"
+	[ "$(books)" = 128 ] && [ "$(records)" = 0 ] ||
+		fail "$how did not repair: $(books) free, $(records) records"
+	[ "$(ip -n crash$how -o link | grep -c eth0)" = 0 ] ||
+		fail "$how left VFs in the pod"
+done
+
+# STATUS
+netconf 1.1.0 "$(ifaces 1)" | plugin STATUS "" "" ""
+want_ok STATUS
+echo PASS
