@@ -18,6 +18,7 @@
 #include "config.h"
 #include "err.h"
 #include "fileio.h"
+#include "k8s.h"
 #include "log.h"
 #include "nl.h"
 #include "node.h"
@@ -280,13 +281,68 @@ static int iface_name(const char *ifname, const struct kr_iface_req *r,
 	return 0;
 }
 
-static int read_request(const struct kr_cni_conf *conf, struct kr_request **req,
-			struct kr_cni_error *e)
+/*
+ * The pod's request: its annotation, read from the API server, when the
+ * configuration names a kubeconfig and the runtime names the pod; else the
+ * configuration's "interfaces" (runtimes without Kubernetes).
+ */
+static int read_request(const struct kr_cni_env *env,
+			const struct kr_cni_conf *conf,
+			struct kr_request **req, struct kr_cni_error *e)
 {
+	struct kr_kubeconfig *kc = NULL;
 	struct kr_err err = { 0 };
-	char *text;
+	json_t *pod = NULL;
+	const char *uid;
+	char *text, *path = NULL;
 	int r;
 
+	if (conf->kubeconfig && env->pod_name[0]) {
+		if (!env->pod_namespace[0])
+			return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
+					"invalid CNI_ARGS",
+					"K8S_POD_NAME without "
+					"K8S_POD_NAMESPACE");
+		r = kr_kubeconfig_load(conf->kubeconfig, &kc, &err);
+		if (!r && asprintf(&path, "/api/v1/namespaces/%s/pods/%s",
+				   env->pod_namespace, env->pod_name) < 0)
+			r = kr_err_set(&err, -ENOMEM, "out of memory");
+		if (!r)
+			r = kr_k8s_get(kc, path, 10000, &pod, &err);
+		kr_kubeconfig_free(kc);
+		free(path);
+		if (r < 0)
+			return cni_fail(e, r == -ENOENT || r == -EACCES
+						   ? KR_CNI_ERR_INVALID_CONFIG
+						   : KR_CNI_ERR_TRY_AGAIN,
+					"cannot read the pod from the API "
+					"server", "%s/%s: %s",
+					env->pod_namespace, env->pod_name,
+					kr_err_text(&err));
+		uid = json_string_value(json_object_get(
+			json_object_get(pod, "metadata"), "uid"));
+		if (env->pod_uid[0] && (!uid || strcmp(uid, env->pod_uid))) {
+			cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+				 "the pod was replaced",
+				 "%s/%s has UID %s, the runtime says %s",
+				 env->pod_namespace, env->pod_name,
+				 uid ? uid : "none", env->pod_uid);
+			json_decref(pod);
+			return -1;
+		}
+		r = kr_request_from_annotations(
+			json_object_get(json_object_get(pod, "metadata"),
+					"annotations"),
+			0, req, &err);
+		json_decref(pod);
+		if (r < 0)
+			return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+					"invalid RDMA request in the pod's "
+					"annotation", "%s/%s: %s",
+					env->pod_namespace, env->pod_name,
+					kr_err_text(&err));
+		return 0;
+	}
 	if (!conf->interfaces)
 		return kr_request_parse("", 0, 0, req, &err);
 	text = json_dumps(conf->interfaces, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -448,7 +504,7 @@ int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 	int r = -1, ifindex;
 	size_t i;
 
-	if (read_request(conf, &req, e) < 0)
+	if (read_request(env, conf, &req, e) < 0)
 		return -1;
 	if (ctx_open(&c, env, conf, 1, e) < 0 ||
 	    ctx_open_pod(&c, env->netns, 1, e) < 0)

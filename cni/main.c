@@ -47,9 +47,21 @@ static char *read_stdin(size_t *ret_len)
 	return NULL;
 }
 
-static void print_error(const char *version, const struct kr_cni_error *e)
+/* Error text may quote input: keep it printable ASCII so it encodes. */
+static void sanitize(char *s)
 {
-	json_t *doc = json_pack("{s:s, s:i, s:s, s:s}", "cniVersion",
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}
+
+static void print_error(const char *version, struct kr_cni_error *e)
+{
+	json_t *doc;
+
+	sanitize(e->msg);
+	sanitize(e->details);
+	doc = json_pack("{s:s, s:i, s:s, s:s}", "cniVersion",
 				version && cni_version_supported(version)
 					? version
 					: "1.1.0",

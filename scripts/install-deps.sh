@@ -7,7 +7,7 @@ packages="
 	build-essential cmake pkg-config git
 	libinih-dev libjansson-dev libnl-3-dev libnl-route-3-dev
 	libmicrohttpd-dev libcurl4-openssl-dev libpci-dev libibverbs-dev
-	libcmocka-dev
+	libcmocka-dev libyaml-dev libssl-dev
 	iproute2 iperf3 procps curl jq containernetworking-plugins
 "
 

@@ -52,9 +52,9 @@ plugin() {
 	set -e
 }
 want_code() {
-	[ "$status" -ne 0 ] || fail "expected error code $1, got success"
+	[ "$status" -ne 0 ] || fail "expected error code $1, got success: $(cat "$work/out")"
 	code=$(jq -r .code "$work/out")
-	[ "$code" = "$1" ] || fail "expected code $1, got $(cat "$work/out")"
+	[ "$code" = "$1" ] || fail "expected code $1, got $(cat "$work/out" "$work/err") (status $status)"
 	[ -z "${2:-}" ] || grep -qF -- "$2" "$work/out" ||
 		fail "error lacks \"$2\": $(cat "$work/out")"
 }
@@ -269,6 +269,82 @@ for how in DEL GC; do
 	[ "$(ip -n crash$how -o link | grep -c eth0)" = 0 ] ||
 		fail "$how left VFs in the pod"
 done
+
+# ---- the request from the pod's annotation, through the API server ----
+mkdir -p "$work/pods/default"
+cat >"$work/pods/default/web.json" <<'POD'
+{"kind": "Pod", "apiVersion": "v1",
+ "metadata": {"name": "web", "namespace": "default", "uid": "uid-web",
+  "annotations": {"kube-rdma.io/interfaces":
+   "[{\"min_tx_rate\": 3000, \"max_tx_rate\": 6000}, {\"name\": \"rdma9\"}]"}}}
+POD
+cat >"$work/pods/default/plain.json" <<'POD'
+{"kind": "Pod", "metadata": {"name": "plain", "namespace": "default", "uid": "u2"}}
+POD
+cat >"$work/pods/default/bad.json" <<'POD'
+{"kind": "Pod", "metadata": {"name": "bad", "namespace": "default", "uid": "u3",
+  "annotations": {"rdma_interfaces_required": "[{\"min_tx_rate\": -1}]"}}}
+POD
+"$KR_TEST_APISERVER" 16443 s3cret "$work/pods" &
+pids="$pids $!"
+cat >"$work/kubeconfig" <<KUBE
+apiVersion: v1
+kind: Config
+current-context: test
+clusters:
+- name: local
+  cluster:
+    server: http://127.0.0.1:16443
+contexts:
+- name: test
+  context: {cluster: local, user: cni}
+users:
+- name: cni
+  user:
+    token: s3cret
+KUBE
+sed 's/s3cret/wrong/' "$work/kubeconfig" >"$work/kubeconfig.bad"
+netconf 1.0.0 "$(ifaces 1)" |
+	jq --arg k "$work/kubeconfig" '.kubeconfig = $k' >"$work/k8s.json"
+jq --arg k "$work/kubeconfig.bad" '.kubeconfig = $k' "$work/k8s.json" \
+	>"$work/k8s-bad.json"
+# kube_plugin CMD POD UID < config
+kube_plugin() {
+	set +e
+	env CNI_COMMAND="$1" CNI_CONTAINERID="k-$2" CNI_NETNS=/run/netns/pod0 \
+		CNI_IFNAME=net1 CNI_PATH=/usr/lib/cni \
+		CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$2;K8S_POD_UID=$3" \
+		"$cni" >"$work/out" 2>"$work/err"
+	status=$?
+	set -e
+}
+for _ in $(seq 50); do
+	curl -s -o /dev/null http://127.0.0.1:16443/ && break
+	sleep 0.1
+done
+kube_plugin ADD web uid-web <"$work/k8s.json"
+want_ok "ADD from the annotation"
+jq -e '[.interfaces[].name] == ["net1", "rdma9"]' "$work/out" >/dev/null ||
+	fail "annotation interfaces: $(cat "$work/out")"
+"$ctl" inventory --config "$conf" --json |
+	jq -e '[.pfs[].vfs[] | select(.owner.pod == "web") | .max_tx_rate]
+		| sort == [0, 6000]' >/dev/null || fail "annotation rates"
+kube_plugin DEL web uid-web <"$work/k8s.json"
+want_ok "DEL web"
+kube_plugin ADD web other-uid <"$work/k8s.json"
+want_code 7 "has UID uid-web, the runtime says other-uid"
+kube_plugin ADD web uid-web <"$work/k8s-bad.json"
+want_code 7 "HTTP 401"
+kube_plugin ADD nobody x <"$work/k8s.json"
+want_code 7 "HTTP 404"
+kube_plugin ADD bad u3 <"$work/k8s.json"
+want_code 7 "rdma_interfaces_required: [0].min_tx_rate: -1 is negative"
+kube_plugin ADD plain u2 <"$work/k8s.json"
+want_ok "a pod that asks for nothing"
+jq -e '.interfaces == []' "$work/out" >/dev/null || fail "plain pod got VFs"
+kube_plugin DEL plain u2 <"$work/k8s.json"
+want_ok "DEL plain"
+[ "$(books)" = 128 ] && [ "$(records)" = 0 ] || fail "books after API pods"
 
 # STATUS
 netconf 1.1.0 "$(ifaces 1)" | plugin STATUS "" "" ""

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <curl/curl.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "err.h"
+#include "k8s.h"
+
+#define K8S_BODY_MAX (8u << 20)
+
+/* ---- kubeconfig ---- */
+
+static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map,
+			    const char *key)
+{
+	yaml_node_pair_t *p;
+
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+
+		if (k && k->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)k->data.scalar.value, key))
+			return yaml_document_get_node(doc, p->value);
+	}
+	return NULL;
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE
+		       ? (const char *)n->data.scalar.value
+		       : NULL;
+}
+
+/* The entry of list 'list' whose "name" is 'name'; its 'inner' map. */
+static yaml_node_t *named(yaml_document_t *doc, yaml_node_t *list,
+			  const char *name, const char *inner)
+{
+	yaml_node_item_t *i;
+
+	if (!list || list->type != YAML_SEQUENCE_NODE || !name)
+		return NULL;
+	for (i = list->data.sequence.items.start;
+	     i < list->data.sequence.items.top; i++) {
+		yaml_node_t *e = yaml_document_get_node(doc, *i);
+		const char *n = scalar(map_get(doc, e, "name"));
+
+		if (n && !strcmp(n, name))
+			return map_get(doc, e, inner);
+	}
+	return NULL;
+}
+
+static char *dup_opt(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* base64 (kubeconfig *-data) to text; NULL on bad input. */
+static char *unbase64(const char *in)
+{
+	size_t len = strlen(in);
+	unsigned char *out = malloc(len / 4 * 3 + 4);
+	int n;
+
+	if (!out)
+		return NULL;
+	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
+	if (n < 0) {
+		free(out);
+		return NULL;
+	}
+	while (n > 0 && len && in[--len] == '=')
+		n--;	/* EVP_DecodeBlock counts padding as bytes */
+	out[n] = '\0';
+	return (char *)out;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return NULL;
+	if (getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf)	/* a token file may end with a newline */
+		buf[strcspn(buf, "\r\n")] = '\0';
+	return buf;
+}
+
+static int decode_field(yaml_document_t *doc, yaml_node_t *map,
+			const char *key, char **ret, const char *path,
+			struct kr_err *err)
+{
+	const char *v = scalar(map_get(doc, map, key));
+
+	*ret = NULL;
+	if (!v)
+		return 0;
+	*ret = unbase64(v);
+	if (!*ret)
+		return kr_err_set(err, -EINVAL, "%s: %s is not base64", path,
+				  key);
+	return 0;
+}
+
+int kr_kubeconfig_load(const char *path, struct kr_kubeconfig **ret,
+		       struct kr_err *err)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root, *cluster, *user, *context;
+	struct kr_kubeconfig *kc;
+	const char *current, *v;
+	FILE *f;
+	int r = 0;
+
+	f = fopen(path, "re");
+	if (!f)
+		return kr_err_set(err, -errno, "kubeconfig %s: %s", path,
+				  strerror(errno));
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		r = kr_err_set(err, -EINVAL, "kubeconfig %s: line %zu: %s",
+			       path, parser.problem_mark.line + 1,
+			       parser.problem ? parser.problem : "bad YAML");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return r;
+	}
+	yaml_parser_delete(&parser);
+	fclose(f);
+	kc = calloc(1, sizeof(*kc));
+	if (!kc) {
+		yaml_document_delete(&doc);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	}
+	root = yaml_document_get_root_node(&doc);
+	current = scalar(map_get(&doc, root, "current-context"));
+	context = named(&doc, map_get(&doc, root, "contexts"), current,
+			"context");
+	if (!context) {
+		r = kr_err_set(err, -EINVAL,
+			       "kubeconfig %s: no context \"%s\" (current-"
+			       "context)", path, current ? current : "");
+		goto out;
+	}
+	cluster = named(&doc, map_get(&doc, root, "clusters"),
+			scalar(map_get(&doc, context, "cluster")), "cluster");
+	user = named(&doc, map_get(&doc, root, "users"),
+		     scalar(map_get(&doc, context, "user")), "user");
+	v = scalar(map_get(&doc, cluster, "server"));
+	if (!cluster || !v) {
+		r = kr_err_set(err, -EINVAL,
+			       "kubeconfig %s: the current context's cluster "
+			       "has no server", path);
+		goto out;
+	}
+	kc->server = strdup(v);
+	kc->ca_file = dup_opt(scalar(map_get(&doc, cluster,
+					     "certificate-authority")));
+	v = scalar(map_get(&doc, cluster, "insecure-skip-tls-verify"));
+	kc->insecure = v && !strcmp(v, "true");
+	kc->token = dup_opt(scalar(map_get(&doc, user, "token")));
+	v = scalar(map_get(&doc, user, "tokenFile"));
+	if (!kc->token && v) {
+		kc->token = read_file(v);
+		if (!kc->token) {
+			r = kr_err_set(err, -errno ? -errno : -EIO,
+				       "kubeconfig %s: tokenFile %s: %s", path,
+				       v, strerror(errno));
+			goto out;
+		}
+	}
+	kc->cert_file = dup_opt(scalar(map_get(&doc, user,
+					       "client-certificate")));
+	kc->key_file = dup_opt(scalar(map_get(&doc, user, "client-key")));
+	r = decode_field(&doc, cluster, "certificate-authority-data",
+			 &kc->ca_pem, path, err);
+	if (!r)
+		r = decode_field(&doc, user, "client-certificate-data",
+				 &kc->cert_pem, path, err);
+	if (!r)
+		r = decode_field(&doc, user, "client-key-data", &kc->key_pem,
+				 path, err);
+out:
+	yaml_document_delete(&doc);
+	if (r < 0) {
+		kr_kubeconfig_free(kc);
+		return r;
+	}
+	*ret = kc;
+	return 0;
+}
+
+void kr_kubeconfig_free(struct kr_kubeconfig *kc)
+{
+	if (!kc)
+		return;
+	free(kc->server);
+	free(kc->ca_file);
+	free(kc->ca_pem);
+	free(kc->token);
+	free(kc->cert_file);
+	free(kc->key_file);
+	free(kc->cert_pem);
+	free(kc->key_pem);
+	free(kc);
+}
+
+/* ---- requests ---- */
+
+struct body {
+	char *data;
+	size_t len;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+	size_t add = size * n;
+	char *grown;
+
+	if (b->len + add > K8S_BODY_MAX)
+		return 0;
+	grown = realloc(b->data, b->len + add + 1);
+	if (!grown)
+		return 0;
+	memcpy(grown + b->len, p, add);
+	b->data = grown;
+	b->len += add;
+	b->data[b->len] = '\0';
+	return add;
+}
+
+static void set_blob(CURL *curl, CURLoption opt, const char *pem)
+{
+	struct curl_blob blob = { .data = (void *)pem, .len = strlen(pem),
+				  .flags = CURL_BLOB_COPY };
+
+	curl_easy_setopt(curl, opt, &blob);
+}
+
+int kr_k8s_get(const struct kr_kubeconfig *kc, const char *path,
+	       long timeout_ms, json_t **ret, struct kr_err *err)
+{
+	struct curl_slist *headers = NULL;
+	struct body body = { 0 };
+	char *url = NULL, *auth = NULL;
+	long status = 0;
+	CURLcode rc;
+	CURL *curl;
+	int r = 0;
+
+	curl = curl_easy_init();
+	if (!curl || asprintf(&url, "%s%s", kc->server, path) < 0) {
+		curl_easy_cleanup(curl);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	}
+	headers = curl_slist_append(headers, "Accept: application/json");
+	if (kc->token && asprintf(&auth, "Authorization: Bearer %s",
+				  kc->token) >= 0)
+		headers = curl_slist_append(headers, auth);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+	if (kc->ca_file)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, kc->ca_file);
+	if (kc->ca_pem)
+		set_blob(curl, CURLOPT_CAINFO_BLOB, kc->ca_pem);
+	if (kc->insecure) {
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (kc->cert_file)
+		curl_easy_setopt(curl, CURLOPT_SSLCERT, kc->cert_file);
+	if (kc->key_file)
+		curl_easy_setopt(curl, CURLOPT_SSLKEY, kc->key_file);
+	if (kc->cert_pem)
+		set_blob(curl, CURLOPT_SSLCERT_BLOB, kc->cert_pem);
+	if (kc->key_pem)
+		set_blob(curl, CURLOPT_SSLKEY_BLOB, kc->key_pem);
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK) {
+		r = kr_err_set(err, -EIO, "GET %s: %s", url,
+			       curl_easy_strerror(rc));
+	} else if (status != 200) {
+		json_t *doc = json_loads(body.data ? body.data : "", 0, NULL);
+		const char *msg =
+			json_string_value(json_object_get(doc, "message"));
+
+		r = kr_err_set(err,
+			       status == 404 ? -ENOENT
+			       : status == 401 || status == 403 ? -EACCES
+								: -EIO,
+			       "GET %s: HTTP %ld%s%s", url, status,
+			       msg ? ": " : "", msg ? msg : "");
+		json_decref(doc);
+	} else {
+		json_error_t jerr;
+
+		*ret = json_loads(body.data ? body.data : "", 0, &jerr);
+		if (!*ret)
+			r = kr_err_set(err, -EIO, "GET %s: not JSON: %s", url,
+				       jerr.text);
+	}
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	free(body.data);
+	free(auth);
+	free(url);
+	return r;
+}

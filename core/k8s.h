@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A small Kubernetes API client: a kubeconfig (libyaml) and JSON requests
+ * over libcurl.  Used by the CNI plugin to read a pod's annotations.
+ */
+#ifndef KR_K8S_H
+#define KR_K8S_H
+
+#include <jansson.h>
+
+#include "kube-rdma/backend.h"
+
+/* What a kubeconfig's current context says about reaching the server. */
+struct kr_kubeconfig {
+	char *server;		/* https://HOST:PORT */
+	char *ca_file;		/* certificate-authority, or NULL */
+	char *ca_pem;		/* certificate-authority-data, decoded */
+	int insecure;		/* insecure-skip-tls-verify */
+	char *token;		/* token, or the content of tokenFile */
+	char *cert_file, *key_file;	/* client-certificate / -key */
+	char *cert_pem, *key_pem;	/* ... -data, decoded */
+};
+
+/*
+ * Read the kubeconfig at 'path' (YAML or JSON) and resolve its current
+ * context.  Errors name the file and the missing or bad member.
+ */
+int kr_kubeconfig_load(const char *path, struct kr_kubeconfig **ret,
+		       struct kr_err *err);
+void kr_kubeconfig_free(struct kr_kubeconfig *kc);
+
+/*
+ * GET server + 'path' with a 'timeout_ms' bound; *ret is the decoded
+ * JSON body of a 200 answer.  -ENOENT for 404, -EACCES for 401/403, -EIO
+ * otherwise, with the status and the server's message in err.
+ */
+int kr_k8s_get(const struct kr_kubeconfig *kc, const char *path,
+	       long timeout_ms, json_t **ret, struct kr_err *err);
+
+#endif
