@@ -416,16 +416,19 @@ static int plan(struct ctx *c, const struct kr_inventory *inv,
 	return 0;
 }
 
-/* Rates, move, name, IPAM, addresses, routes, up: one VF. */
-static int set_up_vf(struct ctx *c, const struct kr_alloc_vf *v, size_t i,
-		     struct kr_cni_iface *iface,
-		     struct kr_cni_ipam_result *ipam, struct kr_cni_error *e)
+/*
+ * Rates, then the move under its final name, then no leftover alternative
+ * names: the first pass over the VFs.  All moves come before any link is
+ * brought up (the second pass): a move waits for the kernel to settle the
+ * namespace, and interleaving it with links going up makes each wait
+ * longer.
+ */
+static int move_vf(struct ctx *c, const struct kr_alloc_vf *v, size_t i,
+		   struct kr_cni_error *e)
 {
 	struct kr_node_pf *pf = kr_node_find_pf(c->node, v->pf);
 	struct kr_err err = { 0 };
 	const char *step;
-	json_t *item;
-	size_t k;
 	int ifindex;
 
 	step = "set rates";
@@ -441,6 +444,28 @@ static int set_up_vf(struct ctx *c, const struct kr_alloc_vf *v, size_t i,
 		goto out_fail;
 	step = "drop alternative names";
 	if (kr_nl_drop_altnames(c->pod_nl, ifindex, &err) < 0)
+		goto out_fail;
+	return 0;
+out_fail:
+	return cni_fail(e, KR_CNI_ERR_INTERFACE, "cannot set up an interface",
+			"interface %zu (%s, PF %s VF %u): %s: %s", i,
+			v->pod_ifname, v->pf, v->vf, step, kr_err_text(&err));
+}
+
+/* IPAM, addresses, link up, routes: the second pass. */
+static int configure_vf(struct ctx *c, const struct kr_alloc_vf *v, size_t i,
+			struct kr_cni_iface *iface,
+			struct kr_cni_ipam_result *ipam,
+			struct kr_cni_error *e)
+{
+	struct kr_err err = { 0 };
+	const char *step;
+	json_t *item;
+	size_t k;
+	int ifindex;
+
+	step = "find it in the container";
+	if (kr_nl_ifindex(c->pod_nl, v->pod_ifname, &ifindex, &err) < 0)
 		goto out_fail;
 	if (cni_ipam_exec(c->env, c->conf, "ADD", v->pod_ifname, ipam, e) < 0)
 		return -1;
@@ -550,9 +575,14 @@ int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 			 kr_err_text(&err));
 		goto out;
 	}
-	for (i = 0; i < rec.n_vfs; i++) {
-		if (set_up_vf(&c, &rec.vfs[i], i, &ifaces[i], &ipam[i], e) <
-		    0) {
+	for (i = 0; i < 2 * rec.n_vfs; i++) {
+		size_t k = i % rec.n_vfs;
+		int r2 = i < rec.n_vfs
+				 ? move_vf(&c, &rec.vfs[k], k, e)
+				 : configure_vf(&c, &rec.vfs[k], k, &ifaces[k],
+						&ipam[k], e);
+
+		if (r2 < 0) {
 			struct kr_cni_error undo;
 
 			if (release(&c, &rec, &undo) < 0)

@@ -86,6 +86,9 @@ int mockb_pf_exists(struct nl_sock *sock, const char *name);
  */
 int mockb_vfs_sync(struct kr_backend_pf *pf, struct kr_err *err);
 
+/* Make VF 'vf' exist (one lookup when it does), as mockb_vfs_sync. */
+int mockb_vf_ensure(struct kr_backend_pf *pf, uint32_t vf, struct kr_err *err);
+
 /*
  * Apply VF 'vf''s max rate in the data plane (0 removes shaping).
  */

@@ -452,10 +452,13 @@ static int set_rate(struct kr_backend_pf *pf, uint32_t vf, uint32_t min,
 				     pf->name, vf);
 		goto out;
 	}
-	r = mockb_vfs_sync(pf, err);
+	/* this VF only: a pod's ADD touches dozens of VFs one by one */
+	r = mockb_vf_ensure(pf, vf, err);
 	if (r < 0)
 		goto out;
 	old = pf->state.vfs[vf];
+	if (old.min_tx_rate == min && old.max_tx_rate == max)
+		goto out;	/* nothing to write */
 	if (old.max_tx_rate != max) {
 		r = mockb_vf_shape(pf, vf, max, err);
 		if (r < 0)

@@ -187,19 +187,18 @@ static struct nl_addr *mac_addr(const uint8_t mac[6])
 	return nl_addr_build(AF_LLC, mac, 6);
 }
 
-/* Create VF 'vf''s pair and put its representor on the bridge. */
-static int vf_create(struct kr_backend_pf *pf, struct nl_cache *links,
-		     uint32_t vf, struct kr_err *err)
+/* Create VF 'vf''s pair and put its representor on bridge 'bridge'. */
+static int vf_create(struct kr_backend_pf *pf, int bridge, uint32_t vf,
+		     struct kr_err *err)
 {
 	char vname[KR_IFNAMSIZ], rname[KR_IFNAMSIZ], alias[64];
 	struct rtnl_link *veth, *peer, *rep = NULL, *end = NULL;
 	struct nl_addr *vaddr = NULL, *raddr = NULL;
 	uint8_t mac[6];
-	int bridge, r;
+	int r;
 
 	vf_name(pf, 'v', vf, vname);
 	vf_name(pf, 'r', vf, rname);
-	bridge = rtnl_link_name2i(links, pf->name);
 	if (!bridge)
 		return pf->svc->err_set(err, -ENODEV, "PF bridge %s is gone",
 					pf->name);
@@ -283,6 +282,36 @@ static int vf_destroy(struct kr_backend_pf *pf, uint32_t vf, struct kr_err *err)
 	return link_delete(pf, name, err);
 }
 
+/* Create a VF that is missing, with its rates from the state. */
+static int vf_recreate(struct kr_backend_pf *pf, int bridge, uint32_t vf,
+		       struct kr_err *err)
+{
+	int r = vf_create(pf, bridge, vf, err);
+
+	if (!r && pf->state.vfs[vf].max_tx_rate)
+		r = mockb_vf_shape(pf, vf, pf->state.vfs[vf].max_tx_rate, err);
+	return r;
+}
+
+int mockb_vf_ensure(struct kr_backend_pf *pf, uint32_t vf, struct kr_err *err)
+{
+	char name[KR_IFNAMSIZ];
+	struct rtnl_link *link;
+	int bridge;
+
+	vf_name(pf, 'r', vf, name);
+	if (rtnl_link_get_kernel(pf->sock, 0, name, &link) == 0) {
+		rtnl_link_put(link);
+		return 0;
+	}
+	if (rtnl_link_get_kernel(pf->sock, 0, pf->name, &link) < 0)
+		return pf->svc->err_set(err, -ENODEV, "PF bridge %s is gone",
+					pf->name);
+	bridge = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	return vf_recreate(pf, bridge, vf, err);
+}
+
 int mockb_vfs_sync(struct kr_backend_pf *pf, struct kr_err *err)
 {
 	struct nl_cache *links;
@@ -301,11 +330,8 @@ int mockb_vfs_sync(struct kr_backend_pf *pf, struct kr_err *err)
 		if (vf < pf->state.num_vfs && !present) {
 			/* New, or gone with a pod's namespace: a real VF
 			 * returns to the host with its settings. */
-			r = vf_create(pf, links, vf, err);
-			if (!r && pf->state.vfs[vf].max_tx_rate)
-				r = mockb_vf_shape(
-					pf, vf, pf->state.vfs[vf].max_tx_rate,
-					err);
+			r = vf_recreate(pf, rtnl_link_name2i(links, pf->name),
+					vf, err);
 		} else if (vf >= pf->state.num_vfs && present) {
 			r = vf_destroy(pf, vf, err);
 		}
