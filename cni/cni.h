@@ -72,6 +72,12 @@ struct kr_cni_conf {
 int cni_fail(struct kr_cni_error *e, int code, const char *msg,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * A network name or container ID: a letter or digit, then letters, digits,
+ * '_', '.' or '-' (the spec's rule for both).
+ */
+int cni_name_valid(const char *s);
+
 /* Version helpers: supported, and >= another. */
 int cni_version_supported(const char *v);
 int cni_version_at_least(const char *v, const char *min);

@@ -67,7 +67,7 @@ static int known_key(const char *key)
 	return 0;
 }
 
-static int network_name_valid(const char *s)
+int cni_name_valid(const char *s)
 {
 	const char *p;
 
@@ -140,7 +140,7 @@ int cni_conf_parse(const char *text, size_t len, struct kr_cni_conf *conf,
 		}
 	}
 	conf->name = opt_string(conf->doc, "name", &bad);
-	if (bad || !conf->name || !network_name_valid(conf->name))
+	if (bad || !conf->name || !cni_name_valid(conf->name))
 		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
 				"missing network name",
 				"\"name\" must be a string starting with a "

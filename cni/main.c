@@ -91,21 +91,6 @@ static int print_version(const char *text, size_t len)
 	return 0;
 }
 
-static int container_id_valid(const char *id)
-{
-	const char *p;
-
-	if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z') ||
-	      (*id >= '0' && *id <= '9')))
-		return 0;
-	for (p = id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
-		      *p == '-'))
-			return 0;
-	return strlen(id) <= 128;
-}
-
 /* The environment a command needs; CNI error 4 naming what is missing. */
 static int check_env(struct kr_cni_env *env, int needs_attachment,
 		     int needs_netns, struct kr_cni_error *e)
@@ -131,7 +116,8 @@ static int check_env(struct kr_cni_env *env, int needs_attachment,
 	if (!*env->container_id)
 		return cni_fail(e, KR_CNI_ERR_UNKNOWN_CONTAINER,
 				"missing containerID", NULL);
-	if (!container_id_valid(env->container_id))
+	if (!cni_name_valid(env->container_id) ||
+	    strlen(env->container_id) > 128)
 		return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
 				"invalid CNI_CONTAINERID", "\"%.64s\"",
 				env->container_id);
