@@ -23,6 +23,7 @@
 #include "nl.h"
 #include "node.h"
 #include "placement.h"
+#include "placement_annotation.h"
 #include "request.h"
 #include "util.h"
 
@@ -288,12 +289,13 @@ static int iface_name(const char *ifname, const struct kr_iface_req *r,
  */
 static int read_request(const struct kr_cni_env *env,
 			const struct kr_cni_conf *conf,
-			struct kr_request **req, struct kr_cni_error *e)
+			struct kr_request **req, char **ret_placement,
+			struct kr_cni_error *e)
 {
 	struct kr_kubeconfig *kc = NULL;
 	struct kr_err err = { 0 };
-	json_t *pod = NULL;
-	const char *uid;
+	json_t *pod = NULL, *annotations;
+	const char *uid, *placement;
 	char *text, *path = NULL;
 	int r;
 
@@ -330,10 +332,13 @@ static int read_request(const struct kr_cni_env *env,
 			json_decref(pod);
 			return -1;
 		}
-		r = kr_request_from_annotations(
-			json_object_get(json_object_get(pod, "metadata"),
-					"annotations"),
-			0, req, &err);
+		annotations = json_object_get(json_object_get(pod, "metadata"),
+					      "annotations");
+		r = kr_request_from_annotations(annotations, 0, req, &err);
+		placement = json_string_value(
+			json_object_get(annotations, KR_ANNOTATION_PLACEMENT));
+		if (placement && r == 0)
+			*ret_placement = strdup(placement);
 		json_decref(pod);
 		if (r < 0)
 			return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
@@ -525,11 +530,12 @@ int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 	struct kr_cni_iface *ifaces = NULL;
 	struct kr_alloc rec = { 0 }, *stale = NULL;
 	struct kr_err err = { 0 };
+	char *decided = NULL;	/* the extender's placement, if any */
 	struct ctx c;
 	int r = -1, ifindex;
 	size_t i;
 
-	if (read_request(env, conf, &req, e) < 0)
+	if (read_request(env, conf, &req, &decided, e) < 0)
 		return -1;
 	if (ctx_open(&c, env, conf, 1, e) < 0 ||
 	    ctx_open_pod(&c, env->netns, 1, e) < 0)
@@ -543,10 +549,22 @@ int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 			 kr_err_text(&err));
 		goto out;
 	}
-	if (kr_place(inv, req, &opts, &p, &err) < 0) {
-		cni_fail(e, KR_CNI_ERR_INTERNAL, "placement failed", "%s",
-			 kr_err_text(&err));
-		goto out;
+	if (decided && kr_placement_annotation_parse(inv, req, decided, &p.pf,
+						     &err) == 0) {
+		p.fits = true;	/* the extender's decision still holds */
+		p.n = req->n;
+	} else {
+		if (decided)
+			kr_log(KR_LOG_WARNING,
+			       "%s of %s/%s no longer fits (%s); placing "
+			       "locally", KR_ANNOTATION_PLACEMENT,
+			       env->pod_namespace, env->pod_name,
+			       kr_err_text(&err));
+		if (kr_place(inv, req, &opts, &p, &err) < 0) {
+			cni_fail(e, KR_CNI_ERR_INTERNAL, "placement failed",
+				 "%s", kr_err_text(&err));
+			goto out;
+		}
 	}
 	if (!p.fits) {
 		cni_fail(e, KR_CNI_ERR_NO_ROOM,
@@ -602,6 +620,7 @@ out:
 	free(ifaces);
 	free(rec.vfs);
 	kr_alloc_free(stale);
+	free(decided);
 	kr_placement_clear(&p);
 	kr_inventory_free(inv);
 	kr_request_free(req);

@@ -285,6 +285,18 @@ cat >"$work/pods/default/bad.json" <<'POD'
 {"kind": "Pod", "metadata": {"name": "bad", "namespace": "default", "uid": "u3",
   "annotations": {"rdma_interfaces_required": "[{\"min_tx_rate\": -1}]"}}}
 POD
+cat >"$work/pods/default/placed.json" <<'POD'
+{"kind": "Pod", "metadata": {"name": "placed", "namespace": "default",
+  "uid": "u4", "annotations": {
+   "kube-rdma.io/interfaces": "[{\"min_tx_rate\": 10}, {}]",
+   "kube-rdma.io/placement": "{\"node\": \"cni-node\", \"pfs\": [\"cp1\", \"cp1\"]}"}}}
+POD
+cat >"$work/pods/default/stale.json" <<'POD'
+{"kind": "Pod", "metadata": {"name": "stale", "namespace": "default",
+  "uid": "u5", "annotations": {
+   "kube-rdma.io/interfaces": "[{}]",
+   "kube-rdma.io/placement": "{\"node\": \"elsewhere\", \"pfs\": [\"cp1\"]}"}}}
+POD
 "$KR_TEST_APISERVER" 16443 s3cret "$work/pods" &
 pids="$pids $!"
 cat >"$work/kubeconfig" <<KUBE
@@ -339,6 +351,20 @@ kube_plugin ADD nobody x <"$work/k8s.json"
 want_code 7 "HTTP 404"
 kube_plugin ADD bad u3 <"$work/k8s.json"
 want_code 7 "rdma_interfaces_required: [0].min_tx_rate: -1 is negative"
+# the extender's placement is honoured while it fits, else ignored
+kube_plugin ADD placed u4 <"$work/k8s.json"
+want_ok "ADD with a placement"
+"$ctl" inventory --config "$conf" --json |
+	jq -e '[.pfs[] | select(.vfs[].owner.pod == "placed") | .name] |
+		unique == ["cp1"]' >/dev/null || fail "placement not honoured"
+kube_plugin DEL placed u4 <"$work/k8s.json"
+want_ok "DEL placed"
+kube_plugin ADD stale u5 <"$work/k8s.json"
+want_ok "ADD with a stale placement"
+grep -q "no longer fits (made for node elsewhere" "$work/err" ||
+	fail "stale placement not reported: $(cat "$work/err")"
+kube_plugin DEL stale u5 <"$work/k8s.json"
+want_ok "DEL stale"
 kube_plugin ADD plain u2 <"$work/k8s.json"
 want_ok "a pod that asks for nothing"
 jq -e '.interfaces == []' "$work/out" >/dev/null || fail "plain pod got VFs"
