@@ -41,9 +41,8 @@ enum value_kind {
 	VALUE_BACKEND,
 	VALUE_NUM_VFS,
 	VALUE_MBPS,
-	VALUE_REFRESH_MS,
-	VALUE_CONNECTIONS,
-	VALUE_TIMEOUT_S,
+	VALUE_U32,		/* a whole number in lo..hi */
+	VALUE_POLICY,		/* binpack or spread */
 };
 
 struct key_spec {
@@ -52,31 +51,47 @@ struct key_spec {
 	enum value_kind kind;
 	/* offset in struct kr_config (global sections) or kr_pf_config */
 	size_t offset;
+	uint32_t lo, hi;	/* VALUE_U32 */
 };
 
 #define CFG(member) offsetof(struct kr_config, member)
 #define PF(member) offsetof(struct kr_pf_config, member)
 
 static const struct key_spec key_specs[] = {
-	{ SECTION_NODE, "name", VALUE_NODE_NAME, CFG(node_name) },
-	{ SECTION_NODE, "backend_dir", VALUE_ABS_PATH, CFG(backend_dir) },
-	{ SECTION_NODE, "state_dir", VALUE_ABS_PATH, CFG(state_dir) },
-	{ SECTION_NODE, "sysfs_root", VALUE_ABS_PATH, CFG(sysfs_root) },
-	{ SECTION_DAEMON, "listen", VALUE_LISTEN, CFG(daemon_listen) },
-	{ SECTION_DAEMON, "refresh_interval_ms", VALUE_REFRESH_MS,
-	  CFG(daemon_refresh_ms) },
-	{ SECTION_DAEMON, "max_connections", VALUE_CONNECTIONS,
-	  CFG(daemon_max_connections) },
-	{ SECTION_DAEMON, "idle_timeout_s", VALUE_TIMEOUT_S,
-	  CFG(daemon_idle_timeout_s) },
-	{ SECTION_EXTENDER, "listen", VALUE_LISTEN, CFG(extender_listen) },
-	{ SECTION_EXTENDER, "daemon_url", VALUE_URL_TEMPLATE,
-	  CFG(extender_daemon_url) },
-	{ SECTION_EXTENDER, "path_prefix", VALUE_PATH_PREFIX,
-	  CFG(extender_path_prefix) },
-	{ SECTION_PF, "backend", VALUE_BACKEND, PF(backend) },
-	{ SECTION_PF, "num_vfs", VALUE_NUM_VFS, PF(num_vfs) },
-	{ SECTION_PF, "capacity_mbps", VALUE_MBPS, PF(capacity_mbps) },
+	{ SECTION_NODE, "name", VALUE_NODE_NAME, CFG(node_name), 0, 0 },
+	{ SECTION_NODE, "backend_dir", VALUE_ABS_PATH, CFG(backend_dir), 0, 0 },
+	{ SECTION_NODE, "state_dir", VALUE_ABS_PATH, CFG(state_dir), 0, 0 },
+	{ SECTION_NODE, "sysfs_root", VALUE_ABS_PATH, CFG(sysfs_root), 0, 0 },
+	{ SECTION_DAEMON, "listen", VALUE_LISTEN, CFG(daemon_listen), 0, 0 },
+	{ SECTION_DAEMON, "refresh_interval_ms", VALUE_U32, CFG(daemon_refresh_ms),
+	  50, 600000 },
+	{ SECTION_DAEMON, "max_connections", VALUE_U32, CFG(daemon_max_connections),
+	  1, 65536 },
+	{ SECTION_DAEMON, "idle_timeout_s", VALUE_U32, CFG(daemon_idle_timeout_s),
+	  1, 86400 },
+	{ SECTION_EXTENDER, "listen", VALUE_LISTEN, CFG(extender_listen),
+	  0, 0 },
+	{ SECTION_EXTENDER, "daemon_url", VALUE_URL_TEMPLATE, CFG(extender_daemon_url),
+	  0, 0 },
+	{ SECTION_EXTENDER, "path_prefix", VALUE_PATH_PREFIX, CFG(extender_path_prefix),
+	  0, 0 },
+	{ SECTION_EXTENDER, "kubeconfig", VALUE_ABS_PATH, CFG(extender_kubeconfig),
+	  0, 0 },
+	{ SECTION_EXTENDER, "policy", VALUE_POLICY, CFG(extender_policy),
+	  0, 0 },
+	{ SECTION_EXTENDER, "poll_interval_ms", VALUE_U32, CFG(extender_poll_ms),
+	  100, 600000 },
+	{ SECTION_EXTENDER, "timeout_ms", VALUE_U32, CFG(extender_timeout_ms),
+	  50, 60000 },
+	{ SECTION_EXTENDER, "stale_after_ms", VALUE_U32, CFG(extender_stale_ms),
+	  100, 3600000 },
+	{ SECTION_EXTENDER, "reservation_ttl_s", VALUE_U32, CFG(extender_reservation_ttl_s),
+	  1, 86400 },
+	{ SECTION_EXTENDER, "max_body_bytes", VALUE_U32, CFG(extender_max_body),
+	  4096, 1u << 30 },
+	{ SECTION_PF, "backend", VALUE_BACKEND, PF(backend), 0, 0 },
+	{ SECTION_PF, "num_vfs", VALUE_NUM_VFS, PF(num_vfs), 0, 0 },
+	{ SECTION_PF, "capacity_mbps", VALUE_MBPS, PF(capacity_mbps), 0, 0 },
 };
 
 /* Most VFs a PCIe function can have (the SR-IOV TotalVFs field is 16 bits). */
@@ -285,18 +300,6 @@ static const char *check_node_name(const char *v)
 	return NULL;
 }
 
-/* A whole number in lo..hi into a uint32_t; NULL or 'why'. */
-static const char *store_range(void *field, const char *value, uint64_t lo,
-			       uint64_t hi, const char *why)
-{
-	uint64_t n;
-
-	if (kr_parse_u64(value, hi, &n) < 0 || n < lo)
-		return why;
-	*(uint32_t *)field = (uint32_t)n;
-	return NULL;
-}
-
 /* Store 'value' for 'spec'; returns NULL or why it is wrong. */
 static const char *store_value(struct parser *p, const struct key_spec *spec,
 			       const char *value, int *ret_errno)
@@ -352,15 +355,22 @@ static const char *store_value(struct parser *p, const struct key_spec *spec,
 					      "Mbit/s above 0";
 		*(uint32_t *)field = (uint32_t)n;
 		return NULL;
-	case VALUE_REFRESH_MS:
-		return store_range(field, value, 50, 600000,
-				   "must be 50 to 600000 milliseconds");
-	case VALUE_CONNECTIONS:
-		return store_range(field, value, 1, 65536,
-				   "must be 1 to 65536");
-	case VALUE_TIMEOUT_S:
-		return store_range(field, value, 1, 86400,
-				   "must be 1 to 86400 seconds");
+	case VALUE_U32:
+		r = kr_parse_u64(value, spec->hi, &n);
+		if (r < 0 || n < spec->lo) {
+			static __thread char range[64];
+
+			snprintf(range, sizeof(range),
+				 "must be a whole number from %u to %u",
+				 spec->lo, spec->hi);
+			return range;
+		}
+		*(uint32_t *)field = (uint32_t)n;
+		return NULL;
+	case VALUE_POLICY:
+		if (strcmp(value, "binpack") && strcmp(value, "spread"))
+			why = "must be binpack or spread";
+		break;
 	}
 	if (why)
 		return why;
@@ -527,6 +537,7 @@ static int apply_defaults(struct kr_config *cfg, struct kr_err *err)
 		{ &cfg->extender_listen, "0.0.0.0:8888" },
 		{ &cfg->extender_daemon_url, "http://{address}:54005" },
 		{ &cfg->extender_path_prefix, "" },
+		{ &cfg->extender_policy, "binpack" },
 	};
 	char host[256];
 	const char *node;
@@ -545,6 +556,16 @@ static int apply_defaults(struct kr_config *cfg, struct kr_err *err)
 		cfg->daemon_max_connections = 512;
 	if (!cfg->daemon_idle_timeout_s)
 		cfg->daemon_idle_timeout_s = 60;
+	if (!cfg->extender_poll_ms)
+		cfg->extender_poll_ms = 1000;
+	if (!cfg->extender_timeout_ms)
+		cfg->extender_timeout_ms = 2000;
+	if (!cfg->extender_stale_ms)
+		cfg->extender_stale_ms = 10000;
+	if (!cfg->extender_reservation_ttl_s)
+		cfg->extender_reservation_ttl_s = 120;
+	if (!cfg->extender_max_body)
+		cfg->extender_max_body = 64u << 20;
 	if (cfg->node_name)
 		return 0;
 	node = getenv("NODE_NAME");
@@ -724,5 +745,7 @@ void kr_config_free(struct kr_config *cfg)
 	free(cfg->extender_listen);
 	free(cfg->extender_daemon_url);
 	free(cfg->extender_path_prefix);
+	free(cfg->extender_kubeconfig);
+	free(cfg->extender_policy);
 	free(cfg);
 }

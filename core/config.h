@@ -40,6 +40,13 @@ struct kr_config {
 	char *extender_listen;		/* "HOST:PORT" */
 	char *extender_daemon_url;	/* template with {node}, {address} */
 	char *extender_path_prefix;	/* "" or "/PREFIX" */
+	char *extender_kubeconfig;	/* NULL: in-cluster service account */
+	char *extender_policy;		/* "binpack" or "spread" */
+	uint32_t extender_poll_ms;	/* daemon polling interval */
+	uint32_t extender_timeout_ms;	/* per daemon request */
+	uint32_t extender_stale_ms;	/* older inventories fail nodes */
+	uint32_t extender_reservation_ttl_s;
+	uint32_t extender_max_body;	/* request body limit, bytes */
 	/* [pf "NAME"] sections in file order */
 	struct kr_pf_config *pfs;
 	size_t n_pfs;

@@ -255,12 +255,14 @@ static void set_blob(CURL *curl, CURLoption opt, const char *pem)
 	curl_easy_setopt(curl, opt, &blob);
 }
 
-int kr_k8s_get(const struct kr_kubeconfig *kc, const char *path,
-	       long timeout_ms, json_t **ret, struct kr_err *err)
+int kr_k8s_request(const struct kr_kubeconfig *kc, const char *method,
+		   const char *path, const char *body_text,
+		   const char *content_type, long timeout_ms, json_t **ret,
+		   struct kr_err *err)
 {
 	struct curl_slist *headers = NULL;
 	struct body body = { 0 };
-	char *url = NULL, *auth = NULL;
+	char *url = NULL, *auth = NULL, *ctype = NULL;
 	long status = 0;
 	CURLcode rc;
 	CURL *curl;
@@ -275,7 +277,14 @@ int kr_k8s_get(const struct kr_kubeconfig *kc, const char *path,
 	if (kc->token && asprintf(&auth, "Authorization: Bearer %s",
 				  kc->token) >= 0)
 		headers = curl_slist_append(headers, auth);
+	if (body_text && asprintf(&ctype, "Content-Type: %s",
+				  content_type ? content_type
+					       : "application/json") >= 0)
+		headers = curl_slist_append(headers, ctype);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	if (body_text)
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body_text);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -301,9 +310,9 @@ int kr_k8s_get(const struct kr_kubeconfig *kc, const char *path,
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
-		r = kr_err_set(err, -EIO, "GET %s: %s", url,
+		r = kr_err_set(err, -EIO, "%s %s: %s", method, url,
 			       curl_easy_strerror(rc));
-	} else if (status != 200) {
+	} else if (status < 200 || status > 299) {
 		json_t *doc = json_loads(body.data ? body.data : "", 0, NULL);
 		const char *msg =
 			json_string_value(json_object_get(doc, "message"));
@@ -311,22 +320,63 @@ int kr_k8s_get(const struct kr_kubeconfig *kc, const char *path,
 		r = kr_err_set(err,
 			       status == 404 ? -ENOENT
 			       : status == 401 || status == 403 ? -EACCES
-								: -EIO,
-			       "GET %s: HTTP %ld%s%s", url, status,
+			       : status == 409 ? -EEXIST
+					       : -EIO,
+			       "%s %s: HTTP %ld%s%s", method, url, status,
 			       msg ? ": " : "", msg ? msg : "");
 		json_decref(doc);
-	} else {
+	} else if (ret) {
 		json_error_t jerr;
 
 		*ret = json_loads(body.data ? body.data : "", 0, &jerr);
 		if (!*ret)
-			r = kr_err_set(err, -EIO, "GET %s: not JSON: %s", url,
-				       jerr.text);
+			r = kr_err_set(err, -EIO, "%s %s: not JSON: %s",
+				       method, url, jerr.text);
 	}
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	free(body.data);
+	free(ctype);
 	free(auth);
 	free(url);
 	return r;
+}
+
+int kr_k8s_get(const struct kr_kubeconfig *kc, const char *path,
+	       long timeout_ms, json_t **ret, struct kr_err *err)
+{
+	return kr_k8s_request(kc, "GET", path, NULL, NULL, timeout_ms, ret,
+			      err);
+}
+
+int kr_kubeconfig_in_cluster(struct kr_kubeconfig **ret, struct kr_err *err)
+{
+	static const char dir[] = "/var/run/secrets/kubernetes.io/serviceaccount";
+	const char *host = getenv("KUBERNETES_SERVICE_HOST");
+	const char *port = getenv("KUBERNETES_SERVICE_PORT");
+	struct kr_kubeconfig *kc;
+	char path[128];
+
+	if (!host || !port)
+		return kr_err_set(err, -ENOENT,
+				  "not in a cluster (no KUBERNETES_SERVICE_HOST)"
+				  " and no kubeconfig configured");
+	kc = calloc(1, sizeof(*kc));
+	if (!kc)
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	snprintf(path, sizeof(path), "%s/token", dir);
+	kc->token = read_file(path);
+	snprintf(path, sizeof(path), "%s/ca.crt", dir);
+	kc->ca_file = strdup(path);
+	if (asprintf(&kc->server, strchr(host, ':') ? "https://[%s]:%s"
+						     : "https://%s:%s",
+		     host, port) < 0)
+		kc->server = NULL;
+	if (!kc->token || !kc->server) {
+		kr_kubeconfig_free(kc);
+		return kr_err_set(err, -ENOENT, "%s/token: %s", dir,
+				  strerror(errno));
+	}
+	*ret = kc;
+	return 0;
 }

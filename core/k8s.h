@@ -30,6 +30,23 @@ int kr_kubeconfig_load(const char *path, struct kr_kubeconfig **ret,
 void kr_kubeconfig_free(struct kr_kubeconfig *kc);
 
 /*
+ * The service account of a pod: /var/run/secrets/kubernetes.io/
+ * serviceaccount/{token,ca.crt} and KUBERNETES_SERVICE_HOST/_PORT.
+ */
+int kr_kubeconfig_in_cluster(struct kr_kubeconfig **ret, struct kr_err *err);
+
+/*
+ * 'method' server + 'path', with 'body_text' (or NULL) of 'content_type'
+ * (default application/json); *ret (may be NULL) is the decoded JSON body
+ * of a 2xx answer.  -ENOENT 404, -EACCES 401/403, -EEXIST 409, -EIO
+ * otherwise, with the status and the server's message in err.
+ */
+int kr_k8s_request(const struct kr_kubeconfig *kc, const char *method,
+		   const char *path, const char *body_text,
+		   const char *content_type, long timeout_ms, json_t **ret,
+		   struct kr_err *err);
+
+/*
  * GET server + 'path' with a 'timeout_ms' bound; *ret is the decoded
  * JSON body of a 200 answer.  -ENOENT for 404, -EACCES for 401/403, -EIO
  * otherwise, with the status and the server's message in err.
