@@ -271,7 +271,8 @@ for how in DEL GC; do
 done
 
 # ---- the request from the pod's annotation, through the API server ----
-mkdir -p "$work/pods/default"
+mkdir -p "$work/pods/api/v1/namespaces/default/pods"
+ln -s api/v1/namespaces/default/pods "$work/pods/default"
 cat >"$work/pods/default/web.json" <<'POD'
 {"kind": "Pod", "apiVersion": "v1",
  "metadata": {"name": "web", "namespace": "default", "uid": "uid-web",

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A stand-in for the Kubernetes API server in tests: serves pods from files
- * (DIR/NAMESPACE/NAME.json) at GET /api/v1/namespaces/NS/pods/NAME, checks
- * the bearer token, answers errors as Status objects.
+ * A stand-in for the Kubernetes API server in tests.  Objects are files:
+ * GET PATH answers DIR/PATH.json; PATCH PATH applies a JSON merge patch to
+ * it; POST .../pods/NAME/binding records the Binding in DIR/PATH.json and
+ * sets the pod's spec.nodeName.  Every request needs the bearer token.
+ * Requests whose path contains the text of DIR/fail (if that file exists)
+ * answer 500, so tests can make a step fail.  Errors are Status objects.
  *
  *   fake-apiserver PORT TOKEN DIR      (listens on 127.0.0.1; SIGTERM stops)
  */
+#include <jansson.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +18,11 @@
 #include <unistd.h>
 
 static const char *token, *dir;
+
+struct request {
+	char *body;
+	size_t len;
+};
 
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned int code,
 			      const char *body)
@@ -31,13 +40,104 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned int code,
 static enum MHD_Result status(struct MHD_Connection *c, unsigned int code,
 			      const char *reason, const char *message)
 {
-	char body[512];
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "kind",
+				"Status", "apiVersion", "v1", "status",
+				"Failure", "message", message, "reason",
+				reason, "code", code);
+	char *text = json_dumps(doc, JSON_COMPACT);
+	enum MHD_Result ret = answer(c, code, text);
 
-	snprintf(body, sizeof(body),
-		 "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":"
-		 "\"Failure\",\"message\":\"%s\",\"reason\":\"%s\","
-		 "\"code\":%u}", message, reason, code);
-	return answer(c, code, body);
+	free(text);
+	json_decref(doc);
+	return ret;
+}
+
+static int told_to_fail(const char *url)
+{
+	char path[1024], text[256] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/fail", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(text, sizeof(text), f))
+		text[0] = '\0';
+	fclose(f);
+	text[strcspn(text, "\n")] = '\0';
+	return text[0] && strstr(url, text);
+}
+
+static enum MHD_Result handle(struct MHD_Connection *c, const char *url,
+			      const char *method, struct request *rq)
+{
+	char path[1024], msg[1100];
+	json_t *obj, *patch;
+	char *text;
+
+	if (strstr(url, ".."))
+		return status(c, 400, "BadRequest", "bad path");
+	if (told_to_fail(url))
+		return status(c, 500, "InternalError", "told to fail");
+	snprintf(path, sizeof(path), "%s%s.json", dir, url);
+	if (!strcmp(method, "POST")) {
+		char pod[1024];
+		size_t len = strlen(url);
+
+		if (len < 8 || strcmp(url + len - 8, "/binding"))
+			return status(c, 405, "MethodNotAllowed", url);
+		patch = json_loadb(rq->body ? rq->body : "", rq->len, 0, NULL);
+		if (!patch)
+			return status(c, 400, "BadRequest", "not JSON");
+		json_dump_file(patch, path, 0);
+		snprintf(pod, sizeof(pod), "%s%.*s.json", dir,
+			 (int)(len - 8), url);
+		obj = json_load_file(pod, 0, NULL);
+		if (obj) {
+			json_t *spec = json_object_get(obj, "spec");
+
+			if (!spec)
+				json_object_set_new(obj, "spec",
+						    spec = json_object());
+			json_object_set(spec, "nodeName",
+					json_object_get(json_object_get(
+								patch,
+								"target"),
+							"name"));
+			json_dump_file(obj, pod, 0);
+			json_decref(obj);
+		}
+		json_decref(patch);
+		return answer(c, 201, "{\"kind\":\"Status\",\"status\":"
+				      "\"Success\"}");
+	}
+	obj = json_load_file(path, 0, NULL);
+	if (!obj) {
+		snprintf(msg, sizeof(msg), "%s not found", url);
+		return status(c, 404, "NotFound", msg);
+	}
+	if (!strcmp(method, "PATCH")) {
+		patch = json_loadb(rq->body ? rq->body : "", rq->len, 0, NULL);
+		if (!json_is_object(patch)) {
+			json_decref(patch);
+			json_decref(obj);
+			return status(c, 400, "BadRequest", "not a patch");
+		}
+		json_object_update_recursive(obj, patch);
+		json_decref(patch);
+		json_dump_file(obj, path, 0);
+	} else if (strcmp(method, "GET")) {
+		json_decref(obj);
+		return status(c, 405, "MethodNotAllowed", method);
+	}
+	text = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	{
+		enum MHD_Result ret = answer(c, 200, text);
+
+		free(text);
+		return ret;
+	}
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -47,39 +147,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 {
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						       "Authorization");
-	char ns[128], name[256], path[1024], expect[512];
-	FILE *f;
-	char *body = NULL;
-	size_t len = 0;
-	enum MHD_Result ret;
+	struct request *rq = *state;
+	char expect[512];
 
-	if (!*state) {
-		*state = (void *)1;
+	if (!rq) {
+		*state = calloc(1, sizeof(*rq));
+		return *state ? MHD_YES : MHD_NO;
+	}
+	if (*size) {
+		rq->body = realloc(rq->body, rq->len + *size + 1);
+		memcpy(rq->body + rq->len, data, *size);
+		rq->len += *size;
+		rq->body[rq->len] = '\0';
+		*size = 0;
 		return MHD_YES;
 	}
 	snprintf(expect, sizeof(expect), "Bearer %s", token);
 	if (!auth || strcmp(auth, expect))
 		return status(c, 401, "Unauthorized", "Unauthorized");
-	if (strcmp(method, "GET") ||
-	    sscanf(url, "/api/v1/namespaces/%127[^/]/pods/%255[^/]", ns,
-		   name) != 2)
-		return status(c, 404, "NotFound", "the server could not find "
-						  "the requested resource");
-	snprintf(path, sizeof(path), "%s/%s/%s.json", dir, ns, name);
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(expect, sizeof(expect), "pods \\\"%s\\\" not found",
-			 name);
-		return status(c, 404, "NotFound", expect);
+	return handle(c, url, method, rq);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **state,
+		    enum MHD_RequestTerminationCode code)
+{
+	struct request *rq = *state;
+
+	if (rq) {
+		free(rq->body);
+		free(rq);
 	}
-	if (getdelim(&body, &len, '\0', f) < 0) {
-		fclose(f);
-		return status(c, 500, "InternalError", "read");
-	}
-	fclose(f);
-	ret = answer(c, 200, body);
-	free(body);
-	return ret;
 }
 
 int main(int argc, char **argv)
@@ -100,7 +197,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD,
 			     (uint16_t)atoi(argv[1]), NULL, NULL, on_request,
-			     NULL, MHD_OPTION_END);
+			     NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+			     MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "fake-apiserver: cannot listen on %s\n",
 			argv[1]);

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The extender's view of the cluster: each node's inventory, fetched from
+ * its daemon and kept fresh by a background poller (libcurl multi,
+ * If-None-Match, bounded timeouts), so that filter and prioritize do no
+ * network I/O for known nodes; and the reservations made at bind time,
+ * which close the race until the node's daemon shows the pod's VFs.
+ */
+#ifndef KR_NODE_CACHE_H
+#define KR_NODE_CACHE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "inventory.h"
+#include "k8s.h"
+#include "request.h"
+
+/* Bandwidth and VFs a bound pod holds on one node until its VFs show. */
+struct kr_reservation {
+	char pod_uid[64];
+	char pod[320];			/* "namespace/name", for messages */
+	uint64_t expires_ms;
+	size_t n;			/* interfaces */
+	size_t *pf;			/* PF index in the inventory, per iface */
+	uint32_t *mbps;			/* min_tx_rate, per interface */
+	char (*pf_name)[KR_IFNAMSIZ];	/* PF name, per interface */
+};
+
+struct kr_node_entry {
+	char name[254];
+	char url[512];			/* .../v1/inventory */
+	struct kr_inventory *inv;	/* NULL until the first answer */
+	char etag[64];
+	uint64_t ok_ms;			/* last good answer (200 or 304) */
+	char error[800];		/* last failure, "" after a success */
+	struct kr_reservation *res;
+	size_t n_res;
+};
+
+struct kr_node_cache {
+	const struct kr_config *cfg;
+	struct kr_kubeconfig *kube;	/* for node addresses, or NULL */
+	pthread_rwlock_t lock;		/* guards everything below */
+	struct kr_node_entry **entries;
+	size_t n, cap;
+	size_t *index;			/* open addressing: position + 1 */
+	size_t index_cap;
+	pthread_t thread;
+	int wake[2];
+	volatile int stopping;
+	uint64_t fetches, failures;	/* counters for /metrics */
+	uint64_t reservations_expired;
+};
+
+int kr_node_cache_start(const struct kr_config *cfg,
+			struct kr_kubeconfig *kube,
+			struct kr_node_cache **ret, struct kr_err *err);
+void kr_node_cache_stop(struct kr_node_cache *c);
+
+/*
+ * Make sure these nodes are known; fetch the inventories of new ones now,
+ * concurrently, within the timeout.  'addresses' (may be NULL, or entries
+ * NULL) give their InternalIPs for the {address} of daemon_url; without
+ * one the Node is read from the API server.  Takes the write lock.
+ */
+void kr_node_cache_register(struct kr_node_cache *c, const char **names,
+			    const char **addresses, size_t n);
+
+/* The entry for 'name', or NULL.  Call with the lock held. */
+struct kr_node_entry *kr_node_cache_find(struct kr_node_cache *c,
+					 const char *name);
+
+/*
+ * The PF totals of 'e' minus its reservations (other than 'except_uid'):
+ * what placement may use now.  NULL with a reason in 'why' when the node
+ * has no usable inventory (unreachable, stale).  Free with
+ * kr_inventory_free.  Call with the lock held.
+ */
+struct kr_inventory *kr_node_view(struct kr_node_cache *c,
+				  const struct kr_node_entry *e,
+				  const char *except_uid, char *why,
+				  size_t why_size);
+
+/* Record a reservation on 'e' (write lock held); takes 'r''s arrays. */
+int kr_node_reserve(struct kr_node_cache *c, struct kr_node_entry *e,
+		    struct kr_reservation *r);
+
+/* Drop the reservation of 'uid' on 'e' (write lock held). */
+void kr_node_unreserve(struct kr_node_entry *e, const char *uid);
+
+/* Reservations held now, over all nodes (read lock taken). */
+size_t kr_node_cache_reservations(struct kr_node_cache *c);
+
+#endif

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The extender's HTTP server (libmicrohttpd): POST {prefix}/filter,
+ * /prioritize, /bind with JSON bodies (bounded by max_body_bytes), and
+ * GET /healthz, /metrics.  Keep-alive, a thread per core.
+ */
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "server.h"
+
+enum verb { VERB_FILTER, VERB_PRIORITIZE, VERB_BIND, _VERB_MAX };
+
+static const char *const verb_names[_VERB_MAX] = { "filter", "prioritize",
+						    "bind" };
+
+struct kr_ext_server {
+	struct MHD_Daemon *mhd;
+	struct kr_extender *x;
+	size_t max_body;
+	_Atomic uint64_t calls[_VERB_MAX];
+	_Atomic uint64_t micros[_VERB_MAX];	/* total time spent */
+	_Atomic uint64_t bad_requests;
+};
+
+/* Per-request state: the body so far. */
+struct request {
+	char *body;
+	size_t len;
+	int too_big;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned int code,
+				 const char *type, char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned int code,
+				 json_t *doc)
+{
+	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY)
+			 : NULL;
+
+	json_decref(doc);
+	if (!text)
+		return MHD_NO;
+	return send_text(c, code, "application/json", text);
+}
+
+static enum MHD_Result send_error(struct kr_ext_server *s,
+				  struct MHD_Connection *c, unsigned int code,
+				  const char *msg)
+{
+	atomic_fetch_add(&s->bad_requests, 1);
+	return send_json(c, code, json_pack("{s:s}", "error", msg));
+}
+
+static char *metrics(struct kr_ext_server *s)
+{
+	struct kr_extender *x = s->x;
+	char *text = NULL;
+	size_t len = 0, i, nodes, stale = 0;
+	uint64_t now = now_us() / 1000;
+	FILE *out = open_memstream(&text, &len);
+
+	if (!out)
+		return NULL;
+	pthread_rwlock_rdlock(&x->cache->lock);
+	nodes = x->cache->n;
+	for (i = 0; i < nodes; i++) {
+		const struct kr_node_entry *e = x->cache->entries[i];
+
+		if (!e->inv || now - e->ok_ms > x->cfg->extender_stale_ms)
+			stale++;
+	}
+	pthread_rwlock_unlock(&x->cache->lock);
+	fprintf(out, "# TYPE kube_rdma_extender_requests_total counter\n");
+	for (i = 0; i < _VERB_MAX; i++)
+		fprintf(out,
+			"kube_rdma_extender_requests_total{verb=\"%s\"} %llu\n",
+			verb_names[i],
+			(unsigned long long)atomic_load(&s->calls[i]));
+	fprintf(out, "# TYPE kube_rdma_extender_request_seconds_total "
+		     "counter\n");
+	for (i = 0; i < _VERB_MAX; i++)
+		fprintf(out,
+			"kube_rdma_extender_request_seconds_total{verb="
+			"\"%s\"} %.6f\n",
+			verb_names[i], atomic_load(&s->micros[i]) / 1e6);
+	fprintf(out,
+		"# TYPE kube_rdma_extender_bad_requests_total counter\n"
+		"kube_rdma_extender_bad_requests_total %llu\n"
+		"# TYPE kube_rdma_extender_nodes gauge\n"
+		"kube_rdma_extender_nodes %zu\n"
+		"# TYPE kube_rdma_extender_nodes_stale gauge\n"
+		"kube_rdma_extender_nodes_stale %zu\n"
+		"# TYPE kube_rdma_extender_reservations gauge\n"
+		"kube_rdma_extender_reservations %zu\n"
+		"# TYPE kube_rdma_extender_refusals_total counter\n"
+		"kube_rdma_extender_refusals_total{reason=\"no_room\"} %llu\n"
+		"kube_rdma_extender_refusals_total{reason=\"unreachable\"} "
+		"%llu\n"
+		"kube_rdma_extender_refusals_total{reason=\"bad_request\"} "
+		"%llu\n"
+		"# TYPE kube_rdma_extender_binds_total counter\n"
+		"kube_rdma_extender_binds_total{result=\"ok\"} %llu\n"
+		"kube_rdma_extender_binds_total{result=\"failed\"} %llu\n",
+		(unsigned long long)atomic_load(&s->bad_requests), nodes,
+		stale, kr_node_cache_reservations(x->cache),
+		(unsigned long long)atomic_load(&x->refused_no_room),
+		(unsigned long long)atomic_load(&x->refused_unreachable),
+		(unsigned long long)atomic_load(&x->refused_bad_request),
+		(unsigned long long)atomic_load(&x->binds_ok),
+		(unsigned long long)atomic_load(&x->binds_failed));
+	if (fclose(out) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* The verb of 'url' under the path prefix, or -1. */
+static int verb_of(struct kr_ext_server *s, const char *url)
+{
+	const char *prefix = s->x->cfg->extender_path_prefix;
+	size_t len = strlen(prefix);
+	int i;
+
+	if (strncmp(url, prefix, len) || url[len] != '/')
+		return -1;
+	for (i = 0; i < _VERB_MAX; i++)
+		if (!strcmp(url + len + 1, verb_names[i]))
+			return i;
+	return -1;
+}
+
+static enum MHD_Result run_verb(struct kr_ext_server *s,
+				struct MHD_Connection *c, int verb,
+				struct request *rq)
+{
+	json_error_t jerr;
+	json_t *args, *res;
+	uint64_t t0 = now_us();
+	char msg[300];
+
+	args = json_loadb(rq->body ? rq->body : "", rq->len, 0, &jerr);
+	if (!json_is_object(args)) {
+		json_decref(args);
+		snprintf(msg, sizeof(msg), "malformed %s request: %s",
+			 verb_names[verb],
+			 args ? "not an object" : jerr.text);
+		return send_error(s, c, MHD_HTTP_BAD_REQUEST, msg);
+	}
+	res = verb == VERB_FILTER	? kr_verb_filter(s->x, args)
+	      : verb == VERB_PRIORITIZE ? kr_verb_prioritize(s->x, args)
+					: kr_verb_bind(s->x, args);
+	json_decref(args);
+	atomic_fetch_add(&s->calls[verb], 1);
+	atomic_fetch_add(&s->micros[verb], now_us() - t0);
+	return send_json(c, MHD_HTTP_OK, res);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *data,
+				  size_t *size, void **state)
+{
+	struct kr_ext_server *s = cls;
+	struct request *rq = *state;
+	int verb = verb_of(s, url);
+
+	if (!rq) {
+		if (!strcmp(method, "GET") && !strcmp(url, "/healthz"))
+			return send_text(c, MHD_HTTP_OK, "text/plain",
+					 strdup("ok\n"));
+		if (!strcmp(method, "GET") && !strcmp(url, "/metrics")) {
+			char *text = metrics(s);
+
+			return text ? send_text(c, MHD_HTTP_OK,
+						"text/plain; version=0.0.4",
+						text)
+				    : MHD_NO;
+		}
+		if (verb < 0)
+			return send_error(s, c, MHD_HTTP_NOT_FOUND,
+					  "no such path");
+		if (strcmp(method, "POST"))
+			return send_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					  "use POST");
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		*state = rq;
+		return MHD_YES;
+	}
+	if (*size) {
+		if (rq->len + *size > s->max_body) {
+			rq->too_big = 1;
+		} else if (!rq->too_big) {
+			char *grown = realloc(rq->body, rq->len + *size + 1);
+
+			if (!grown)
+				return MHD_NO;
+			memcpy(grown + rq->len, data, *size);
+			rq->body = grown;
+			rq->len += *size;
+			rq->body[rq->len] = '\0';
+		}
+		*size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_big)
+		return send_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE,
+				  "request body over max_body_bytes");
+	return run_verb(s, c, verb, rq);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **state,
+		    enum MHD_RequestTerminationCode code)
+{
+	struct request *rq = *state;
+
+	if (rq) {
+		free(rq->body);
+		free(rq);
+		*state = NULL;
+	}
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	kr_log(KR_LOG_WARNING, "http: %s", line);
+}
+
+int kr_ext_server_start(struct kr_extender *x, struct kr_ext_server **ret,
+			struct kr_err *err)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE,
+				  .ai_socktype = SOCK_STREAM };
+	const char *listen = x->cfg->extender_listen;
+	const char *colon = strrchr(listen, ':');
+	struct addrinfo *ai;
+	struct kr_ext_server *s;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
+			     MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char host[256];
+	size_t n = (size_t)(colon - listen);
+	int r;
+
+	if (listen[0] == '[')
+		listen++, n -= 2;
+	snprintf(host, sizeof(host), "%.*s", (int)n, listen);
+	r = getaddrinfo(host, colon + 1, &hints, &ai);
+	if (r)
+		return kr_err_set(err, -EINVAL, "listen %s: %s",
+				  x->cfg->extender_listen, gai_strerror(r));
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		freeaddrinfo(ai);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	}
+	s->x = x;
+	s->max_body = x->cfg->extender_max_body;
+	s->mhd = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+		MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned int)(cpus > 0 ? cpus : 1),
+		MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+		MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (!s->mhd) {
+		free(s);
+		return kr_err_set(err, -EADDRNOTAVAIL, "cannot listen on %s",
+				  x->cfg->extender_listen);
+	}
+	*ret = s;
+	return 0;
+}
+
+void kr_ext_server_stop(struct kr_ext_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->mhd);
+	free(s);
+}

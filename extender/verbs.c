@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+#include "placement_annotation.h"
+#include "verbs.h"
+
+json_t *kr_json_get_ci(json_t *obj, const char *key)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return NULL;
+	v = json_object_get(obj, key);
+	if (v)
+		return v;
+	json_object_foreach(obj, k, v)
+		if (!strcasecmp(k, key))
+			return v;
+	return NULL;
+}
+
+/* The nodes of ExtenderArgs: names, and addresses when Nodes are sent. */
+struct node_list {
+	size_t n;
+	const char **names;
+	const char **addresses;
+	json_t *items;		/* Nodes.items, or NULL in NodeNames mode */
+};
+
+static const char *internal_ip(json_t *node)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach(kr_json_get_ci(kr_json_get_ci(node, "status"),
+					  "addresses"), i, a)
+		if (!strcmp(json_string_value(kr_json_get_ci(a, "type")) ?: "",
+			    "InternalIP"))
+			return json_string_value(kr_json_get_ci(a, "address"));
+	return NULL;
+}
+
+static int read_nodes(json_t *args, struct node_list *l)
+{
+	json_t *names = kr_json_get_ci(args, "NodeNames");
+	json_t *nodes = kr_json_get_ci(args, "Nodes");
+	json_t *v;
+	size_t i;
+
+	memset(l, 0, sizeof(*l));
+	if (json_is_object(nodes))
+		l->items = kr_json_get_ci(nodes, "items");
+	if (l->items && !json_is_array(l->items))
+		l->items = NULL;
+	l->n = l->items ? json_array_size(l->items)
+			: json_is_array(names) ? json_array_size(names) : 0;
+	l->names = calloc(l->n + 1, sizeof(*l->names));
+	l->addresses = calloc(l->n + 1, sizeof(*l->addresses));
+	if (!l->names || !l->addresses)
+		return -1;
+	if (l->items) {
+		json_array_foreach(l->items, i, v) {
+			l->names[i] = json_string_value(kr_json_get_ci(
+				kr_json_get_ci(v, "metadata"), "name")) ?: "";
+			l->addresses[i] = internal_ip(v);
+		}
+	} else {
+		json_array_foreach(names, i, v)
+			l->names[i] = json_string_value(v) ?: "";
+	}
+	return 0;
+}
+
+static void node_list_clear(struct node_list *l)
+{
+	free(l->names);
+	free(l->addresses);
+}
+
+/* The pod's request; NULL with the message in 'why' when malformed. */
+static struct kr_request *pod_request(json_t *pod, char *why, size_t size)
+{
+	struct kr_request *req = NULL;
+	struct kr_err err = { 0 };
+
+	if (kr_request_from_annotations(
+		    kr_json_get_ci(kr_json_get_ci(pod, "metadata"),
+				   "annotations"),
+		    0, &req, &err) < 0) {
+		snprintf(why, size, "%s", kr_err_text(&err));
+		return NULL;
+	}
+	return req;
+}
+
+static const char *pod_uid(json_t *pod)
+{
+	return json_string_value(kr_json_get_ci(kr_json_get_ci(pod,
+							       "metadata"),
+						"uid")) ?: "";
+}
+
+/* Could the request ever fit this node, were it empty? */
+static int ever_fits(const struct kr_inventory *view,
+		     const struct kr_request *req, enum kr_policy policy)
+{
+	struct kr_inventory *empty = kr_inventory_new(view->node);
+	struct kr_place_opts opts = { .policy = policy };
+	struct kr_placement p = { 0 };
+	struct kr_err err = { 0 };
+	size_t i;
+	int fits = 1;
+
+	for (i = 0; empty && i < view->n_pfs; i++) {
+		struct kr_inv_pf *pf = kr_inventory_add_pf(empty,
+							   view->pfs[i].name,
+							   0);
+		if (!pf)
+			break;
+		pf->capacity_mbps = view->pfs[i].capacity_mbps;
+		pf->link_speed_mbps = view->pfs[i].link_speed_mbps;
+		pf->vfs_total = pf->vfs_free = view->pfs[i].vfs_total;
+	}
+	if (empty && kr_place(empty, req, &opts, &p, &err) == 0)
+		fits = p.fits;
+	kr_placement_clear(&p);
+	kr_inventory_free(empty);
+	return fits;
+}
+
+/*
+ * Evaluate every node: fits (score), fails (reason) or can never fit.
+ * 'scores' may be NULL.
+ */
+enum verdict { FITS, FAILS, NEVER };
+
+static enum verdict judge(struct kr_extender *x, const char *node,
+			  const struct kr_request *req, const char *uid,
+			  int *score, char *why, size_t size)
+{
+	struct kr_place_opts opts = { .policy = x->policy };
+	struct kr_placement p = { 0 };
+	struct kr_err err = { 0 };
+	struct kr_node_entry *e;
+	struct kr_inventory *view;
+	enum verdict v = FAILS;
+
+	e = kr_node_cache_find(x->cache, node);
+	view = e ? kr_node_view(x->cache, e, uid, why, size) : NULL;
+	if (!e)
+		snprintf(why, size, "unknown node");
+	if (!view) {
+		atomic_fetch_add(&x->refused_unreachable, 1);
+		return FAILS;
+	}
+	if (kr_place(view, req, &opts, &p, &err) < 0) {
+		snprintf(why, size, "%s", kr_err_text(&err));
+	} else if (p.fits) {
+		v = FITS;
+		if (score)
+			*score = p.score;
+	} else {
+		snprintf(why, size, "%s", p.reason);
+		v = ever_fits(view, req, x->policy) ? FAILS : NEVER;
+		atomic_fetch_add(&x->refused_no_room, 1);
+	}
+	kr_placement_clear(&p);
+	kr_inventory_free(view);
+	return v;
+}
+
+static json_t *null_if_empty(json_t *obj)
+{
+	if (json_object_size(obj))
+		return obj;
+	json_decref(obj);
+	return json_null();
+}
+
+json_t *kr_verb_filter(struct kr_extender *x, json_t *args)
+{
+	json_t *pod = kr_json_get_ci(args, "Pod");
+	json_t *failed = json_object(), *never = json_object();
+	json_t *names = json_array(), *items = json_array(), *res;
+	struct node_list l;
+	struct kr_request *req;
+	char why[600], msg[700];
+	size_t i;
+
+	if (read_nodes(args, &l) < 0) {
+		node_list_clear(&l);
+		return json_pack("{s:n, s:n, s:n, s:n, s:s}", "Nodes",
+				 "NodeNames", "FailedNodes",
+				 "FailedAndUnresolvableNodes", "Error",
+				 "out of memory");
+	}
+	req = pod_request(pod, why, sizeof(why));
+	if (!req)
+		atomic_fetch_add(&x->refused_bad_request, 1);
+	if (req && req->n)
+		kr_node_cache_register(x->cache, l.names, l.addresses, l.n);
+	pthread_rwlock_rdlock(&x->cache->lock);
+	for (i = 0; i < l.n; i++) {
+		enum verdict v = FITS;
+
+		if (!req) {
+			v = FAILS;	/* the parser's message, verbatim */
+		} else if (req->n) {
+			v = judge(x, l.names[i], req, pod_uid(pod), NULL, why,
+				  sizeof(why));
+		}
+		if (v == FITS) {
+			json_array_append_new(names, json_string(l.names[i]));
+			if (l.items)
+				json_array_append(items,
+						  json_array_get(l.items, i));
+			continue;
+		}
+		snprintf(msg, sizeof(msg), "%s: %s", l.names[i], why);
+		json_object_set_new(v == NEVER ? never : failed, l.names[i],
+				    json_string(msg));
+	}
+	pthread_rwlock_unlock(&x->cache->lock);
+	if (l.items) {
+		/* Nodes mode: the input Node objects, unchanged */
+		json_t *list = json_deep_copy(kr_json_get_ci(args, "Nodes"));
+
+		json_object_set_new(list, "items", items);
+		res = json_pack("{s:o, s:n}", "Nodes", list, "NodeNames");
+		json_decref(names);
+	} else {
+		res = json_pack("{s:n, s:o}", "Nodes", "NodeNames", names);
+		json_decref(items);
+	}
+	json_object_set_new(res, "FailedNodes", null_if_empty(failed));
+	json_object_set_new(res, "FailedAndUnresolvableNodes",
+			    null_if_empty(never));
+	json_object_set_new(res, "Error", json_string(""));
+	kr_request_free(req);
+	node_list_clear(&l);
+	return res;
+}
+
+json_t *kr_verb_prioritize(struct kr_extender *x, json_t *args)
+{
+	json_t *pod = kr_json_get_ci(args, "Pod");
+	json_t *list = json_array();
+	struct node_list l;
+	struct kr_request *req;
+	char why[600];
+	size_t i;
+
+	if (read_nodes(args, &l) < 0) {
+		node_list_clear(&l);
+		return list;
+	}
+	req = pod_request(pod, why, sizeof(why));
+	if (req && req->n)
+		kr_node_cache_register(x->cache, l.names, l.addresses, l.n);
+	pthread_rwlock_rdlock(&x->cache->lock);
+	for (i = 0; i < l.n; i++) {
+		int score = 0;
+
+		if (req && req->n)
+			judge(x, l.names[i], req, pod_uid(pod), &score, why,
+			      sizeof(why));
+		json_array_append_new(list, json_pack("{s:s, s:i}", "Host",
+						      l.names[i], "Score",
+						      score));
+	}
+	pthread_rwlock_unlock(&x->cache->lock);
+	kr_request_free(req);
+	node_list_clear(&l);
+	return list;
+}
+
+/* ---- bind ---- */
+
+static json_t *bind_error(struct kr_extender *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static json_t *bind_error(struct kr_extender *x, const char *fmt, ...)
+{
+	char msg[800];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	atomic_fetch_add(&x->binds_failed, 1);
+	kr_log(KR_LOG_WARNING, "bind: %s", msg);
+	return json_pack("{s:s}", "Error", msg);
+}
+
+/* Place on 'node' against inventory minus reservations; reserve. */
+static int reserve(struct kr_extender *x, const char *node,
+		   const struct kr_request *req, const char *uid,
+		   const char *pod_name, char **ret_annotation, char *why,
+		   size_t size)
+{
+	struct kr_place_opts opts = { .policy = x->policy };
+	struct kr_reservation res = { 0 };
+	struct kr_placement p = { 0 };
+	struct kr_err err = { 0 };
+	struct kr_node_entry *e;
+	struct kr_inventory *view = NULL;
+	json_t *ann = NULL;
+	size_t i;
+	int r = -1;
+
+	/* the write lock serialises binds to one node against each other */
+	pthread_rwlock_wrlock(&x->cache->lock);
+	e = kr_node_cache_find(x->cache, node);
+	if (!e) {
+		snprintf(why, size, "unknown node");
+		goto out;
+	}
+	view = kr_node_view(x->cache, e, uid, why, size);
+	if (!view)
+		goto out;
+	if (kr_place(view, req, &opts, &p, &err) < 0 || !p.fits) {
+		snprintf(why, size, "%s",
+			 p.reason[0] ? p.reason : kr_err_text(&err));
+		goto out;
+	}
+	snprintf(res.pod_uid, sizeof(res.pod_uid), "%s", uid);
+	snprintf(res.pod, sizeof(res.pod), "%s", pod_name);
+	res.n = req->n;
+	res.pf = calloc(req->n + 1, sizeof(*res.pf));
+	res.mbps = calloc(req->n + 1, sizeof(*res.mbps));
+	res.pf_name = calloc(req->n + 1, sizeof(*res.pf_name));
+	ann = kr_placement_annotation(view, req, p.pf);
+	*ret_annotation = ann ? json_dumps(ann, JSON_COMPACT) : NULL;
+	if (!res.pf || !res.mbps || !res.pf_name || !*ret_annotation) {
+		snprintf(why, size, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < req->n; i++) {
+		res.pf[i] = p.pf[i];
+		res.mbps[i] = req->ifaces[i].min_tx_rate;
+		memcpy(res.pf_name[i], view->pfs[p.pf[i]].name, KR_IFNAMSIZ);
+	}
+	if (kr_node_reserve(x->cache, e, &res) < 0) {
+		snprintf(why, size, "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	pthread_rwlock_unlock(&x->cache->lock);
+	free(res.pf);
+	free(res.mbps);
+	free(res.pf_name);
+	json_decref(ann);
+	kr_placement_clear(&p);
+	kr_inventory_free(view);
+	return r;
+}
+
+static void release(struct kr_extender *x, const char *node, const char *uid)
+{
+	struct kr_node_entry *e;
+
+	pthread_rwlock_wrlock(&x->cache->lock);
+	e = kr_node_cache_find(x->cache, node);
+	if (e)
+		kr_node_unreserve(e, uid);
+	pthread_rwlock_unlock(&x->cache->lock);
+}
+
+json_t *kr_verb_bind(struct kr_extender *x, json_t *args)
+{
+	const char *name = json_string_value(kr_json_get_ci(args, "PodName"));
+	const char *ns = json_string_value(kr_json_get_ci(args,
+							  "PodNamespace"));
+	const char *uid = json_string_value(kr_json_get_ci(args, "PodUID"));
+	const char *node = json_string_value(kr_json_get_ci(args, "Node"));
+	long timeout = x->cfg->extender_timeout_ms;
+	struct kr_request *req = NULL;
+	struct kr_err err = { 0 };
+	char path[640], who[320], why[600];
+	char *annotation = NULL, *body = NULL;
+	json_t *pod = NULL, *doc, *res = NULL;
+
+	if (!name || !ns || !node || !*name || !*ns || !*node)
+		return bind_error(x, "bind needs PodName, PodNamespace and "
+				     "Node");
+	if (!x->kube)
+		return bind_error(x, "no API server access configured "
+				     "([extender] kubeconfig or in-cluster)");
+	snprintf(who, sizeof(who), "%s/%s", ns, name);
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s", ns, name);
+	if (kr_k8s_get(x->kube, path, timeout, &pod, &err) < 0)
+		return bind_error(x, "%s: %s", who, kr_err_text(&err));
+	if (!uid || !*uid)
+		uid = pod_uid(pod);
+	req = pod_request(pod, why, sizeof(why));
+	if (!req) {
+		res = bind_error(x, "%s: %s", who, why);
+		goto out;
+	}
+	if (req->n) {
+		const char *names[1] = { node };
+
+		kr_node_cache_register(x->cache, names, NULL, 1);
+		if (reserve(x, node, req, uid, who, &annotation, why,
+			    sizeof(why)) < 0) {
+			res = bind_error(x, "%s: %s", node, why);
+			goto out;
+		}
+		doc = json_pack("{s:{s:{s:s}}}", "metadata", "annotations",
+				KR_ANNOTATION_PLACEMENT, annotation);
+		body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+		json_decref(doc);
+		if (!body || kr_k8s_request(x->kube, "PATCH", path, body,
+					    "application/merge-patch+json",
+					    timeout, NULL, &err) < 0) {
+			release(x, node, uid);
+			res = bind_error(x, "%s: annotate the placement: %s",
+					 who, body ? kr_err_text(&err)
+						   : "out of memory");
+			goto out;
+		}
+		free(body);
+		body = NULL;
+	}
+	doc = json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}}",
+			"apiVersion", "v1", "kind", "Binding", "metadata",
+			"name", name, "namespace", ns, "uid", uid, "target",
+			"apiVersion", "v1", "kind", "Node", "name", node);
+	body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s/binding",
+		 ns, name);
+	if (!body || kr_k8s_request(x->kube, "POST", path, body, NULL, timeout,
+				    NULL, &err) < 0) {
+		if (req->n)
+			release(x, node, uid);
+		res = bind_error(x, "%s: bind to %s: %s", who, node,
+				 body ? kr_err_text(&err) : "out of memory");
+		goto out;
+	}
+	atomic_fetch_add(&x->binds_ok, 1);
+	res = json_pack("{s:s}", "Error", "");
+out:
+	free(body);
+	free(annotation);
+	kr_request_free(req);
+	json_decref(pod);
+	return res;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The kube-scheduler extender verbs (k8s.io/kube-scheduler/extender/v1):
+ * filter, prioritize and bind, on decoded JSON, answering JSON.
+ */
+#ifndef KR_VERBS_H
+#define KR_VERBS_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+
+#include "node_cache.h"
+#include "placement.h"
+
+struct kr_extender {
+	const struct kr_config *cfg;
+	struct kr_node_cache *cache;
+	struct kr_kubeconfig *kube;	/* NULL: bind cannot work */
+	enum kr_policy policy;
+	/* counters for /metrics */
+	_Atomic uint64_t refused_no_room, refused_unreachable,
+		refused_bad_request, binds_ok, binds_failed;
+};
+
+/* The answers; each returns a new reference (never NULL but for OOM). */
+json_t *kr_verb_filter(struct kr_extender *x, json_t *args);
+json_t *kr_verb_prioritize(struct kr_extender *x, json_t *args);
+json_t *kr_verb_bind(struct kr_extender *x, json_t *args);
+
+/* Case-insensitive member lookup, as kube-scheduler's JSON reader. */
+json_t *kr_json_get_ci(json_t *obj, const char *key);
+
+#endif
