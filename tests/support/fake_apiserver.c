@@ -2,7 +2,7 @@
 /*
  * A stand-in for the Kubernetes API server in tests.  Objects are files:
  * GET PATH answers DIR/PATH.json; PATCH PATH applies a JSON merge patch to
- * it; POST .../pods/NAME/binding records the Binding in DIR/PATH.json and
+ * it; POST .../pods/NAME/binding records the Binding in .../NAME.binding.json and
  * sets the pod's spec.nodeName.  Every request needs the bearer token.
  * Requests whose path contains the text of DIR/fail (if that file exists)
  * answer 500, so tests can make a step fail.  Errors are Status objects.
@@ -89,7 +89,9 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url,
 		patch = json_loadb(rq->body ? rq->body : "", rq->len, 0, NULL);
 		if (!patch)
 			return status(c, 400, "BadRequest", "not JSON");
-		json_dump_file(patch, path, 0);
+		snprintf(pod, sizeof(pod), "%s%.*s.binding.json", dir,
+			 (int)(len - 8), url);
+		json_dump_file(patch, pod, 0);
 		snprintf(pod, sizeof(pod), "%s%.*s.json", dir,
 			 (int)(len - 8), url);
 		obj = json_load_file(pod, 0, NULL);
