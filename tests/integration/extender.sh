@@ -62,7 +62,7 @@ write_config "$work/ext.conf" extender \
 	"[extender]" "listen = 127.0.0.1:8888" \
 	"daemon_url = http://{address}:54005" \
 	"kubeconfig = $work/kubeconfig" "poll_interval_ms = 200" \
-	"timeout_ms = 1000" "reservation_ttl_s = 30"
+	"timeout_ms = 1000" "reservation_ttl_s = 4"
 "$bin/kube-rdma-extender" --config "$work/ext.conf" 2>"$work/ext.log" &
 pids="$pids $!"
 for _ in $(seq 100); do
@@ -175,4 +175,57 @@ check '.Error | test("bind to node-a: .*HTTP 500")' "failed bind"
 curl -s http://127.0.0.1:8888/metrics | grep -q '^kube_rdma_extender_reservations 1$' ||
 	fail "the failed bind kept its reservation"
 rm "$api/fail"
+
+reservations() {
+	curl -s http://127.0.0.1:8888/metrics |
+		awk '/^kube_rdma_extender_reservations / { print $2 }'
+}
+# ---- a reservation ends when the node shows the pod's VFs ----
+cat >"$work/state-node-a/attachments/c1.eth0.json" <<REC
+{"version": 1, "container_id": "c1", "ifname": "eth0", "netns": "",
+ "pod": {"namespace": "ml", "name": "rdma-worker-0",
+         "uid": "5f0c6a1e-2b7d-4c1a-9e43-8d2f1b6a7c90"},
+ "vfs": [{"pf": "na0", "vf": 0, "pci": "", "host_netdev": "na0v0",
+          "pod_ifname": "eth0", "min_tx_rate": 0, "max_tx_rate": 0}]}
+REC
+for _ in $(seq 30); do
+	[ "$(reservations)" = 0 ] && break
+	sleep 0.1
+done
+[ "$(reservations)" = 0 ] || fail "reservation kept after the VFs showed"
+
+# ---- concurrent binds for 100 Gb/s each: node-a holds two ----
+i=0
+while [ $i -lt 6 ]; do
+	jq --arg n "big$i" --arg u "ubig$i" '.metadata.name = $n | .metadata.uid = $u |
+		.metadata.annotations["kube-rdma.io/interfaces"] =
+		"[{\"min_tx_rate\": 100000}]"' \
+		"$api/api/v1/namespaces/ml/pods/rdma-worker-0.json" \
+		>"$api/api/v1/namespaces/ml/pods/big$i.json"
+	jq --arg n "big$i" --arg u "ubig$i" '.PodName = $n | .PodUID = $u' \
+		"$fix/bind-request.json" >"$work/bind-big$i.json"
+	i=$((i + 1))
+done
+i=0
+while [ $i -lt 6 ]; do
+	curl -s -X POST --data-binary "@$work/bind-big$i.json" \
+		http://127.0.0.1:8888/bind >"$work/big$i.out" &
+	i=$((i + 1))
+done
+wait_for_binds() {
+	for _ in $(seq 50); do
+		[ "$(grep -l Error "$work"/big*.out | wc -l)" = 6 ] && return
+		sleep 0.1
+	done
+}
+wait_for_binds
+ok=$(grep -l '"Error":""' "$work"/big*.out | wc -l)
+[ "$ok" = 2 ] || fail "$ok of 6 binds of 100 Gb/s succeeded on 2 x 100 Gb/s"
+r=$(reservations); [ "$r" = 2 ] || fail "expected 2 reservations, have $r: $(cat "$work"/big*.out)"
+
+# ---- reservations expire after their TTL (4 s here) ----
+sleep 4.5
+[ "$(reservations)" = 0 ] || fail "reservations did not expire"
+grep -q "expired before its VFs showed" "$work/ext.log" ||
+	fail "expiry not logged"
 echo PASS
