@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,16 +210,45 @@ out:
 }
 
 /* A reservation ends when the node shows the pod's VFs. */
-static int shows_pod(const struct kr_inventory *inv, const char *uid)
+static int shows_pod(const struct kr_node_entry *e, const char *uid)
 {
-	size_t p, v;
+	size_t i;
+
+	for (i = 0; i < e->n_owners; i++)
+		if (!strcmp(e->owners[i], uid))
+			return 1;
+	return 0;
+}
+
+/*
+ * Keep what scheduling needs of a full inventory: the PF totals and the
+ * UIDs of the pods holding VFs.  Frees 'inv'.
+ */
+static void store(struct kr_node_entry *e, struct kr_inventory *inv)
+{
+	char (*owners)[64] = NULL;
+	size_t p, v, n = 0;
 
 	for (p = 0; p < inv->n_pfs; p++)
 		for (v = 0; v < inv->pfs[p].n_vfs; v++)
-			if (inv->pfs[p].vfs[v].has_owner &&
-			    !strcmp(inv->pfs[p].vfs[v].owner.pod_uid, uid))
-				return 1;
-	return 0;
+			n += inv->pfs[p].vfs[v].has_owner;
+	if (n)
+		owners = calloc(n, sizeof(*owners));
+	n = 0;
+	for (p = 0; p < inv->n_pfs; p++) {
+		for (v = 0; owners && v < inv->pfs[p].n_vfs; v++)
+			if (inv->pfs[p].vfs[v].has_owner)
+				memcpy(owners[n++],
+				       inv->pfs[p].vfs[v].owner.pod_uid, 64);
+		free(inv->pfs[p].vfs);
+		inv->pfs[p].vfs = NULL;
+		inv->pfs[p].n_vfs = 0;
+	}
+	kr_inventory_free(e->inv);
+	free(e->owners);
+	e->inv = inv;
+	e->owners = owners;
+	e->n_owners = n;
 }
 
 static void reservation_clear(struct kr_reservation *r)
@@ -237,8 +267,7 @@ static void expire(struct kr_node_cache *c, struct kr_node_entry *e,
 	while (i < e->n_res) {
 		struct kr_reservation *r = &e->res[i];
 
-		if (now < r->expires_ms && !(e->inv && shows_pod(e->inv,
-								 r->pod_uid))) {
+		if (now < r->expires_ms && !shows_pod(e, r->pod_uid)) {
 			i++;
 			continue;
 		}
@@ -277,8 +306,7 @@ static void apply(struct kr_node_cache *c, struct fetch *jobs,
 			continue;
 		}
 		if (f->status == 200) {
-			kr_inventory_free(e->inv);
-			e->inv = f->inv;
+			store(e, f->inv);
 			f->inv = NULL;
 			snprintf(e->etag, sizeof(e->etag), "%s", f->etag);
 		}
@@ -321,6 +349,8 @@ static void refresh(struct kr_node_cache *c, struct kr_node_entry **targets,
 	apply(c, jobs, targets, n);
 	pthread_rwlock_unlock(&c->lock);
 	jobs_free(jobs, n);
+	/* the full documents were large and short-lived: give them back */
+	malloc_trim(0);
 }
 
 static void *poller(void *arg)
@@ -468,56 +498,51 @@ void kr_node_cache_register(struct kr_node_cache *c, const char **names,
 
 /* ---- views and reservations ---- */
 
-struct kr_inventory *kr_node_view(struct kr_node_cache *c,
-				  const struct kr_node_entry *e,
-				  const char *except_uid, char *why,
-				  size_t why_size)
+int kr_node_view(struct kr_node_cache *c, const struct kr_node_entry *e,
+		 const char *except_uid, struct kr_node_view *view, char *why,
+		 size_t why_size)
 {
 	uint64_t age = now_ms() - e->ok_ms;
-	struct kr_inventory *view;
 	size_t p, i, j;
 
 	if (!e->inv) {
 		snprintf(why, why_size, "no inventory from the node's daemon "
 					"yet: %s",
 			 e->error[0] ? e->error : "not fetched");
-		return NULL;
+		return -1;
 	}
 	if (age > c->cfg->extender_stale_ms) {
 		snprintf(why, why_size, "inventory stale (%llu s old): %s",
 			 (unsigned long long)(age / 1000),
 			 e->error[0] ? e->error : "no answer");
-		return NULL;
+		return -1;
 	}
-	view = kr_inventory_new(e->inv->node);
-	for (p = 0; view && p < e->inv->n_pfs; p++) {
-		const struct kr_inv_pf *src = &e->inv->pfs[p];
-		struct kr_inv_pf *dst = kr_inventory_add_pf(view, src->name, 0);
+	if (e->inv->n_pfs > KR_VIEW_MAX_PFS) {
+		snprintf(why, why_size, "more than %d PFs", KR_VIEW_MAX_PFS);
+		return -1;
+	}
+	memcpy(view->inv.node, e->inv->node, sizeof(view->inv.node));
+	view->inv.generation = e->inv->generation;
+	view->inv.pfs = view->pfs;
+	view->inv.n_pfs = e->inv->n_pfs;
+	memcpy(view->pfs, e->inv->pfs, e->inv->n_pfs * sizeof(*view->pfs));
+	for (p = 0; p < e->inv->n_pfs; p++) {
+		struct kr_inv_pf *dst = &view->pfs[p];
 
-		if (!dst) {
-			kr_inventory_free(view);
-			return NULL;
-		}
-		memcpy(dst->backend, src->backend, sizeof(dst->backend));
-		dst->link_speed_mbps = src->link_speed_mbps;
-		dst->capacity_mbps = src->capacity_mbps;
-		dst->reserved_mbps = src->reserved_mbps;
-		dst->vfs_total = src->vfs_total;
-		dst->vfs_free = src->vfs_free;
 		for (i = 0; i < e->n_res; i++) {
 			const struct kr_reservation *r = &e->res[i];
 
 			if (except_uid && !strcmp(r->pod_uid, except_uid))
 				continue;
 			for (j = 0; j < r->n; j++)
-				if (!strcmp(r->pf_name[j], src->name)) {
+				if (!strcmp(r->pf_name[j], dst->name)) {
 					dst->reserved_mbps += r->mbps[j];
 					if (dst->vfs_free)
 						dst->vfs_free--;
 				}
 		}
 	}
-	return view;
+	return 0;
 }
 
 int kr_node_reserve(struct kr_node_cache *c, struct kr_node_entry *e,
@@ -605,6 +630,7 @@ void kr_node_cache_stop(struct kr_node_cache *c)
 		for (j = 0; j < c->entries[i]->n_res; j++)
 			reservation_clear(&c->entries[i]->res[j]);
 		free(c->entries[i]->res);
+		free(c->entries[i]->owners);
 		kr_inventory_free(c->entries[i]->inv);
 		free(c->entries[i]);
 	}

@@ -31,7 +31,11 @@ struct kr_reservation {
 struct kr_node_entry {
 	char name[254];
 	char url[512];			/* .../v1/inventory */
-	struct kr_inventory *inv;	/* NULL until the first answer */
+	/* PF totals only (no VF list), NULL until the first answer: the
+	 * cache holds thousands of nodes */
+	struct kr_inventory *inv;
+	char (*owners)[64];		/* pod UIDs holding VFs */
+	size_t n_owners;
 	char etag[64];
 	uint64_t ok_ms;			/* last good answer (200 or 304) */
 	char error[800];		/* last failure, "" after a success */
@@ -72,16 +76,23 @@ void kr_node_cache_register(struct kr_node_cache *c, const char **names,
 struct kr_node_entry *kr_node_cache_find(struct kr_node_cache *c,
 					 const char *name);
 
+/* Most PFs a node may have in the cache (the solver's limit). */
+#define KR_VIEW_MAX_PFS 64
+
+/* What placement may use on a node now, built without allocating. */
+struct kr_node_view {
+	struct kr_inventory inv;
+	struct kr_inv_pf pfs[KR_VIEW_MAX_PFS];
+};
+
 /*
- * The PF totals of 'e' minus its reservations (other than 'except_uid'):
- * what placement may use now.  NULL with a reason in 'why' when the node
- * has no usable inventory (unreachable, stale).  Free with
- * kr_inventory_free.  Call with the lock held.
+ * The PF totals of 'e' minus its reservations (other than 'except_uid').
+ * -1 with a reason in 'why' when the node has no usable inventory
+ * (unreachable, stale).  Call with the lock held.
  */
-struct kr_inventory *kr_node_view(struct kr_node_cache *c,
-				  const struct kr_node_entry *e,
-				  const char *except_uid, char *why,
-				  size_t why_size);
+int kr_node_view(struct kr_node_cache *c, const struct kr_node_entry *e,
+		 const char *except_uid, struct kr_node_view *view, char *why,
+		 size_t why_size);
 
 /* Record a reservation on 'e' (write lock held); takes 'r''s arrays. */
 int kr_node_reserve(struct kr_node_cache *c, struct kr_node_entry *e,

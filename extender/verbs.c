@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 #include "log.h"
@@ -147,14 +149,14 @@ static enum verdict judge(struct kr_extender *x, const char *node,
 	struct kr_placement p = { 0 };
 	struct kr_err err = { 0 };
 	struct kr_node_entry *e;
-	struct kr_inventory *view;
+	struct kr_node_view nv;
+	struct kr_inventory *view = &nv.inv;
 	enum verdict v = FAILS;
 
 	e = kr_node_cache_find(x->cache, node);
-	view = e ? kr_node_view(x->cache, e, uid, why, size) : NULL;
 	if (!e)
 		snprintf(why, size, "unknown node");
-	if (!view) {
+	if (!e || kr_node_view(x->cache, e, uid, &nv, why, size) < 0) {
 		atomic_fetch_add(&x->refused_unreachable, 1);
 		return FAILS;
 	}
@@ -170,8 +172,105 @@ static enum verdict judge(struct kr_extender *x, const char *node,
 		atomic_fetch_add(&x->refused_no_room, 1);
 	}
 	kr_placement_clear(&p);
-	kr_inventory_free(view);
 	return v;
+}
+
+/*
+ * Scores that filter computed, for the prioritize call that follows it for
+ * the same pod (kube-scheduler calls them back to back): a few pods' worth,
+ * each node's score found by binary search.  Scores are advice; one that is
+ * a second old is as good as a fresh one.
+ */
+#define MEMO_PODS 8
+#define MEMO_MAX_AGE_MS 2000
+
+struct scored {
+	const char *node;	/* points into names */
+	int score;
+};
+
+static struct score_memo {
+	char uid[64];
+	uint64_t at_ms;
+	struct scored *list;
+	char *names;
+	size_t n;
+} memo[MEMO_PODS];
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned int memo_next;
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int cmp_scored(const void *a, const void *b)
+{
+	return strcmp(((const struct scored *)a)->node,
+		      ((const struct scored *)b)->node);
+}
+
+/* Remember 'n' scores of pod 'uid' ('nodes' and 'scores' parallel). */
+static void memo_store(const char *uid, const char **nodes, const int *scores,
+		       size_t n)
+{
+	struct score_memo m = { .n = n, .at_ms = mono_ms() };
+	size_t i, len = 0, off = 0;
+
+	if (!*uid || strlen(uid) >= sizeof(m.uid))
+		return;
+	for (i = 0; i < n; i++)
+		len += strlen(nodes[i]) + 1;
+	m.list = calloc(n + 1, sizeof(*m.list));
+	m.names = malloc(len + 1);
+	if (!m.list || !m.names) {
+		free(m.list);
+		free(m.names);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(nodes[i]) + 1;
+
+		memcpy(m.names + off, nodes[i], l);
+		m.list[i].node = m.names + off;
+		m.list[i].score = scores[i];
+		off += l;
+	}
+	qsort(m.list, n, sizeof(*m.list), cmp_scored);
+	snprintf(m.uid, sizeof(m.uid), "%s", uid);
+	pthread_mutex_lock(&memo_lock);
+	free(memo[memo_next].list);
+	free(memo[memo_next].names);
+	memo[memo_next] = m;
+	memo_next = (memo_next + 1) % MEMO_PODS;
+	pthread_mutex_unlock(&memo_lock);
+}
+
+/* The memoised score of 'node' for pod 'uid', or -1. */
+static int memo_find(const char *uid, const char *node)
+{
+	struct scored key = { .node = node }, *hit;
+	uint64_t now = mono_ms();
+	int score = -1;
+	size_t i;
+
+	if (!*uid)
+		return -1;
+	pthread_mutex_lock(&memo_lock);
+	for (i = 0; i < MEMO_PODS && score < 0; i++) {
+		if (strcmp(memo[i].uid, uid) ||
+		    now - memo[i].at_ms > MEMO_MAX_AGE_MS)
+			continue;
+		hit = bsearch(&key, memo[i].list, memo[i].n,
+			      sizeof(*memo[i].list), cmp_scored);
+		if (hit)
+			score = hit->score;
+	}
+	pthread_mutex_unlock(&memo_lock);
+	return score;
 }
 
 static json_t *null_if_empty(json_t *obj)
@@ -190,7 +289,9 @@ json_t *kr_verb_filter(struct kr_extender *x, json_t *args)
 	struct node_list l;
 	struct kr_request *req;
 	char why[600], msg[700];
-	size_t i;
+	const char **fit_names = NULL;
+	int *fit_scores = NULL;
+	size_t i, n_fit = 0;
 
 	if (read_nodes(args, &l) < 0) {
 		node_list_clear(&l);
@@ -204,15 +305,22 @@ json_t *kr_verb_filter(struct kr_extender *x, json_t *args)
 		atomic_fetch_add(&x->refused_bad_request, 1);
 	if (req && req->n)
 		kr_node_cache_register(x->cache, l.names, l.addresses, l.n);
+	fit_names = calloc(l.n + 1, sizeof(*fit_names));
+	fit_scores = calloc(l.n + 1, sizeof(*fit_scores));
 	pthread_rwlock_rdlock(&x->cache->lock);
 	for (i = 0; i < l.n; i++) {
 		enum verdict v = FITS;
+		int score = 0;
 
 		if (!req) {
 			v = FAILS;	/* the parser's message, verbatim */
 		} else if (req->n) {
-			v = judge(x, l.names[i], req, pod_uid(pod), NULL, why,
-				  sizeof(why));
+			v = judge(x, l.names[i], req, pod_uid(pod), &score,
+				  why, sizeof(why));
+		}
+		if (v == FITS && fit_names && fit_scores) {
+			fit_names[n_fit] = l.names[i];
+			fit_scores[n_fit++] = score;
 		}
 		if (v == FITS) {
 			json_array_append_new(names, json_string(l.names[i]));
@@ -227,9 +335,15 @@ json_t *kr_verb_filter(struct kr_extender *x, json_t *args)
 	}
 	pthread_rwlock_unlock(&x->cache->lock);
 	if (l.items) {
-		/* Nodes mode: the input Node objects, unchanged */
-		json_t *list = json_deep_copy(kr_json_get_ci(args, "Nodes"));
+		/* Nodes mode: the input Node objects, unchanged (shared, not
+		 * copied: they are only read) */
+		json_t *in = kr_json_get_ci(args, "Nodes"), *list = json_object();
+		const char *k;
+		json_t *v;
 
+		json_object_foreach(in, k, v)
+			if (strcasecmp(k, "items"))
+				json_object_set(list, k, v);
 		json_object_set_new(list, "items", items);
 		res = json_pack("{s:o, s:n}", "Nodes", list, "NodeNames");
 		json_decref(names);
@@ -241,6 +355,10 @@ json_t *kr_verb_filter(struct kr_extender *x, json_t *args)
 	json_object_set_new(res, "FailedAndUnresolvableNodes",
 			    null_if_empty(never));
 	json_object_set_new(res, "Error", json_string(""));
+	if (req && req->n && fit_names && fit_scores)
+		memo_store(pod_uid(pod), fit_names, fit_scores, n_fit);
+	free(fit_names);
+	free(fit_scores);
 	kr_request_free(req);
 	node_list_clear(&l);
 	return res;
@@ -266,9 +384,14 @@ json_t *kr_verb_prioritize(struct kr_extender *x, json_t *args)
 	for (i = 0; i < l.n; i++) {
 		int score = 0;
 
-		if (req && req->n)
-			judge(x, l.names[i], req, pod_uid(pod), &score, why,
-			      sizeof(why));
+		if (req && req->n) {
+			score = memo_find(pod_uid(pod), l.names[i]);
+			if (score < 0) {
+				score = 0;
+				judge(x, l.names[i], req, pod_uid(pod), &score,
+				      why, sizeof(why));
+			}
+		}
 		json_array_append_new(list, json_pack("{s:s, s:i}", "Host",
 						      l.names[i], "Score",
 						      score));
@@ -308,7 +431,8 @@ static int reserve(struct kr_extender *x, const char *node,
 	struct kr_placement p = { 0 };
 	struct kr_err err = { 0 };
 	struct kr_node_entry *e;
-	struct kr_inventory *view = NULL;
+	struct kr_node_view nv;
+	struct kr_inventory *view = &nv.inv;
 	json_t *ann = NULL;
 	size_t i;
 	int r = -1;
@@ -320,8 +444,7 @@ static int reserve(struct kr_extender *x, const char *node,
 		snprintf(why, size, "unknown node");
 		goto out;
 	}
-	view = kr_node_view(x->cache, e, uid, why, size);
-	if (!view)
+	if (kr_node_view(x->cache, e, uid, &nv, why, size) < 0)
 		goto out;
 	if (kr_place(view, req, &opts, &p, &err) < 0 || !p.fits) {
 		snprintf(why, size, "%s",
@@ -357,7 +480,6 @@ out:
 	free(res.pf_name);
 	json_decref(ann);
 	kr_placement_clear(&p);
-	kr_inventory_free(view);
 	return r;
 }
 
