@@ -70,6 +70,10 @@ static void test_full_example(void **state)
 	assert_string_equal(cfg->extender_daemon_url,
 			    "http://{address}:54005");
 	assert_string_equal(cfg->extender_path_prefix, "/kube-rdma");
+	assert_string_equal(cfg->extender_policy, "binpack");
+	assert_int_equal(cfg->extender_poll_ms, 1000);
+	assert_int_equal(cfg->extender_reservation_ttl_s, 120);
+	assert_int_equal(cfg->daemon_refresh_ms, 1000);
 	assert_int_equal(cfg->n_pfs, 2);
 	assert_string_equal(cfg->pfs[0].name, "ens1f0");
 	assert_string_equal(cfg->pfs[0].backend, "mlx5");
@@ -165,6 +169,14 @@ static void test_key_errors(void **state)
 		    "t.conf:2: [node]: name = \"a b\"");
 	parse_fails("[node]\nname = x\nthis line has no equals sign\n",
 		    -EINVAL, "t.conf:3: syntax error");
+	parse_fails("[extender]\npolicy = fastest\n", -EINVAL,
+		    "t.conf:2: [extender]: policy = \"fastest\": must be "
+		    "binpack or spread");
+	parse_fails("[extender]\npoll_interval_ms = 5\n", -EINVAL,
+		    "poll_interval_ms = \"5\": must be a whole number from "
+		    "100 to 600000");
+	parse_fails("[daemon]\nmax_connections = 0\n", -EINVAL,
+		    "t.conf:2: [daemon]: max_connections = \"0\"");
 }
 
 static void test_pf_errors(void **state)
