@@ -8,7 +8,7 @@ packages="
 	libinih-dev libjansson-dev libnl-3-dev libnl-route-3-dev
 	libmicrohttpd-dev libcurl4-openssl-dev libpci-dev libibverbs-dev
 	libcmocka-dev libyaml-dev libssl-dev
-	iproute2 iperf3 procps curl jq containernetworking-plugins
+	iproute2 iputils-ping iperf3 procps curl jq containernetworking-plugins
 	podman runc busybox-static
 "
 

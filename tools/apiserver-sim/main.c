@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A stand-in for the Kubernetes API server in tests.  Objects are files:
+ * kube-rdma-apiserver-sim: a stand-in for the Kubernetes API server, for
+ * the simulated cluster and the tests.  Objects are files:
  * GET PATH answers DIR/PATH.json; PATCH PATH applies a JSON merge patch to
  * it; POST .../pods/NAME/binding records the Binding in .../NAME.binding.json and
  * sets the pod's spec.nodeName.  Every request needs the bearer token.
  * Requests whose path contains the text of DIR/fail (if that file exists)
  * answer 500, so tests can make a step fail.  Errors are Status objects.
  *
- *   fake-apiserver PORT TOKEN DIR      (listens on 127.0.0.1; SIGTERM stops)
+ *   kube-rdma-apiserver-sim PORT TOKEN DIR   (127.0.0.1; SIGTERM stops)
  */
 #include <jansson.h>
 #include <microhttpd.h>
@@ -188,7 +189,7 @@ int main(int argc, char **argv)
 	int sig;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: fake-apiserver PORT TOKEN DIR\n");
+		fprintf(stderr, "usage: kube-rdma-apiserver-sim PORT TOKEN DIR\n");
 		return 2;
 	}
 	token = argv[2];
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
 			     NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
 			     MHD_OPTION_END);
 	if (!d) {
-		fprintf(stderr, "fake-apiserver: cannot listen on %s\n",
+		fprintf(stderr, "kube-rdma-apiserver-sim: cannot listen on %s\n",
 			argv[1]);
 		return 1;
 	}
