@@ -9,7 +9,7 @@ packages="
 	libmicrohttpd-dev libcurl4-openssl-dev libpci-dev libibverbs-dev
 	libcmocka-dev libyaml-dev libssl-dev
 	iproute2 iputils-ping iperf3 procps curl jq containernetworking-plugins
-	podman runc busybox-static
+	podman runc busybox-static python3-yaml
 "
 
 if [ "$(id -u)" -ne 0 ]; then
