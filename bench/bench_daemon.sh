@@ -37,6 +37,7 @@ cat >"$work/node.conf" <<CONF
 name = bench-node
 backend_dir = $build/lib/kube-rdma/backends-abi1
 state_dir = $work/state
+dev_root = $work
 [daemon]
 listen = 127.0.0.1:54005
 max_connections = 1024

@@ -62,6 +62,8 @@ static const struct key_spec key_specs[] = {
 	{ SECTION_NODE, "backend_dir", VALUE_ABS_PATH, CFG(backend_dir), 0, 0 },
 	{ SECTION_NODE, "state_dir", VALUE_ABS_PATH, CFG(state_dir), 0, 0 },
 	{ SECTION_NODE, "sysfs_root", VALUE_ABS_PATH, CFG(sysfs_root), 0, 0 },
+	{ SECTION_NODE, "dev_root", VALUE_ABS_PATH, CFG(dev_root), 0, 0 },
+	{ SECTION_DAEMON, "cdi_dir", VALUE_ABS_PATH, CFG(daemon_cdi_dir), 0, 0 },
 	{ SECTION_DAEMON, "listen", VALUE_LISTEN, CFG(daemon_listen), 0, 0 },
 	{ SECTION_DAEMON, "refresh_interval_ms", VALUE_U32, CFG(daemon_refresh_ms),
 	  50, 600000 },
@@ -533,6 +535,8 @@ static int apply_defaults(struct kr_config *cfg, struct kr_err *err)
 		{ &cfg->backend_dir, kr_default_backend_dir() },
 		{ &cfg->state_dir, KR_DEFAULT_STATE_DIR },
 		{ &cfg->sysfs_root, KR_DEFAULT_SYSFS_ROOT },
+		{ &cfg->dev_root, "/dev" },
+		{ &cfg->daemon_cdi_dir, "/var/run/cdi" },
 		{ &cfg->daemon_listen, "0.0.0.0:54005" },
 		{ &cfg->extender_listen, "0.0.0.0:8888" },
 		{ &cfg->extender_daemon_url, "http://{address}:54005" },
@@ -741,6 +745,8 @@ void kr_config_free(struct kr_config *cfg)
 	free(cfg->backend_dir);
 	free(cfg->state_dir);
 	free(cfg->sysfs_root);
+	free(cfg->dev_root);
+	free(cfg->daemon_cdi_dir);
 	free(cfg->daemon_listen);
 	free(cfg->extender_listen);
 	free(cfg->extender_daemon_url);

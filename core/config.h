@@ -31,11 +31,13 @@ struct kr_config {
 	char *backend_dir;		/* where NAME.so backends live */
 	char *state_dir;		/* allocation records, backend state */
 	char *sysfs_root;		/* "/sys" unless testing */
+	char *dev_root;			/* "/dev" unless testing */
 	/* [daemon] */
 	char *daemon_listen;		/* "HOST:PORT" */
 	uint32_t daemon_refresh_ms;	/* inventory rescan interval */
 	uint32_t daemon_max_connections;
 	uint32_t daemon_idle_timeout_s;	/* close idle connections after */
+	char *daemon_cdi_dir;		/* where the CDI spec goes, or "" */
 	/* [extender] */
 	char *extender_listen;		/* "HOST:PORT" */
 	char *extender_daemon_url;	/* template with {node}, {address} */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "cdi.h"
 #include "err.h"
 #include "fileio.h"
 #include "inventory_cache.h"
@@ -267,6 +268,15 @@ out_nomem:
 	return -ENOMEM;
 }
 
+/* Keep the CDI spec in step with the node's RDMA devices. */
+static void cdi(struct kr_inv_cache *c)
+{
+	struct kr_err err = { 0 };
+
+	if (kr_cdi_write(c->cfg, &err) < 0)
+		kr_log(KR_LOG_WARNING, "CDI spec: %s", kr_err_text(&err));
+}
+
 /* Watch the attachments directory so records show up at once. */
 static void watch_records(struct kr_inv_cache *c)
 {
@@ -381,6 +391,7 @@ static void *refresher(void *arg)
 		}
 		if (refresh(c) < 0)
 			kr_log(KR_LOG_ERR, "inventory refresh: out of memory");
+		cdi(c);
 	}
 	return NULL;
 }
@@ -429,6 +440,7 @@ int kr_inv_cache_start(const char *config_path, struct kr_config *cfg,
 		r = kr_err_set(err, -ENOMEM, "out of memory");
 		goto out_free;
 	}
+	cdi(c);
 	r = pthread_create(&c->thread, NULL, refresher, c);
 	if (r) {
 		r = kr_err_set(err, -r, "cannot start the refresher: %s",

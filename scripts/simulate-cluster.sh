@@ -55,6 +55,7 @@ for w in 1 2; do
 name = worker-$w
 backend_dir = $build/lib/kube-rdma/backends-abi1
 state_dir = $work/state-worker-$w
+dev_root = $work
 [daemon]
 listen = 127.0.1.$w:54005
 refresh_interval_ms = 200

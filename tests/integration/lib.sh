@@ -38,8 +38,9 @@ write_config() {
 	file=$1 node=$2
 	shift 2
 	{
-		printf '[node]\nname = %s\nbackend_dir = %s\nstate_dir = %s/state-%s\n' \
-			"$node" "$KR_TEST_BACKEND_DIR" "$work" "$node"
+		# dev_root: no RDMA device, so no CDI spec leaves the test
+		printf '[node]\nname = %s\nbackend_dir = %s\nstate_dir = %s/state-%s\ndev_root = %s\n' \
+			"$node" "$KR_TEST_BACKEND_DIR" "$work" "$node" "$work"
 		printf '%s\n' "$@"
 	} >"$file"
 }

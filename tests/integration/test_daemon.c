@@ -143,11 +143,12 @@ static void write_conf(struct fixture *f, const char *extra)
 	assert_non_null(out);
 	fprintf(out,
 		"[node]\nname = test-node\nbackend_dir = %s\n"
-		"state_dir = %s/state\n"
+		"state_dir = %s/state\ndev_root = %s/dev\n"
 		"[daemon]\nlisten = 127.0.0.1:54005\n"
 		"refresh_interval_ms = 100\nmax_connections = 64\n"
+		"cdi_dir = %s/cdi\n"
 		"[pf \"t0\"]\nbackend = mock\nnum_vfs = 4\n%s",
-		getenv("KR_TEST_BACKEND_DIR"), f->dir, extra);
+		getenv("KR_TEST_BACKEND_DIR"), f->dir, f->dir, f->dir, extra);
 	fclose(out);
 }
 
@@ -215,6 +216,9 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->conf, sizeof(f->conf), "%s/node.conf", f->dir);
+	/* a node's RDMA character devices, as files */
+	run("mkdir -p %s/dev/infiniband && cd %s/dev/infiniband && "
+	    "touch uverbs0 umad0 uverbs1 rdma_cm", f->dir, f->dir);
 	write_conf(f, "");
 	if (start_daemon(f) < 0) {
 		stop_daemon(f, NULL);
@@ -536,6 +540,46 @@ static void test_ctl_url(void **state)
 	assert_int_equal(run("%s inventory --url ftp://x 2>/dev/null", bin), 1);
 }
 
+static void test_cdi_spec(void **state)
+{
+	struct fixture *f = *state;
+	char path[160];
+	json_t *spec, *devices;
+
+	snprintf(path, sizeof(path), "%s/cdi/kube-rdma.json", f->dir);
+	spec = json_load_file(path, 0, NULL);
+	assert_non_null(spec);
+	assert_string_equal(json_string_value(json_object_get(spec, "kind")),
+			    "kube-rdma.io/rdma");
+	devices = json_object_get(spec, "devices");
+	assert_int_equal(json_array_size(devices), 3);	/* 0, 1, all */
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(devices, 0), "name")),
+			    "uverbs0");
+	/* uverbs0 carries umad0; rdma_cm goes to every device */
+	assert_int_equal(json_array_size(json_object_get(
+				 json_object_get(json_array_get(devices, 0),
+						 "containerEdits"),
+				 "deviceNodes")),
+			 2);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(
+					       json_object_get(spec,
+							       "containerEdits"),
+					       "deviceNodes"),
+				       0),
+			"path")),
+		"/dev/infiniband/rdma_cm");
+	json_decref(spec);
+	/* a device that goes away leaves the spec */
+	assert_int_equal(run("rm %s/dev/infiniband/uverbs1", f->dir), 0);
+	usleep(500000);
+	spec = json_load_file(path, 0, NULL);
+	assert_int_equal(json_array_size(json_object_get(spec, "devices")), 2);
+	json_decref(spec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +594,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sighup_and_pf_failure,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_url, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cdi_spec, setup, teardown),
 	};
 
 	curl_global_init(CURL_GLOBAL_ALL);
