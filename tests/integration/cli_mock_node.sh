@@ -87,11 +87,11 @@ expect 2 "$ctl" inventory --config "$work/partial.conf" --no-such
 write_config "$work/bad.conf" worker-1 '[pf "w1p0"]' 'backend = mock' \
 	'num_vfs = 4' 'totl_vfs = 8'
 expect 2 "$ctl" check-config "$work/bad.conf"
-has err "bad.conf:8: [pf \"w1p0\"]: unknown key \"totl_vfs\" (backend mock)"
+has err "bad.conf:9: [pf \"w1p0\"]: unknown key \"totl_vfs\" (backend mock)"
 write_config "$work/bad2.conf" worker-1 '[pf "w1p0"]' 'backend = nosuch' \
 	'num_vfs = 4'
 expect 2 "$ctl" check-config "$work/bad2.conf"
-has err "bad2.conf:5: [pf \"w1p0\"]: backend \"nosuch\": no such file"
+has err "bad2.conf:6: [pf \"w1p0\"]: backend \"nosuch\": no such file"
 expect 2 "$daemon" init --config "$work/missing.conf"
 has err "missing.conf: cannot open"
 expect 2 "$ctl" inventory --config "$work/missing.conf"
