@@ -131,24 +131,27 @@ static int ctx_open_pod(struct ctx *c, const char *path, int required,
 
 /* ---- releasing an attachment (DEL, rollback, GC) ---- */
 
-/* The VF's netdev name on the host now, from its backend; "" if none. */
-static void host_name_of(struct kr_node_pf *pf, uint32_t vf,
-			 char name[KR_IFNAMSIZ])
+/* What the backend says of VF 'vf' now. */
+static int vf_info(struct kr_node_pf *pf, uint32_t vf, struct kr_vf_info *ret,
+		   struct kr_err *err)
 {
-	struct kr_vf_info *vfs;
-	struct kr_err err = { 0 };
-	uint32_t n = 0, max = vf + 1, i;
+	struct kr_vf_info *vfs = calloc(vf + 1, sizeof(*vfs));
+	uint32_t n = 0, i;
+	int r;
 
-	name[0] = '\0';
-	vfs = calloc(max, sizeof(*vfs));
 	if (!vfs)
-		return;
-	if (pf->backend->ops.vf_list(pf->handle, vfs, max, &n, &err) == 0)
-		for (i = 0; i < n && i < max; i++)
-			if (vfs[i].index == vf)
-				snprintf(name, KR_IFNAMSIZ, "%s",
-					 vfs[i].netdev);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	r = pf->backend->ops.vf_list(pf->handle, vfs, vf + 1, &n, err);
+	for (i = 0; r == 0 && i <= vf && i < n; i++)
+		if (vfs[i].index == vf) {
+			*ret = vfs[i];
+			break;
+		}
+	if (r == 0 && (i > vf || i == n))
+		r = kr_err_set(err, -ENODEV, "PF %s has no VF %u",
+			       pf->cfg->name, vf);
 	free(vfs);
+	return r;
 }
 
 /* Keep the first error; later ones are logged. */
@@ -177,6 +180,7 @@ static void return_vf(struct ctx *c, const struct kr_alloc_vf *v,
 		      int *failed)
 {
 	struct kr_err err = { 0 };
+	struct kr_vf_info info;
 	char now[KR_IFNAMSIZ];
 	int ifindex;
 
@@ -191,10 +195,10 @@ static void return_vf(struct ctx *c, const struct kr_alloc_vf *v,
 			     v->vf, v->host_netdev, kr_err_text(&err));
 			return;
 		}
-	} else if (pf && pf->handle) {
+	} else if (pf && pf->handle && vf_info(pf, v->vf, &info, &err) == 0) {
 		/* netns gone or never entered: a VF on the host may carry
 		 * the pod's name (the kernel returns it as it was) */
-		host_name_of(pf, v->vf, now);
+		memcpy(now, info.netdev, sizeof(now));
 		if (now[0] && strcmp(now, v->host_netdev) &&
 		    kr_nl_ifindex(c->host_nl, now, &ifindex, &err) == 0) {
 			kr_nl_set_up(c->host_nl, ifindex, 0, &err);
@@ -681,11 +685,10 @@ static int check_vf(struct ctx *c, const struct kr_alloc_vf *v,
 	struct kr_node_pf *pf = kr_node_find_pf(c->node, v->pf);
 	json_t *prev = c->conf->prev_result, *pi, *ip;
 	char mac[KR_MAC_STR_SIZE];
-	struct kr_vf_info *vfs;
+	struct kr_vf_info info;
 	struct kr_err err = { 0 };
 	json_int_t index = -1;
-	uint32_t n = 0, k;
-	int ifindex, r = 0;
+	int ifindex;
 	size_t j;
 
 	if (kr_nl_ifindex(c->pod_nl, v->pod_ifname, &ifindex, &err) < 0 ||
@@ -718,24 +721,17 @@ static int check_vf(struct ctx *c, const struct kr_alloc_vf *v,
 	if (!pf || !pf->handle)
 		return cni_fail(e, KR_CNI_ERR_CHECK, "PF not available", "%s",
 				v->pf);
-	vfs = calloc(v->vf + 1, sizeof(*vfs));
-	if (!vfs)
-		return cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
-	if (pf->backend->ops.vf_list(pf->handle, vfs, v->vf + 1, &n, &err) < 0)
-		r = cni_fail(e, KR_CNI_ERR_CHECK, "cannot read the VF", "%s",
-			     kr_err_text(&err));
-	for (k = 0; !r && k <= v->vf && k < n; k++)
-		if (vfs[k].index == v->vf &&
-		    (vfs[k].min_tx_rate != v->min_tx_rate ||
-		     vfs[k].max_tx_rate != v->max_tx_rate))
-			r = cni_fail(e, KR_CNI_ERR_CHECK, "rates changed",
-				     "%s (PF %s VF %u): min %u max %u, "
-				     "expected %u and %u", v->pod_ifname,
-				     v->pf, v->vf, vfs[k].min_tx_rate,
-				     vfs[k].max_tx_rate, v->min_tx_rate,
-				     v->max_tx_rate);
-	free(vfs);
-	return r;
+	if (vf_info(pf, v->vf, &info, &err) < 0)
+		return cni_fail(e, KR_CNI_ERR_CHECK, "cannot read the VF", "%s",
+				kr_err_text(&err));
+	if (info.min_tx_rate != v->min_tx_rate ||
+	    info.max_tx_rate != v->max_tx_rate)
+		return cni_fail(e, KR_CNI_ERR_CHECK, "rates changed",
+				"%s (PF %s VF %u): min %u max %u, expected %u "
+				"and %u", v->pod_ifname, v->pf, v->vf,
+				info.min_tx_rate, info.max_tx_rate,
+				v->min_tx_rate, v->max_tx_rate);
+	return 0;
 }
 
 int cni_check(const struct kr_cni_env *env, const struct kr_cni_conf *conf,

@@ -152,21 +152,6 @@ static void write_conf(struct fixture *f, const char *extra)
 	fclose(out);
 }
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int status;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	status = system(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 static void stop_daemon(struct fixture *f, int *status)
 {
 	if (f->daemon > 0) {
@@ -184,7 +169,7 @@ static int start_daemon(struct fixture *f)
 
 	snprintf(bin, sizeof(bin), "%s/kube-rdma-daemon",
 		 getenv("KR_TEST_BIN_DIR"));
-	if (run("%s init --config %s >/dev/null", bin, f->conf) != 0)
+	if (kr_test_sh("%s init --config %s >/dev/null", bin, f->conf) != 0)
 		return -1;
 	f->daemon = fork();
 	if (f->daemon < 0)
@@ -217,12 +202,12 @@ static int setup(void **state)
 		return -1;
 	snprintf(f->conf, sizeof(f->conf), "%s/node.conf", f->dir);
 	/* a node's RDMA character devices, as files */
-	run("mkdir -p %s/dev/infiniband && cd %s/dev/infiniband && "
+	kr_test_sh("mkdir -p %s/dev/infiniband && cd %s/dev/infiniband && "
 	    "touch uverbs0 umad0 uverbs1 rdma_cm", f->dir, f->dir);
 	write_conf(f, "");
 	if (start_daemon(f) < 0) {
 		stop_daemon(f, NULL);
-		run("rm -rf %s", f->dir);
+		kr_test_sh("rm -rf %s", f->dir);
 		free(f);
 		return -1;
 	}
@@ -236,7 +221,7 @@ static int teardown(void **state)
 	int status = 0;
 
 	stop_daemon(f, &status);
-	run("rm -rf %s", f->dir);
+	kr_test_sh("rm -rf %s", f->dir);
 	free(f);
 	/* a clean stop on SIGTERM */
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
@@ -528,16 +513,16 @@ static void test_ctl_url(void **state)
 
 	snprintf(bin, sizeof(bin), "%s/kube-rdma-ctl",
 		 getenv("KR_TEST_BIN_DIR"));
-	assert_int_equal(run("%s inventory --url " BASE " | grep -q "
+	assert_int_equal(kr_test_sh("%s inventory --url " BASE " | grep -q "
 			     "'^t0 .*mock.*4/4'", bin), 0);
-	assert_int_equal(run("%s inventory --url " BASE " --json | grep -q "
+	assert_int_equal(kr_test_sh("%s inventory --url " BASE " --json | grep -q "
 			     "'\"node\": \"test-node\"'", bin), 0);
 	/* nobody there, and not an inventory */
-	assert_int_equal(run("%s inventory --url http://127.0.0.1:1 "
+	assert_int_equal(kr_test_sh("%s inventory --url http://127.0.0.1:1 "
 			     "2>/dev/null", bin), 1);
-	assert_int_equal(run("%s inventory --url " BASE "/getpfs 2>&1 | grep -q "
+	assert_int_equal(kr_test_sh("%s inventory --url " BASE "/getpfs 2>&1 | grep -q "
 			     "'getpfs: inventory: '", bin), 0);
-	assert_int_equal(run("%s inventory --url ftp://x 2>/dev/null", bin), 1);
+	assert_int_equal(kr_test_sh("%s inventory --url ftp://x 2>/dev/null", bin), 1);
 }
 
 static void test_cdi_spec(void **state)
@@ -573,7 +558,7 @@ static void test_cdi_spec(void **state)
 		"/dev/infiniband/rdma_cm");
 	json_decref(spec);
 	/* a device that goes away leaves the spec */
-	assert_int_equal(run("rm %s/dev/infiniband/uverbs1", f->dir), 0);
+	assert_int_equal(kr_test_sh("rm %s/dev/infiniband/uverbs1", f->dir), 0);
 	usleep(500000);
 	spec = json_load_file(path, 0, NULL);
 	assert_int_equal(json_array_size(json_object_get(spec, "devices")), 2);

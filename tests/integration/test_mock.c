@@ -25,21 +25,6 @@ struct fixture {
 	struct kr_node *node;
 };
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int status;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	status = system(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -61,7 +46,7 @@ static int teardown(void **state)
 
 	kr_node_close(f->node);
 	kr_config_free(f->cfg);
-	sh("rm -rf %s", f->dir);
+	kr_test_sh("rm -rf %s", f->dir);
 	free(f);
 	return 0;
 }
@@ -129,14 +114,14 @@ static void test_vf_counts(void **state)
 	open_node(f, "[pf \"t0\"]\nbackend = mock\nnum_vfs = 4\n"
 		     "total_vfs = 6\n");
 	pf = pf0(f);
-	assert_int_equal(sh("ip -d link show t0 | grep -q bridge"), 0);
+	assert_int_equal(kr_test_sh("ip -d link show t0 | grep -q bridge"), 0);
 	set_num(pf, 4);
 	assert_int_equal(list(pf, vfs, 8), 4);
 	assert_string_equal(vfs[3].netdev, "t0v3");
 	assert_int_equal(vfs[3].index, 3);
-	assert_int_equal(sh("ip link show t0v3 >/dev/null"), 0);
-	assert_int_equal(sh("ip link show t0r3 | grep -q 'master t0'"), 0);
-	assert_int_equal(sh("ip -d link show t0v2 | grep -q "
+	assert_int_equal(kr_test_sh("ip link show t0v3 >/dev/null"), 0);
+	assert_int_equal(kr_test_sh("ip link show t0r3 | grep -q 'master t0'"), 0);
+	assert_int_equal(kr_test_sh("ip -d link show t0v2 | grep -q "
 			    "'alias kube-rdma mock VF t0 2'"), 0);
 	/* each VF has its own MAC and PCI address */
 	assert_string_not_equal(vfs[0].mac, vfs[1].mac);
@@ -149,8 +134,8 @@ static void test_vf_counts(void **state)
 	assert_int_equal(kr_node_pf_set_num_vfs(pf, 2, &changed, &err), 0);
 	assert_true(changed);
 	assert_int_equal(list(pf, vfs, 8), 2);
-	assert_int_not_equal(sh("ip link show t0v2 2>/dev/null"), 0);
-	assert_int_not_equal(sh("ip link show t0r3 2>/dev/null"), 0);
+	assert_int_not_equal(kr_test_sh("ip link show t0v2 2>/dev/null"), 0);
+	assert_int_not_equal(kr_test_sh("ip link show t0r3 2>/dev/null"), 0);
 	/* and the backend alone refuses non-zero to non-zero, as sysfs */
 	assert_int_equal(pf->backend->ops.pf_set_num_vfs(pf->handle, 3, &err),
 			 -EBUSY);
@@ -160,7 +145,7 @@ static void test_vf_counts(void **state)
 	assert_non_null(strstr(err.msg, "num_vfs 7 is above the 6 VFs"));
 	set_num(pf, 0);
 	assert_int_equal(list(pf, vfs, 8), 0);
-	assert_int_not_equal(sh("ip link show t0v0 2>/dev/null"), 0);
+	assert_int_not_equal(kr_test_sh("ip link show t0v0 2>/dev/null"), 0);
 	/* vf_list tells the count when the array is too small */
 	set_num(pf, 5);
 	assert_int_equal(list(pf, vfs, 2), 5);
@@ -180,7 +165,7 @@ static void test_move_and_back(void **state)
 	list(pf, before, 4);
 	pod = kr_test_netns_new();
 	assert_true(pod >= 0);
-	assert_int_equal(sh("ip link set t0v1 netns /proc/%d/fd/%d name eth0",
+	assert_int_equal(kr_test_sh("ip link set t0v1 netns /proc/%d/fd/%d name eth0",
 			    getpid(), pod), 0);
 	assert_int_equal(list(pf, vfs, 4), 2);
 	assert_string_equal(vfs[1].netdev, "");	/* in the pod */
@@ -214,8 +199,8 @@ static void test_rates_persist(void **state)
 	ops = &pf->backend->ops;
 	set_num(pf, 2);
 	assert_int_equal(ops->vf_set_rate(pf->handle, 1, 1000, 5000, &err), 0);
-	assert_int_equal(sh("tc qdisc show dev t0r1 | grep -q ingress"), 0);
-	assert_int_equal(sh("tc class show dev t0q1 | grep -q 'rate 5Gbit'"), 0);
+	assert_int_equal(kr_test_sh("tc qdisc show dev t0r1 | grep -q ingress"), 0);
+	assert_int_equal(kr_test_sh("tc class show dev t0q1 | grep -q 'rate 5Gbit'"), 0);
 
 	/* a new process (here: a new load of the backend) sees them */
 	open_node(f, "[pf \"t0\"]\nbackend = mock\nnum_vfs = 2\n"
@@ -244,8 +229,8 @@ static void test_rates_persist(void **state)
 	list(pf, vfs, 4);
 	assert_int_equal(vfs[1].min_tx_rate, 0);
 	assert_int_equal(vfs[1].max_tx_rate, 0);
-	assert_int_not_equal(sh("ip link show t0q1 2>/dev/null"), 0);
-	assert_int_not_equal(sh("tc qdisc show dev t0r1 | grep -q ingress"), 0);
+	assert_int_not_equal(kr_test_sh("ip link show t0q1 2>/dev/null"), 0);
+	assert_int_not_equal(kr_test_sh("tc qdisc show dev t0r1 | grep -q ingress"), 0);
 }
 
 static void test_min_rate_unsupported(void **state)
@@ -283,22 +268,22 @@ static void test_vf_back_after_pod_dies(void **state)
 						      &err), 0);
 	pod = kr_test_netns_new();
 	assert_true(pod >= 0);
-	assert_int_equal(sh("ip link set t0v1 netns /proc/%d/fd/%d name net1",
+	assert_int_equal(kr_test_sh("ip link set t0v1 netns /proc/%d/fd/%d name net1",
 			    getpid(), pod), 0);
 	close(pod);	/* the pod's namespace goes, and the veth with it */
 	/* The kernel destroys namespaces asynchronously: poll. */
 	for (tries = 0; tries < 100; tries++) {
-		if (sh("ip link show t0r1 >/dev/null 2>&1") != 0)
+		if (kr_test_sh("ip link show t0r1 >/dev/null 2>&1") != 0)
 			break;
 		usleep(50000);
 	}
-	assert_int_not_equal(sh("ip link show t0r1 >/dev/null 2>&1"), 0);
+	assert_int_not_equal(kr_test_sh("ip link show t0r1 >/dev/null 2>&1"), 0);
 	/* like a real VF, it is back on the host with its settings */
 	assert_int_equal(list(pf, vfs, 4), 2);
 	assert_string_equal(vfs[1].netdev, "t0v1");
 	assert_int_equal(vfs[1].min_tx_rate, 100);
 	assert_int_equal(vfs[1].max_tx_rate, 200);
-	assert_int_equal(sh("tc class show dev t0q1 | grep -q 'rate 200Mbit'"),
+	assert_int_equal(kr_test_sh("tc class show dev t0q1 | grep -q 'rate 200Mbit'"),
 			 0);
 }
 
@@ -340,7 +325,7 @@ static void test_bad_options(void **state)
 	assert_non_null(strstr(f->node->pfs[0].open_err.msg,
 			       "too long for 128 mock VFs"));
 	/* a netdev of the PF's name that is not a mock PF is left alone */
-	assert_int_equal(sh("ip link add t1 type bridge"), 0);
+	assert_int_equal(kr_test_sh("ip link add t1 type bridge"), 0);
 	open_node(f, "[pf \"t1\"]\nbackend = mock\nnum_vfs = 1\n");
 	assert_int_equal(f->node->pfs[0].open_err.code, -EEXIST);
 	assert_non_null(strstr(f->node->pfs[0].open_err.msg,
@@ -377,7 +362,7 @@ static void test_two_nodes(void **state)
 	assert_string_not_equal(inv->pfs[0].pci, inv->pfs[1].pci);
 	kr_inventory_free(inv);
 	/* their bridges can be wired together like two switches */
-	assert_int_equal(sh("ip link add n1up type veth peer name n2up && "
+	assert_int_equal(kr_test_sh("ip link add n1up type veth peer name n2up && "
 			    "ip link set n1up master n1p0 up && "
 			    "ip link set n2up master n2p0 up"), 0);
 }

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,5 +50,18 @@ int kr_test_netns_run(int fd, const char *command)
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int kr_test_sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	status = system(cmd);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }

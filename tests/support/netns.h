@@ -20,6 +20,9 @@ int kr_test_private_netns(void);
  */
 int kr_test_netns_new(void);
 
+/* Run a shell command (printf format) here; its exit status. */
+int kr_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Run a shell command inside the namespace behind 'fd'; its exit status. */
 int kr_test_netns_run(int fd, const char *command);
 
