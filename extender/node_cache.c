@@ -369,7 +369,7 @@ static void *poller(void *arg)
 		pthread_rwlock_rdlock(&c->lock);
 		n = c->n;
 		targets = malloc((n + 1) * sizeof(*targets));
-		if (targets)
+		if (targets && n)
 			memcpy(targets, c->entries, n * sizeof(*targets));
 		pthread_rwlock_unlock(&c->lock);
 		if (targets)

@@ -30,6 +30,14 @@ pids=""
 placed=""
 problems=0
 cleanup() {
+	status=$?
+	if [ "$status" -ne 0 ]; then
+		for log in "$work"/*.log; do
+			[ -s "$log" ] || continue
+			echo "--- $(basename "$log") (last lines)" >&2
+			tail -n 20 "$log" >&2
+		done
+	fi
 	for p in $placed; do
 		cni_del "$p" >/dev/null 2>&1 || true
 	done
