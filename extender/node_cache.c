@@ -525,7 +525,9 @@ int kr_node_view(struct kr_node_cache *c, const struct kr_node_entry *e,
 	view->inv.generation = e->inv->generation;
 	view->inv.pfs = view->pfs;
 	view->inv.n_pfs = e->inv->n_pfs;
-	memcpy(view->pfs, e->inv->pfs, e->inv->n_pfs * sizeof(*view->pfs));
+	if (e->inv->n_pfs)
+		memcpy(view->pfs, e->inv->pfs,
+		       e->inv->n_pfs * sizeof(*view->pfs));
 	for (p = 0; p < e->inv->n_pfs; p++) {
 		struct kr_inv_pf *dst = &view->pfs[p];
 
