@@ -15,6 +15,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "log.h"
+#include "sysfs.h"
 
 int kr_backend_name_valid(const char *name)
 {
@@ -220,7 +221,12 @@ int kr_backend_load(const char *dir, const char *name, const char *sysfs_root,
 	be->svc.err_set = svc_err_set;
 	be->svc.write_file_atomic = kr_write_file_atomic;
 	be->svc.mkdir_p = kr_mkdir_p;
-	be->svc.sysfs_root = sysfs_root;
+	be->svc.sysfs_root = kr_sysfs_root(sysfs_root);
+	be->svc.sysfs_read = kr_sysfs_read;
+	be->svc.sysfs_read_int = kr_sysfs_read_int;
+	be->svc.sysfs_write = kr_sysfs_write;
+	be->svc.sysfs_link_name = kr_sysfs_link_name;
+	be->svc.sysfs_exists = kr_sysfs_exists;
 	be->svc.state_dir = state_dir;
 
 	r = entry(&be->svc, &ops);

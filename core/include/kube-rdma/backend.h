@@ -173,6 +173,24 @@ struct kr_backend_services {
 
 	/* Root of sysfs, "/sys" unless configured ([node] sysfs_root). */
 	const char *sysfs_root;
+
+	/*
+	 * sysfs, relative to 'root' (pass sysfs_root): every backend reads
+	 * and writes /sys through these, so tests can use fake trees.  'rel'
+	 * is like "class/net/ens1f0/device/sriov_numvfs" (no ".."); errors
+	 * name the path.  read strips the trailing newline; read_int takes a
+	 * decimal or -1; link_name gives the last component of a symlink's
+	 * target (a VF's PCI address from virtfnN); exists answers 1 or 0.
+	 */
+	int (*sysfs_read)(const char *root, const char *rel, char *buf,
+			  size_t size, struct kr_err *err);
+	int (*sysfs_read_int)(const char *root, const char *rel,
+			      long long *ret, struct kr_err *err);
+	int (*sysfs_write)(const char *root, const char *rel,
+			   const char *value, struct kr_err *err);
+	int (*sysfs_link_name)(const char *root, const char *rel, char *buf,
+			       size_t size, struct kr_err *err);
+	int (*sysfs_exists)(const char *root, const char *rel);
 	/*
 	 * The node's state directory ([node] state_dir).  A backend that
 	 * must persist something keeps it under STATE_DIR/backend-NAME/.
