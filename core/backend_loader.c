@@ -15,6 +15,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "log.h"
+#include "nl.h"
 #include "sysfs.h"
 
 int kr_backend_name_valid(const char *name)
@@ -46,6 +47,32 @@ static int svc_err_set(struct kr_err *err, int code, const char *fmt, ...)
 	kr_err_setv(err, code, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+/* The services' VF rate requests: a route socket per call, as the CNI
+ * plugin is short-lived and the daemon calls rarely. */
+static int svc_vf_rates(const char *pf, uint32_t *mins, uint32_t *maxs,
+			uint32_t max, uint32_t *ret_count, struct kr_err *err)
+{
+	struct kr_nl *nl = NULL;
+	int r = kr_nl_open(-1, &nl, err);
+
+	if (r == 0)
+		r = kr_nl_vf_rates(nl, pf, mins, maxs, max, ret_count, err);
+	kr_nl_close(nl);
+	return r;
+}
+
+static int svc_vf_set_rate(const char *pf, uint32_t vf, uint32_t min,
+			   uint32_t max, struct kr_err *err)
+{
+	struct kr_nl *nl = NULL;
+	int r = kr_nl_open(-1, &nl, err);
+
+	if (r == 0)
+		r = kr_nl_vf_set_rate(nl, pf, vf, min, max, NULL, err);
+	kr_nl_close(nl);
+	return r;
 }
 
 /*
@@ -227,6 +254,9 @@ int kr_backend_load(const char *dir, const char *name, const char *sysfs_root,
 	be->svc.sysfs_write = kr_sysfs_write;
 	be->svc.sysfs_link_name = kr_sysfs_link_name;
 	be->svc.sysfs_exists = kr_sysfs_exists;
+	be->svc.sysfs_first_entry = kr_sysfs_first_entry;
+	be->svc.vf_rates = svc_vf_rates;
+	be->svc.vf_set_rate = svc_vf_set_rate;
 	be->svc.state_dir = state_dir;
 
 	r = entry(&be->svc, &ops);

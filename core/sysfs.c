@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -124,4 +125,29 @@ int kr_sysfs_exists(const char *root, const char *rel)
 	if (full_path(root, rel, path, NULL) < 0)
 		return 0;
 	return access(path, F_OK) == 0;
+}
+
+int kr_sysfs_first_entry(const char *root, const char *rel, char *buf,
+			 size_t size, struct kr_err *err)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	int r = -ENOENT;
+	DIR *d;
+
+	r = full_path(root, rel, path, err);
+	if (r < 0)
+		return r;
+	d = opendir(path);
+	if (!d)
+		return kr_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	r = kr_err_set(err, -ENOENT, "%s is empty", path);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && strlen(e->d_name) < size) {
+			memcpy(buf, e->d_name, strlen(e->d_name) + 1);
+			r = 0;
+			break;
+		}
+	closedir(d);
+	return r;
 }

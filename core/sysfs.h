@@ -35,6 +35,10 @@ int kr_sysfs_write(const char *root, const char *rel, const char *value,
 int kr_sysfs_link_name(const char *root, const char *rel, char *buf,
 		       size_t size, struct kr_err *err);
 
+/* The first entry (not "." or "..") of directory ROOT/REL. */
+int kr_sysfs_first_entry(const char *root, const char *rel, char *buf,
+			 size_t size, struct kr_err *err);
+
 /* 1 when ROOT/REL exists, else 0. */
 int kr_sysfs_exists(const char *root, const char *rel);
 

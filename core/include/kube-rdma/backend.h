@@ -191,6 +191,23 @@ struct kr_backend_services {
 	int (*sysfs_link_name)(const char *root, const char *rel, char *buf,
 			       size_t size, struct kr_err *err);
 	int (*sysfs_exists)(const char *root, const char *rel);
+	/* The first entry of directory ROOT/REL (a VF's one netdev under
+	 * virtfnN/net); -ENOENT when empty or absent. */
+	int (*sysfs_first_entry)(const char *root, const char *rel, char *buf,
+				 size_t size, struct kr_err *err);
+
+	/*
+	 * VF rates through rtnetlink on the PF netdev 'pf' (one module for
+	 * every backend, so tests can record what would be sent).
+	 * vf_rates fills mins[i]/maxs[i] for VF i < max (0 = none) and
+	 * *ret_count with the VFs the kernel listed.  vf_set_rate sends min
+	 * and max together (IFLA_VF_RATE), falling back to the legacy
+	 * IFLA_VF_TX_RATE when min is 0 and the driver refuses.
+	 */
+	int (*vf_rates)(const char *pf, uint32_t *mins, uint32_t *maxs,
+			uint32_t max, uint32_t *ret_count, struct kr_err *err);
+	int (*vf_set_rate)(const char *pf, uint32_t vf, uint32_t min,
+			   uint32_t max, struct kr_err *err);
 	/*
 	 * The node's state directory ([node] state_dir).  A backend that
 	 * must persist something keeps it under STATE_DIR/backend-NAME/.
