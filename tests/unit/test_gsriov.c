@@ -18,7 +18,9 @@
 #include <cmocka.h>
 
 #include "backend_loader.h"
+#include "config.h"
 #include "err.h"
+#include "node.h"
 #include "sysfs.h"
 #include "../support/netns.h"
 
@@ -78,7 +80,8 @@ static int fake_sysfs_write(const char *r, const char *rel, const char *value,
 	long long cur = 0;
 	int ret;
 
-	if (!strstr(rel, "sriov_numvfs"))
+	/* only ens1f0 gets VFs: ib0's never come (test_timeout) */
+	if (!strstr(rel, "sriov_numvfs") || !strstr(rel, "ens1f0"))
 		return kr_sysfs_write(r, rel, value, err);
 	kr_sysfs_read_int(r, rel, &cur, err);
 	if (cur && atoi(value))
@@ -255,6 +258,48 @@ static void test_timeout(void **state)
 	be->ops.pf_close(pf);
 }
 
+static void pf_error(const char *pf, const struct kr_err *err)
+{
+	fail_msg("PF %s: %s", pf ? pf : "-", kr_err_text(err));
+}
+
+/* The node inventory the daemon serves, from the fake tree. */
+static void test_node_inventory(void **state)
+{
+	struct kr_inventory *inv = NULL;
+	struct kr_config *cfg = NULL;
+	struct kr_node *node = NULL;
+	struct kr_err err = { 0 };
+	char text[1024];
+	json_t *doc;
+	char *dump;
+
+	snprintf(text, sizeof(text),
+		 "[node]\nname = n1\nbackend_dir = %s\nstate_dir = %s/state\n"
+		 "sysfs_root = %s\n[pf \"ens1f0\"]\nbackend = generic-sriov\n"
+		 "num_vfs = 4\ncapacity_mbps = 20000\n",
+		 getenv("KR_TEST_BACKEND_DIR"), root, root);
+	assert_int_equal(kr_config_parse(text, strlen(text), "n.conf", &cfg,
+					 &err), 0);
+	assert_int_equal(kr_node_open(cfg, &node, &err), 0);
+	assert_non_null(node->pfs[0].handle);
+	assert_int_equal(kr_node_inventory(node, pf_error, &inv, &err), 0);
+	doc = kr_inventory_to_json(inv);
+	dump = json_dumps(doc, JSON_COMPACT);
+	assert_non_null(strstr(dump, "\"name\":\"ens1f0\",\"backend\":"
+				     "\"generic-sriov\",\"pci\":\"0000:3b:00.0\","
+				     "\"link_speed_mbps\":25000,\"capacity_mbps\":"
+				     "20000,\"reserved_mbps\":0,\"vfs_total\":4"));
+	assert_non_null(strstr(dump, "{\"index\":3,\"netdev\":\"ens1f0v3\","
+				     "\"pci\":\"0000:3b:00.5\",\"mac\":"
+				     "\"02:00:00:00:00:03\""));
+	free(dump);
+	json_decref(doc);
+	kr_inventory_free(inv);
+	kr_node_close(node);
+	kr_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_vfs_and_rates),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_node_inventory),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
