@@ -170,87 +170,70 @@ int kr_nl_link_info(struct kr_nl *nl, int ifindex, char name[KR_IFNAMSIZ],
 	return 0;
 }
 
-/* RTM_SETLINK-style change built from 'change' on link 'orig'. */
-static int change_link(struct kr_nl *nl, struct rtnl_link *orig,
-		       struct rtnl_link *change, const char *what,
-		       struct kr_err *err)
-{
-	int r = rtnl_link_change(nl->sock, orig, change, 0);
+/* What one change request does to a link: -1 / NULL leave it alone. */
+struct link_edit {
+	int ns_fd;		/* move into this network namespace */
+	const char *name;	/* name it this (there, when moving) */
+	int up;			/* 1 up, 0 down */
+};
 
+/*
+ * Apply 'ed' to the link 'ifindex' (or 'name') in one request; a name it
+ * already has is not sent again.
+ */
+static int edit_link(struct kr_nl *nl, int ifindex, const char *name,
+		     const struct link_edit *ed, const char *what,
+		     struct kr_err *err)
+{
+	struct rtnl_link *link, *change;
+	int r;
+
+	r = get_link(nl, ifindex, name, &link, err);
 	if (r < 0)
-		return fail(r, err, what, rtnl_link_get_name(orig));
-	return 0;
+		return r;
+	change = rtnl_link_alloc();
+	if (!change) {
+		rtnl_link_put(link);
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	}
+	if (ed->ns_fd >= 0)
+		rtnl_link_set_ns_fd(change, ed->ns_fd);
+	if (ed->name && strcmp(rtnl_link_get_name(link), ed->name))
+		rtnl_link_set_name(change, ed->name);
+	if (ed->up == 1)
+		rtnl_link_set_flags(change, IFF_UP);
+	else if (ed->up == 0)
+		rtnl_link_unset_flags(change, IFF_UP);
+	r = rtnl_link_change(nl->sock, link, change, 0);
+	if (r < 0)
+		r = fail(r, err, what, rtnl_link_get_name(link));
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	return r;
 }
 
 int kr_nl_move(struct kr_nl *nl, const char *name, int target_netns_fd,
 	       const char *new_name, struct kr_err *err)
 {
-	struct rtnl_link *link, *change;
-	int r;
+	struct link_edit ed = { target_netns_fd, new_name, -1 };
 
-	r = get_link(nl, 0, name, &link, err);
-	if (r < 0)
-		return r;
-	change = rtnl_link_alloc();
-	if (!change) {
-		rtnl_link_put(link);
-		return kr_err_set(err, -ENOMEM, "out of memory");
-	}
-	rtnl_link_set_ns_fd(change, target_netns_fd);
-	if (strcmp(name, new_name))
-		rtnl_link_set_name(change, new_name);
-	r = change_link(nl, link, change, "move", err);
-	rtnl_link_put(change);
-	rtnl_link_put(link);
-	return r;
+	return edit_link(nl, 0, name, &ed, "move", err);
 }
 
 int kr_nl_rename(struct kr_nl *nl, int ifindex, const char *new_name,
 		 struct kr_err *err)
 {
-	struct rtnl_link *link, *change;
-	int r;
+	struct link_edit ed = { -1, new_name, -1 };
 
-	r = get_link(nl, ifindex, NULL, &link, err);
-	if (r < 0)
-		return r;
-	if (!strcmp(rtnl_link_get_name(link), new_name)) {
-		rtnl_link_put(link);
-		return 0;
-	}
-	change = rtnl_link_alloc();
-	if (!change) {
-		rtnl_link_put(link);
-		return kr_err_set(err, -ENOMEM, "out of memory");
-	}
-	rtnl_link_set_name(change, new_name);
-	r = change_link(nl, link, change, "rename", err);
-	rtnl_link_put(change);
-	rtnl_link_put(link);
-	return r;
+	return edit_link(nl, ifindex, NULL, &ed, "rename", err);
 }
 
 int kr_nl_set_up(struct kr_nl *nl, int ifindex, int up, struct kr_err *err)
 {
-	struct rtnl_link *link, *change;
-	int r;
+	struct link_edit ed = { -1, NULL, up ? 1 : 0 };
 
-	r = get_link(nl, ifindex, NULL, &link, err);
-	if (r < 0)
-		return r;
-	change = rtnl_link_alloc();
-	if (!change) {
-		rtnl_link_put(link);
-		return kr_err_set(err, -ENOMEM, "out of memory");
-	}
-	if (up)
-		rtnl_link_set_flags(change, IFF_UP);
-	else
-		rtnl_link_unset_flags(change, IFF_UP);
-	r = change_link(nl, link, change, up ? "set up" : "set down", err);
-	rtnl_link_put(change);
-	rtnl_link_put(link);
-	return r;
+	return edit_link(nl, ifindex, NULL, &ed, up ? "set up" : "set down",
+			 err);
 }
 
 /* ---- alternative names: raw RTM_GETLINK / RTM_DELLINKPROP ---- */
