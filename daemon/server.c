@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "listen.h"
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
@@ -312,37 +312,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	kr_log(KR_LOG_WARNING, "http: %s", line);
 }
 
-/* "HOST:PORT" (HOST may be [v6]) into a socket address. */
-static int resolve(const char *listen, struct sockaddr_storage *ss,
-		   int *ret_v6, struct kr_err *err)
-{
-	struct addrinfo hints = { .ai_flags = AI_PASSIVE,
-				  .ai_socktype = SOCK_STREAM };
-	struct addrinfo *ai;
-	char host[256];
-	const char *colon = strrchr(listen, ':');
-	size_t n = (size_t)(colon - listen);
-	int r;
-
-	if (listen[0] == '[') {
-		listen++;
-		n -= 2;
-	}
-	if (n >= sizeof(host))
-		return kr_err_set(err, -EINVAL, "listen %s: host too long",
-				  listen);
-	memcpy(host, listen, n);
-	host[n] = '\0';
-	r = getaddrinfo(host, colon + 1, &hints, &ai);
-	if (r)
-		return kr_err_set(err, -EINVAL, "listen %s: %s", listen,
-				  gai_strerror(r));
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*ret_v6 = ai->ai_family == AF_INET6;
-	freeaddrinfo(ai);
-	return 0;
-}
-
 int kr_server_start(const struct kr_config *cfg, struct kr_inv_cache *cache,
 		    struct kr_server **ret, struct kr_err *err)
 {
@@ -353,7 +322,7 @@ int kr_server_start(const struct kr_config *cfg, struct kr_inv_cache *cache,
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int v6 = 0, r;
 
-	r = resolve(cfg->daemon_listen, &ss, &v6, err);
+	r = kr_listen_resolve(cfg->daemon_listen, &ss, &v6, err);
 	if (r < 0)
 		return r;
 	if (v6)

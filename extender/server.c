@@ -5,7 +5,6 @@
  * GET /healthz, /metrics.  Keep-alive, a thread per core.
  */
 #include <microhttpd.h>
-#include <netdb.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "listen.h"
 #include "log.h"
 #include "server.h"
 
@@ -267,45 +267,32 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 int kr_ext_server_start(struct kr_extender *x, struct kr_ext_server **ret,
 			struct kr_err *err)
 {
-	struct addrinfo hints = { .ai_flags = AI_PASSIVE,
-				  .ai_socktype = SOCK_STREAM };
-	const char *listen = x->cfg->extender_listen;
-	const char *colon = strrchr(listen, ':');
-	struct addrinfo *ai;
+	struct sockaddr_storage ss;
 	struct kr_ext_server *s;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
 			     MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	char host[256];
-	size_t n = (size_t)(colon - listen);
-	int r;
+	int v6 = 0, r;
 
-	if (listen[0] == '[')
-		listen++, n -= 2;
-	snprintf(host, sizeof(host), "%.*s", (int)n, listen);
-	r = getaddrinfo(host, colon + 1, &hints, &ai);
-	if (r)
-		return kr_err_set(err, -EINVAL, "listen %s: %s",
-				  x->cfg->extender_listen, gai_strerror(r));
-	if (ai->ai_family == AF_INET6)
+	r = kr_listen_resolve(x->cfg->extender_listen, &ss, &v6, err);
+	if (r < 0)
+		return r;
+	if (v6)
 		flags |= MHD_USE_IPv6;
 	s = calloc(1, sizeof(*s));
-	if (!s) {
-		freeaddrinfo(ai);
+	if (!s)
 		return kr_err_set(err, -ENOMEM, "out of memory");
-	}
 	s->x = x;
 	s->max_body = x->cfg->extender_max_body;
 	s->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned int)(cpus > 0 ? cpus : 1),
 		MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 		MHD_OPTION_END);
-	freeaddrinfo(ai);
 	if (!s->mhd) {
 		free(s);
 		return kr_err_set(err, -EADDRNOTAVAIL, "cannot listen on %s",
