@@ -440,60 +440,92 @@ static void make_url(const char *tmpl, const char *node, const char *address,
 			 "/v1/inventory");
 }
 
+/* A new entry for 'name', its URL made; the API server may be asked for
+ * the address, so this runs without the lock. */
+static struct kr_node_entry *new_entry(struct kr_node_cache *c,
+				       const char *name, const char *addr)
+{
+	const char *tmpl = c->cfg->extender_daemon_url;
+	struct kr_node_entry *e = calloc(1, sizeof(*e));
+	char address[64] = "";
+
+	if (!e)
+		return NULL;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	if (addr)
+		snprintf(address, sizeof(address), "%s", addr);
+	else if (strstr(tmpl, "{address}") &&
+		 node_address(c, name, address, sizeof(address)) < 0)
+		snprintf(e->error, sizeof(e->error),
+			 "no address known for node %s (no Node objects sent, "
+			 "none read)", name);
+	make_url(tmpl, name, address, e->url, sizeof(e->url));
+	return e;
+}
+
+/* Add 'e' unless another caller added its node meanwhile (write lock). */
+static int insert(struct kr_node_cache *c, struct kr_node_entry *e)
+{
+	if (kr_node_cache_find(c, e->name))
+		return -EEXIST;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct kr_node_entry **grown =
+			realloc(c->entries, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		c->entries = grown;
+		c->cap = cap;
+	}
+	c->entries[c->n] = e;
+	if (index_insert(c, c->n) < 0)
+		return -ENOMEM;
+	c->n++;
+	return 0;
+}
+
 void kr_node_cache_register(struct kr_node_cache *c, const char **names,
 			    const char **addresses, size_t n)
 {
-	struct kr_node_entry **fresh = calloc(n + 1, sizeof(*fresh));
-	size_t i, k = 0;
+	struct kr_node_entry **fresh = NULL;
+	size_t *unknown = NULL, i, n_unknown = 0, k = 0;
 
-	if (!fresh)
-		return;
-	pthread_rwlock_wrlock(&c->lock);
+	/* The common case, every node known, takes only the read lock, so
+	 * filter calls do not queue behind each other. */
+	pthread_rwlock_rdlock(&c->lock);
 	for (i = 0; i < n; i++) {
-		const char *tmpl = c->cfg->extender_daemon_url;
-		char address[64] = "";
-		struct kr_node_entry *e;
-
 		if (kr_node_cache_find(c, names[i]))
 			continue;
-		e = calloc(1, sizeof(*e));
-		if (!e)
-			break;
-		snprintf(e->name, sizeof(e->name), "%s", names[i]);
-		if (addresses && addresses[i])
-			snprintf(address, sizeof(address), "%s", addresses[i]);
-		else if (strstr(tmpl, "{address}") &&
-			 node_address(c, names[i], address,
-				      sizeof(address)) < 0)
-			snprintf(e->error, sizeof(e->error),
-				 "no address known for node %s (no Node "
-				 "objects sent, none read)", names[i]);
-		make_url(tmpl, names[i], address, e->url, sizeof(e->url));
-		if (c->n == c->cap) {
-			size_t cap = c->cap ? c->cap * 2 : 256;
-			struct kr_node_entry **grown =
-				realloc(c->entries, cap * sizeof(*grown));
+		if (!unknown)
+			unknown = calloc(n, sizeof(*unknown));
+		if (unknown)
+			unknown[n_unknown++] = i;
+	}
+	pthread_rwlock_unlock(&c->lock);
+	if (!n_unknown)
+		goto out;
+	fresh = calloc(n_unknown, sizeof(*fresh));
+	for (i = 0; fresh && i < n_unknown; i++)
+		fresh[i] = new_entry(c, names[unknown[i]],
+				     addresses ? addresses[unknown[i]] : NULL);
+	pthread_rwlock_wrlock(&c->lock);
+	for (i = 0; fresh && i < n_unknown; i++) {
+		struct kr_node_entry *e = fresh[i];
 
-			if (!grown) {
-				free(e);
-				break;
-			}
-			c->entries = grown;
-			c->cap = cap;
-		}
-		c->entries[c->n] = e;
-		if (index_insert(c, c->n) < 0) {
+		if (!e || insert(c, e) < 0) {
 			free(e);
-			break;
+			continue;
 		}
-		c->n++;
 		if (!e->error[0])
 			fresh[k++] = e;
 	}
 	pthread_rwlock_unlock(&c->lock);
 	if (k)
 		refresh(c, fresh, k);
+out:
 	free(fresh);
+	free(unknown);
 }
 
 /* ---- views and reservations ---- */
