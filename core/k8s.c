@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "err.h"
+#include "http_body.h"
 #include "k8s.h"
 
 #define K8S_BODY_MAX (8u << 20)
@@ -224,29 +225,6 @@ void kr_kubeconfig_free(struct kr_kubeconfig *kc)
 
 /* ---- requests ---- */
 
-struct body {
-	char *data;
-	size_t len;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
-{
-	struct body *b = arg;
-	size_t add = size * n;
-	char *grown;
-
-	if (b->len + add > K8S_BODY_MAX)
-		return 0;
-	grown = realloc(b->data, b->len + add + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + b->len, p, add);
-	b->data = grown;
-	b->len += add;
-	b->data[b->len] = '\0';
-	return add;
-}
-
 static void set_blob(CURL *curl, CURLoption opt, const char *pem)
 {
 	struct curl_blob blob = { .data = (void *)pem, .len = strlen(pem),
@@ -261,7 +239,7 @@ int kr_k8s_request(const struct kr_kubeconfig *kc, const char *method,
 		   struct kr_err *err)
 {
 	struct curl_slist *headers = NULL;
-	struct body body = { 0 };
+	struct kr_http_body body = { .max = K8S_BODY_MAX };
 	char *url = NULL, *auth = NULL, *ctype = NULL;
 	long status = 0;
 	CURLcode rc;
@@ -289,7 +267,7 @@ int kr_k8s_request(const struct kr_kubeconfig *kc, const char *method,
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, kr_http_body_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
 	if (kc->ca_file)
 		curl_easy_setopt(curl, CURLOPT_CAINFO, kc->ca_file);
@@ -313,7 +291,7 @@ int kr_k8s_request(const struct kr_kubeconfig *kc, const char *method,
 		r = kr_err_set(err, -EIO, "%s %s: %s", method, url,
 			       curl_easy_strerror(rc));
 	} else if (status < 200 || status > 299) {
-		json_t *doc = json_loads(body.data ? body.data : "", 0, NULL);
+		json_t *doc = json_loads(kr_http_body_text(&body), 0, NULL);
 		const char *msg =
 			json_string_value(json_object_get(doc, "message"));
 
@@ -328,7 +306,7 @@ int kr_k8s_request(const struct kr_kubeconfig *kc, const char *method,
 	} else if (ret) {
 		json_error_t jerr;
 
-		*ret = json_loads(body.data ? body.data : "", 0, &jerr);
+		*ret = json_loads(kr_http_body_text(&body), 0, &jerr);
 		if (!*ret)
 			r = kr_err_set(err, -EIO, "%s %s: not JSON: %s",
 				       method, url, jerr.text);

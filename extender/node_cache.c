@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "http_body.h"
 #include "log.h"
 #include "node_cache.h"
 
@@ -87,30 +88,11 @@ static int index_insert(struct kr_node_cache *c, size_t pos)
 struct fetch {
 	char url[512];
 	char etag[64];		/* sent as If-None-Match; the new one */
-	char *body;
-	size_t len;
+	struct kr_http_body body;
 	long status;
 	char error[256];
 	struct kr_inventory *inv;	/* decoded, on 200 */
 };
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct fetch *f = arg;
-	size_t add = size * n;
-	char *grown;
-
-	if (f->len + add > MAX_INVENTORY)
-		return 0;
-	grown = realloc(f->body, f->len + add + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + f->len, p, add);
-	f->body = grown;
-	f->len += add;
-	f->body[f->len] = '\0';
-	return add;
-}
 
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
@@ -160,8 +142,10 @@ static void fetch_all(struct fetch *jobs, size_t n, long timeout_ms)
 		curl_easy_setopt(easy[i], CURLOPT_TIMEOUT_MS, timeout_ms);
 		curl_easy_setopt(easy[i], CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(easy[i], CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &jobs[i]);
+		jobs[i].body.max = MAX_INVENTORY;
+		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION,
+				 kr_http_body_write);
+		curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &jobs[i].body);
 		curl_easy_setopt(easy[i], CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(easy[i], CURLOPT_HEADERDATA, &jobs[i]);
 		curl_easy_setopt(easy[i], CURLOPT_PRIVATE, &jobs[i]);
@@ -202,8 +186,8 @@ out:
 
 		if (jobs[i].error[0] || jobs[i].status != 200)
 			continue;
-		if (kr_inventory_parse(jobs[i].body ? jobs[i].body : "",
-				       jobs[i].len, &jobs[i].inv, &err) < 0)
+		if (kr_inventory_parse(kr_http_body_text(&jobs[i].body),
+				       jobs[i].body.len, &jobs[i].inv, &err) < 0)
 			snprintf(jobs[i].error, sizeof(jobs[i].error), "%s",
 				 kr_err_text(&err));
 	}
@@ -321,7 +305,7 @@ static void jobs_free(struct fetch *jobs, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		free(jobs[i].body);
+		free(jobs[i].body.data);
 		kr_inventory_free(jobs[i].inv);
 	}
 	free(jobs);

@@ -4,41 +4,16 @@
 #include <string.h>
 
 #include "err.h"
+#include "http_body.h"
 #include "remote.h"
 
 /* Largest inventory accepted: 64 PFs x 256 VFs is about 4 MB. */
 #define MAX_BODY (16u << 20)
 
-struct body {
-	char *data;
-	size_t len;
-	int too_big;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t n, void *arg)
-{
-	struct body *b = arg;
-	size_t add = size * n;
-	char *grown;
-
-	if (b->len + add > MAX_BODY) {
-		b->too_big = 1;
-		return 0;
-	}
-	grown = realloc(b->data, b->len + add + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + b->len, ptr, add);
-	b->data = grown;
-	b->len += add;
-	b->data[b->len] = '\0';
-	return add;
-}
-
 int ctl_fetch_inventory(const char *url, struct kr_inventory **ret,
 			struct kr_err *err)
 {
-	struct body body = { 0 };
+	struct kr_http_body body = { .max = MAX_BODY };
 	const char *scheme_end = strstr(url, "://");
 	char *full = NULL;
 	long status = 0;
@@ -66,7 +41,7 @@ int ctl_fetch_inventory(const char *url, struct kr_inventory **ret,
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, kr_http_body_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -77,8 +52,8 @@ int ctl_fetch_inventory(const char *url, struct kr_inventory **ret,
 					    : curl_easy_strerror(rc));
 	else if (status != 200)
 		r = kr_err_set(err, -EIO, "%s: HTTP status %ld", url, status);
-	else if ((r = kr_inventory_parse(body.data ? body.data : "",
-					 body.len, ret, err)) < 0)
+	else if ((r = kr_inventory_parse(kr_http_body_text(&body), body.len,
+					 ret, err)) < 0)
 		kr_err_prefix(err, "%s", url);
 	free(body.data);
 	free(full);
