@@ -135,21 +135,18 @@ static int ctx_open_pod(struct ctx *c, const char *path, int required,
 static int vf_info(struct kr_node_pf *pf, uint32_t vf, struct kr_vf_info *ret,
 		   struct kr_err *err)
 {
-	struct kr_vf_info *vfs = calloc(vf + 1, sizeof(*vfs));
+	struct kr_vf_info *vfs = NULL;
 	uint32_t n = 0, i;
 	int r;
 
-	if (!vfs)
-		return kr_err_set(err, -ENOMEM, "out of memory");
-	r = pf->backend->ops.vf_list(pf->handle, vfs, vf + 1, &n, err);
-	for (i = 0; r == 0 && i <= vf && i < n; i++)
-		if (vfs[i].index == vf) {
-			*ret = vfs[i];
-			break;
-		}
-	if (r == 0 && (i > vf || i == n))
+	r = kr_node_pf_vfs(pf, &vfs, &n, err);
+	for (i = 0; r == 0 && i < n && vfs[i].index != vf; i++)
+		;
+	if (r == 0 && i == n)
 		r = kr_err_set(err, -ENODEV, "PF %s has no VF %u",
 			       pf->cfg->name, vf);
+	else if (r == 0)
+		*ret = vfs[i];
 	free(vfs);
 	return r;
 }

@@ -254,14 +254,15 @@ int kr_node_pf_set_num_vfs(struct kr_node_pf *pf, uint32_t num,
 	return 0;
 }
 
-/* vf_list into a growing array; *ret_vfs is malloc'd. */
-static int list_vfs(struct kr_node_pf *pf, struct kr_vf_info **ret_vfs,
-		    uint32_t *ret_count, struct kr_err *err)
+int kr_node_pf_vfs(struct kr_node_pf *pf, struct kr_vf_info **ret_vfs,
+		   uint32_t *ret_count, struct kr_err *err)
 {
 	struct kr_vf_info *vfs = NULL, *grown;
 	uint32_t max = 64, count = 0;
 	int r;
 
+	if (!pf->handle)
+		return not_open(pf, err);
 	for (;;) {
 		grown = realloc(vfs, max * sizeof(*vfs));
 		if (!grown) {
@@ -295,7 +296,7 @@ int kr_node_pf_inventory(struct kr_node_pf *pf, struct kr_inventory *inv,
 	r = kr_node_pf_caps(pf, &caps, err);
 	if (r < 0)
 		return r;
-	r = list_vfs(pf, &vfs, &count, err);
+	r = kr_node_pf_vfs(pf, &vfs, &count, err);
 	if (r < 0)
 		return r;
 	ipf = kr_inventory_add_pf(inv, pf->cfg->name, count);

@@ -65,6 +65,13 @@ int kr_node_pf_set_num_vfs(struct kr_node_pf *pf, uint32_t num,
 			   int *ret_changed, struct kr_err *err);
 
 /*
+ * Every VF of the PF as its backend lists them now; *ret_vfs is malloc'd
+ * (free()), *ret_count entries.  Errors name the PF.
+ */
+int kr_node_pf_vfs(struct kr_node_pf *pf, struct kr_vf_info **ret_vfs,
+		   uint32_t *ret_count, struct kr_err *err);
+
+/*
  * Append the PF's live state (caps, VFs and rates from its backend) to
  * 'inv'.  Errors name the PF.
  */

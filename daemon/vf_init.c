@@ -31,45 +31,36 @@ static int owned(struct kr_alloc **allocs, size_t n, const char *pf,
 }
 
 /*
- * The VFs of 'pf' as the backend lists them; *ret malloc'd.  Retries while
- * a VF has no netdev yet (new VFs appear asynchronously), until the
- * deadline when 'wait' is set.
+ * The VFs of 'pf' (kr_node_pf_vfs); after a count change, retried until
+ * every VF has its netdev (new VFs appear asynchronously) or the deadline.
  */
 static int list_vfs(struct kr_node_pf *pf, int wait, struct kr_vf_info **ret,
 		    uint32_t *ret_n, struct kr_err *err)
 {
 	const struct timespec pause = { 0, 100 * 1000 * 1000 };
-	uint32_t max = pf->cfg->num_vfs + 1, n = 0, i;
-	struct kr_vf_info *vfs = calloc(max, sizeof(*vfs));
 	int waited_ms = 0, r;
+	uint32_t i;
 
-	if (!vfs)
-		return kr_err_set(err, -ENOMEM, "out of memory");
 	for (;;) {
-		r = pf->backend->ops.vf_list(pf->handle, vfs, max, &n, err);
+		r = kr_node_pf_vfs(pf, ret, ret_n, err);
 		if (r < 0)
-			break;
-		for (i = 0; i < n && i < max; i++)
-			if (!vfs[i].netdev[0])
+			return r;
+		for (i = 0; i < *ret_n; i++)
+			if (!(*ret)[i].netdev[0])
 				break;
-		if (!wait || i == n || i == max)
-			break;
+		if (!wait || i == *ret_n)
+			return 0;
 		if (waited_ms >= VF_NETDEV_TIMEOUT_MS) {
 			r = kr_err_set(err, -ETIMEDOUT,
 				       "VF %u has no netdev after %d s",
-				       vfs[i].index, waited_ms / 1000);
-			break;
+				       (*ret)[i].index, waited_ms / 1000);
+			free(*ret);
+			return r;
 		}
+		free(*ret);
 		nanosleep(&pause, NULL);
 		waited_ms += 100;
 	}
-	if (r < 0) {
-		free(vfs);
-		return r;
-	}
-	*ret = vfs;
-	*ret_n = n < max ? n : max;
-	return 0;
 }
 
 /* Bring one PF up; fills 'summary'.  0 or a negative errno. */
