@@ -16,6 +16,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "nl.h"
+#include "nl_vf.h"
 #include "sysfs.h"
 
 int kr_backend_name_valid(const char *name)
@@ -49,30 +50,74 @@ static int svc_err_set(struct kr_err *err, int code, const char *fmt, ...)
 	return code;
 }
 
-/* The services' VF rate requests: a route socket per call, as the CNI
- * plugin is short-lived and the daemon calls rarely. */
-static int svc_vf_rates(const char *pf, uint32_t *mins, uint32_t *maxs,
-			uint32_t max, uint32_t *ret_count, struct kr_err *err)
+/*
+ * The services' VF requests: a route socket per call, as the CNI plugin is
+ * short-lived and the daemon calls rarely.
+ */
+static int svc_vf_query(const char *pf, struct kr_vf_state *vfs, uint32_t max,
+			uint32_t *ret_count, struct kr_err *err)
 {
 	struct kr_nl *nl = NULL;
 	int r = kr_nl_open(-1, &nl, err);
 
 	if (r == 0)
-		r = kr_nl_vf_rates(nl, pf, mins, maxs, max, ret_count, err);
+		r = kr_nl_vf_query(nl, pf, vfs, max, ret_count, err);
 	kr_nl_close(nl);
+	return r;
+}
+
+static int svc_vf_apply(const char *pf, const struct kr_vf_state *want,
+			uint32_t fields, struct kr_err *err)
+{
+	struct kr_nl *nl = NULL;
+	int r = kr_nl_open(-1, &nl, err);
+
+	if (r == 0)
+		r = kr_nl_vf_apply(nl, pf, want, fields, err);
+	kr_nl_close(nl);
+	return r;
+}
+
+static int svc_vf_restore(const char *pf, uint32_t vf, struct kr_err *err)
+{
+	struct kr_nl *nl = NULL;
+	int r = kr_nl_open(-1, &nl, err);
+
+	if (r == 0)
+		r = kr_nl_vf_restore(nl, pf, vf, err);
+	kr_nl_close(nl);
+	return r;
+}
+
+/* ABI 1.0's rate-only views of the same requests. */
+static int svc_vf_rates(const char *pf, uint32_t *mins, uint32_t *maxs,
+			uint32_t max, uint32_t *ret_count, struct kr_err *err)
+{
+	struct kr_vf_state *vfs = calloc(max ? max : 1, sizeof(*vfs));
+	uint32_t i;
+	int r;
+
+	if (!vfs)
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	memset(mins, 0, max * sizeof(*mins));
+	memset(maxs, 0, max * sizeof(*maxs));
+	r = svc_vf_query(pf, vfs, max, ret_count, err);
+	for (i = 0; r == 0 && i < max && i < *ret_count; i++)
+		if (vfs[i].vf < max) {
+			mins[vfs[i].vf] = vfs[i].min_tx_rate;
+			maxs[vfs[i].vf] = vfs[i].max_tx_rate;
+		}
+	free(vfs);
 	return r;
 }
 
 static int svc_vf_set_rate(const char *pf, uint32_t vf, uint32_t min,
 			   uint32_t max, struct kr_err *err)
 {
-	struct kr_nl *nl = NULL;
-	int r = kr_nl_open(-1, &nl, err);
+	struct kr_vf_state want = { .vf = vf, .min_tx_rate = min,
+				    .max_tx_rate = max };
 
-	if (r == 0)
-		r = kr_nl_vf_set_rate(nl, pf, vf, min, max, NULL, err);
-	kr_nl_close(nl);
-	return r;
+	return svc_vf_apply(pf, &want, KR_VF_RATE, err);
 }
 
 /*
@@ -257,6 +302,9 @@ int kr_backend_load(const char *dir, const char *name, const char *sysfs_root,
 	be->svc.sysfs_first_entry = kr_sysfs_first_entry;
 	be->svc.vf_rates = svc_vf_rates;
 	be->svc.vf_set_rate = svc_vf_set_rate;
+	be->svc.vf_query = svc_vf_query;
+	be->svc.vf_apply = svc_vf_apply;
+	be->svc.vf_restore = svc_vf_restore;
 	be->svc.state_dir = state_dir;
 
 	r = entry(&be->svc, &ops);

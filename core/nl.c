@@ -19,14 +19,11 @@
 
 #include "err.h"
 #include "nl.h"
+#include "nl_internal.h"
 
 #ifndef ALTIFNAMSIZ
 #define ALTIFNAMSIZ 128	/* linux/if.h; glibc's net/if.h hides it */
 #endif
-
-struct kr_nl {
-	struct nl_sock *sock;
-};
 
 /* The only translation of libnl's codes to errno. */
 static int nle_errno(int nle)
@@ -99,6 +96,10 @@ int kr_nl_open(int netns_fd, struct kr_nl **ret, struct kr_err *err)
 	}
 	if (self >= 0)
 		close(self);
+	/* a setuid program never takes it from the caller */
+	nl->fake_dir = secure_getenv("KR_NETLINK_FAKE");
+	if (nl->fake_dir && !*nl->fake_dir)
+		nl->fake_dir = NULL;
 	*ret = nl;
 	return 0;
 out_fail:
@@ -448,138 +449,24 @@ out:
 	return r;
 }
 
-/* ---- VF rates, on the PF ---- */
-
-struct vf_rates {
-	uint32_t *mins, *maxs, max, count;
-};
-
-static int on_vf_info(struct nl_msg *msg, void *arg)
+int kr_nl_exchange(struct kr_nl *nl, struct nl_msg *msg,
+		   int (*on_reply)(struct nl_msg *msg, void *arg), void *arg)
 {
-	struct vf_rates *vr = arg;
-	struct nlattr *tb[IFLA_MAX + 1], *info, *a;
-	int rem, rem2;
-
-	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb,
-			IFLA_MAX, NULL) < 0 || !tb[IFLA_VFINFO_LIST])
-		return NL_OK;
-	nla_for_each_nested(info, tb[IFLA_VFINFO_LIST], rem) {
-		uint32_t vf = UINT32_MAX, min = 0, max = 0;
-
-		if (nla_type(info) != IFLA_VF_INFO)
-			continue;
-		nla_for_each_nested(a, info, rem2) {
-			if (nla_type(a) == IFLA_VF_RATE &&
-			    nla_len(a) >= (int)sizeof(struct ifla_vf_rate)) {
-				const struct ifla_vf_rate *r = nla_data(a);
-
-				vf = r->vf;
-				min = r->min_tx_rate;
-				max = r->max_tx_rate;
-			} else if (nla_type(a) == IFLA_VF_TX_RATE &&
-				   nla_len(a) >= (int)sizeof(
-					   struct ifla_vf_tx_rate) &&
-				   vf == UINT32_MAX) {
-				const struct ifla_vf_tx_rate *r = nla_data(a);
-
-				vf = r->vf;
-				max = r->rate;
-			}
-		}
-		if (vf == UINT32_MAX)
-			continue;
-		if (vf < vr->max) {
-			vr->mins[vf] = min;
-			vr->maxs[vf] = max;
-		}
-		vr->count++;
-	}
-	return NL_OK;
-}
-
-int kr_nl_vf_rates(struct kr_nl *nl, const char *pf, uint32_t *mins,
-		   uint32_t *maxs, uint32_t max, uint32_t *ret_count,
-		   struct kr_err *err)
-{
-	struct vf_rates vr = { mins, maxs, max, 0 };
-	struct nl_msg *msg;
-	struct nl_cb *cb;
-	int ifindex, r;
-
-	r = kr_nl_ifindex(nl, pf, &ifindex, err);
-	if (r < 0)
-		return r;
-	memset(mins, 0, max * sizeof(*mins));
-	memset(maxs, 0, max * sizeof(*maxs));
-	r = link_request(nl, RTM_GETLINK, 0, ifindex, &msg);
-	if (r == 0 && nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_VF) < 0) {
-		nlmsg_free(msg);
-		r = -NLE_NOMEM;
-	}
-	if (r < 0)
-		return fail(r, err, "read VF rates of", pf);
-	r = nl_send_auto(nl->sock, msg);
-	nlmsg_free(msg);
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!cb)
-		return kr_err_set(err, -ENOMEM, "out of memory");
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_vf_info, &vr);
-	if (r >= 0)
-		r = nl_recvmsgs(nl->sock, cb);
-	nl_cb_put(cb);
-	if (r >= 0)
-		r = nl_wait_for_ack(nl->sock);
-	if (r < 0)
-		return fail(r, err, "read VF rates of", pf);
-	*ret_count = vr.count;
-	return 0;
-}
-
-/* RTM_SETLINK on the PF with one VF attribute in IFLA_VFINFO_LIST. */
-static int set_vf_attr(struct kr_nl *nl, int ifindex, int type,
-		       const void *data, size_t len)
-{
-	struct nlattr *list, *info;
-	struct nl_msg *msg;
+	struct nl_cb *cb = NULL;
 	int r;
 
-	r = link_request(nl, RTM_SETLINK, NLM_F_ACK, ifindex, &msg);
-	if (r < 0)
-		return r;
-	list = nla_nest_start(msg, IFLA_VFINFO_LIST);
-	info = list ? nla_nest_start(msg, IFLA_VF_INFO) : NULL;
-	if (!info || nla_put(msg, type, (int)len, data) < 0) {
-		nlmsg_free(msg);
-		return -NLE_NOMEM;
+	r = nl_send_auto(nl->sock, msg);
+	nlmsg_free(msg);
+	if (r >= 0 && on_reply) {
+		cb = nl_cb_alloc(NL_CB_DEFAULT);
+		if (!cb)
+			return -ENOMEM;
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_reply, arg);
+		r = nl_recvmsgs(nl->sock, cb);
+		nl_cb_put(cb);
 	}
-	nla_nest_end(msg, info);
-	nla_nest_end(msg, list);
-	return nl_send_sync(nl->sock, msg);	/* frees msg */
-}
-
-int kr_nl_vf_set_rate(struct kr_nl *nl, const char *pf, uint32_t vf,
-		      uint32_t min, uint32_t max, int *ret_legacy,
-		      struct kr_err *err)
-{
-	struct ifla_vf_rate rate = { .vf = vf, .min_tx_rate = min,
-				     .max_tx_rate = max };
-	struct ifla_vf_tx_rate legacy = { .vf = vf, .rate = max };
-	char what[64];
-	int ifindex, r;
-
-	r = kr_nl_ifindex(nl, pf, &ifindex, err);
-	if (r < 0)
-		return r;
-	if (ret_legacy)
-		*ret_legacy = 0;
-	r = set_vf_attr(nl, ifindex, IFLA_VF_RATE, &rate, sizeof(rate));
-	if ((r == -NLE_OPNOTSUPP || r == -NLE_INVAL) && min == 0) {
-		/* drivers older than IFLA_VF_RATE take the max alone */
-		r = set_vf_attr(nl, ifindex, IFLA_VF_TX_RATE, &legacy,
-				sizeof(legacy));
-		if (r == 0 && ret_legacy)
-			*ret_legacy = 1;
-	}
-	snprintf(what, sizeof(what), "set rates of VF %u on", vf);
-	return r < 0 ? fail(r, err, what, pf) : 0;
+	/* every request asks for an ACK (libnl's default) */
+	if (r >= 0)
+		r = nl_wait_for_ack(nl->sock);
+	return r < 0 ? nle_errno(r) : 0;
 }

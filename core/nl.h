@@ -66,23 +66,4 @@ int kr_nl_addr_has(struct kr_nl *nl, int ifindex, const char *cidr,
 int kr_nl_route_add(struct kr_nl *nl, int ifindex, const char *dst,
 		    const char *gw, struct kr_err *err);
 
-/*
- * The rates of the first 'max' VFs of PF 'pf' (RTM_GETLINK with
- * RTEXT_FILTER_VF): mins[i], maxs[i] for VF i, 0 where the kernel reports
- * none.  *ret_count is the number of VFs the kernel listed.
- */
-int kr_nl_vf_rates(struct kr_nl *nl, const char *pf, uint32_t *mins,
-		   uint32_t *maxs, uint32_t max, uint32_t *ret_count,
-		   struct kr_err *err);
-
-/*
- * Set VF 'vf' of PF 'pf' to 'min'/'max' Mbit/s together (IFLA_VF_RATE on
- * the PF).  When the driver refuses that and min is 0, the legacy
- * IFLA_VF_TX_RATE (max only) is tried.  *ret_legacy (may be NULL) says
- * which one worked.
- */
-int kr_nl_vf_set_rate(struct kr_nl *nl, const char *pf, uint32_t vf,
-		      uint32_t min, uint32_t max, int *ret_legacy,
-		      struct kr_err *err);
-
 #endif

@@ -2,8 +2,8 @@
 /*
  * The generic-sriov backend: any PF whose device has sriov_totalvfs, from
  * the kernel's documented interfaces only (sysfs for the VF count and the
- * VFs, rtnetlink on the PF for their rates), all through the services
- * table.  VFs are identified by their PCI address (virtfnN), never by the
+ * VFs, rtnetlink on the PF for their settings), all through the services
+ * table (ABI 1.1).  VFs are identified by their PCI address (virtfnN), never by the
  * first name their netdev had.
  *
  * Options in [pf "NAME"]:
@@ -209,6 +209,11 @@ static int gsriov_set_num_vfs(struct kr_backend_pf *pf, uint32_t num,
 			i++;
 			continue;
 		}
+		if (!svc->sysfs_exists(svc->sysfs_root,
+				       net(pf, "device", rel, sizeof(rel))))
+			return svc->err_set(err, -ENODEV, "%s vanished while "
+					    "its VFs were being created",
+					    pf->name);
 		if (waited >= pf->timeout_ms)
 			return svc->err_set(err, -ETIMEDOUT,
 					    "%s: VF %u did not appear within "
@@ -224,22 +229,19 @@ static int gsriov_vf_list(struct kr_backend_pf *pf, struct kr_vf_info *vfs,
 			  struct kr_err *err)
 {
 	const struct kr_backend_services *svc = pf->svc;
+	struct kr_vf_state *states = NULL;
 	uint32_t num = 0, i, listed = 0;
-	uint32_t *mins = NULL, *maxs = NULL;
 	int r;
 
 	r = gsriov_get_num_vfs(pf, &num, err);
 	if (r < 0)
 		return r;
 	if (num && max) {
-		mins = calloc(max, sizeof(*mins));
-		maxs = calloc(max, sizeof(*maxs));
-		if (!mins || !maxs) {
-			r = svc->err_set(err, -ENOMEM, "out of memory");
-			goto out;
-		}
+		states = calloc(max, sizeof(*states));
+		if (!states)
+			return svc->err_set(err, -ENOMEM, "out of memory");
 		/* the kernel's rates; a PF that cannot say reads as 0 */
-		if (svc->vf_rates(pf->name, mins, maxs, max, &listed, err) < 0)
+		if (svc->vf_query(pf->name, states, max, &listed, err) < 0)
 			listed = 0;
 	}
 	for (i = 0; i < num && i < max; i++) {
@@ -248,10 +250,6 @@ static int gsriov_vf_list(struct kr_backend_pf *pf, struct kr_vf_info *vfs,
 
 		memset(v, 0, sizeof(*v));
 		v->index = i;
-		if (i < listed) {
-			v->min_tx_rate = mins[i];
-			v->max_tx_rate = maxs[i];
-		}
 		snprintf(tail, sizeof(tail), "device/virtfn%u", i);
 		r = svc->sysfs_link_name(svc->sysfs_root,
 					 net(pf, tail, rel, sizeof(rel)),
@@ -270,11 +268,16 @@ static int gsriov_vf_list(struct kr_backend_pf *pf, struct kr_vf_info *vfs,
 					sizeof(v->mac), err);
 		}
 	}
+	/* the kernel lists VFs in index order, but say which is which */
+	for (i = 0; i < listed && i < max; i++)
+		if (states[i].vf < num && states[i].vf < max) {
+			vfs[states[i].vf].min_tx_rate = states[i].min_tx_rate;
+			vfs[states[i].vf].max_tx_rate = states[i].max_tx_rate;
+		}
 	*ret_count = num;
 	r = 0;
 out:
-	free(mins);
-	free(maxs);
+	free(states);
 	return r;
 }
 
@@ -294,10 +297,11 @@ static int gsriov_vf_set_rate(struct kr_backend_pf *pf, uint32_t vf,
 	return svc->vf_set_rate(pf->name, vf, min, max, err);
 }
 
+/* Rates, VLAN, spoofchk, trust and link state back to the defaults. */
 static int gsriov_vf_reset(struct kr_backend_pf *pf, uint32_t vf,
 			   struct kr_err *err)
 {
-	return pf->svc->vf_set_rate(pf->name, vf, 0, 0, err);
+	return pf->svc->vf_restore(pf->name, vf, err);
 }
 
 static const struct kr_backend_ops gsriov_ops = {
@@ -328,8 +332,8 @@ int KR_BACKEND_ENTRY(const struct kr_backend_services *svc,
 		     const struct kr_backend_ops **ret_ops)
 {
 	if (svc->abi_major != KR_BACKEND_ABI_MAJOR ||
-	    svc->size < offsetof(struct kr_backend_services, vf_set_rate) +
-				sizeof(svc->vf_set_rate))
+	    svc->size < offsetof(struct kr_backend_services, vf_restore) +
+				sizeof(svc->vf_restore))
 		return -EPROTO;
 	*ret_ops = &gsriov_ops;
 	return 0;

@@ -30,7 +30,7 @@ for prog in "$ctl" "$daemon"; do
 	expect 0 "$prog" --help
 	has out "Usage:"
 	expect 0 "$prog" --version
-	has out "backend ABI 1.0"
+	has out "backend ABI 1.1"
 	expect 2 "$prog" --no-such-option
 done
 expect 2 "$ctl" frobnicate

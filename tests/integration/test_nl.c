@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * core/nl.c's VF rate requests against a netdev without SR-IOV (veth): no
- * VF reported, and both the IFLA_VF_RATE request and its legacy fallback
- * refused by the kernel, with the PF and VF named.
+ * core/nl_vf.c's requests against the real kernel and a netdev without
+ * SR-IOV (veth): no VF reported, and both the IFLA_VF_RATE request and its
+ * legacy fallback refused, with the PF, VF and setting named.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "err.h"
 #include "nl.h"
+#include "nl_vf.h"
 #include "../support/netns.h"
 
 static int setup(void **state)
@@ -26,22 +28,25 @@ static int setup(void **state)
 
 static void test_vf_rates(void **state)
 {
+	struct kr_vf_state vfs[4], rate = { .vf = 0, .max_tx_rate = 100 };
 	struct kr_err err = { 0 };
-	uint32_t mins[4], maxs[4], n = 99;
 	struct kr_nl *nl = NULL;
-	int legacy = -1;
+	uint32_t n = 99;
 
+	unsetenv("KR_NETLINK_FAKE");
 	assert_int_equal(kr_nl_open(-1, &nl, &err), 0);
-	assert_int_equal(kr_nl_vf_rates(nl, "nl0", mins, maxs, 4, &n, &err),
-			 0);
+	assert_int_equal(kr_nl_vf_query(nl, "nl0", vfs, 4, &n, &err), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(kr_nl_vf_set_rate(nl, "nl0", 0, 0, 100, &legacy,
-					   &err), -EOPNOTSUPP);
-	assert_non_null(strstr(err.msg, "set rates of VF 0 on nl0"));
-	assert_int_equal(legacy, 0);
-	assert_int_equal(kr_nl_vf_set_rate(nl, "nope", 0, 0, 100, NULL, &err),
+	assert_int_equal(kr_nl_vf_apply(nl, "nl0", &rate, KR_VF_RATE, &err),
+			 -EOPNOTSUPP);
+	assert_string_equal(err.msg, "PF nl0 VF 0: set rate: Operation not "
+				     "supported");
+	assert_int_equal(kr_nl_vf_restore(nl, "nl0", 0, &err), -ENODEV);
+	assert_string_equal(err.msg, "PF nl0 has no VF 0");
+	assert_int_equal(kr_nl_vf_apply(nl, "nope", &rate, KR_VF_RATE, &err),
 			 -ENODEV);
-	assert_int_equal(kr_nl_vf_rates(nl, "nope", mins, maxs, 4, &n, &err),
+	assert_string_equal(err.msg, "no PF nope");
+	assert_int_equal(kr_nl_vf_query(nl, "nope", vfs, 4, &n, &err),
 			 -ENODEV);
 	kr_nl_close(nl);
 }

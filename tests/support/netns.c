@@ -65,3 +65,16 @@ int kr_test_sh(const char *fmt, ...)
 	status = system(cmd);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
+
+int kr_test_fake_node(const char *root, const char *fmt, ...)
+{
+	char args[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	return kr_test_sh("python3 %s/tests/support/fake_node.py %s %s "
+			  "--netlink %s/netlink", getenv("KR_TEST_SOURCE_DIR"),
+			  root, args, root);
+}

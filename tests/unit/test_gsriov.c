@@ -4,7 +4,7 @@
  * trees shaped like real ones (an SR-IOV PF, a PF without SR-IOV, an
  * InfiniBand PF).  Writes to sriov_numvfs are answered as the kernel does:
  * EBUSY from non-zero to non-zero, and VFs appearing a little later.  The
- * services' netlink requests are recorded instead of sent.
+ * services' netlink requests go to the fake kernel of core/nl_fake.h.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -25,35 +25,6 @@
 #include "../support/netns.h"
 
 static char root[64];
-static const char *pf_dev = "devices/pci0000:00/0000:3b:00.0";
-
-/* ---- the recorded netlink side ---- */
-
-static uint32_t rec_min[16], rec_max[16];
-static char rec_log[512];
-
-static int fake_vf_rates(const char *pf, uint32_t *mins, uint32_t *maxs,
-			 uint32_t max, uint32_t *ret_count, struct kr_err *err)
-{
-	uint32_t i;
-
-	for (i = 0; i < max && i < 16; i++) {
-		mins[i] = rec_min[i];
-		maxs[i] = rec_max[i];
-	}
-	*ret_count = 16;
-	return 0;
-}
-
-static int fake_vf_set_rate(const char *pf, uint32_t vf, uint32_t min,
-			    uint32_t max, struct kr_err *err)
-{
-	snprintf(rec_log + strlen(rec_log), sizeof(rec_log) - strlen(rec_log),
-		 "%s vf %u min %u max %u;", pf, vf, min, max);
-	rec_min[vf] = min;
-	rec_max[vf] = max;
-	return 0;
-}
 
 /* ---- the kernel side of sriov_numvfs ---- */
 
@@ -61,15 +32,8 @@ static unsigned int pending;
 
 static void *make_vfs(void *arg)
 {
-	unsigned int n = pending, i;
-
 	usleep(150000);	/* VFs appear after the write returns */
-	for (i = 0; i < n; i++)
-		kr_test_sh("cd %s && mkdir -p devices/pci0000:00/0000:3b:00.%u/"
-			   "net/ens1f0v%u class/net/ens1f0v%u && "
-			   "echo 02:00:00:00:00:0%u > class/net/ens1f0v%u/address "
-			   "&& ln -sfn ../0000:3b:00.%u %s/virtfn%u",
-			   root, i + 2, i, i, i, i, i + 2, pf_dev, i);
+	kr_test_fake_node(root, "set-vfs ens1f0 %u", pending);
 	return NULL;
 }
 
@@ -87,14 +51,32 @@ static int fake_sysfs_write(const char *r, const char *rel, const char *value,
 	if (cur && atoi(value))
 		return kr_err_set(err, -EBUSY, "write %s: Device or resource "
 					       "busy", rel);
-	kr_test_sh("cd %s && rm -f %s/virtfn*", root, pf_dev);
+	if (t)
+		pthread_join(t, NULL), t = 0;
+	kr_test_fake_node(root, "set-vfs ens1f0 0");
 	ret = kr_sysfs_write(r, rel, value, err);
 	pending = (unsigned int)atoi(value);
 	if (pending)
 		pthread_create(&t, NULL, make_vfs, NULL);
-	else if (t)
-		pthread_join(t, NULL), t = 0;
 	return ret;
+}
+
+/* The VF requests the fake kernel saw since the last call. */
+static const char *requests(void)
+{
+	static char text[2048];
+	char path[128];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/netlink/netlink.log", root);
+	f = fopen(path, "r");
+	n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	text[n] = '\0';
+	if (f)
+		fclose(f);
+	unlink(path);
+	return text;
 }
 
 static struct kr_backend *be;
@@ -102,26 +84,17 @@ static struct kr_backend *be;
 static int setup(void **state)
 {
 	struct kr_err err = { 0 };
+	char nl[96];
 
 	snprintf(root, sizeof(root), "/tmp/kr-test-gsriov-XXXXXX");
 	if (!mkdtemp(root))
 		return -1;
-	if (kr_test_sh(
-		    "cd %s && mkdir -p %s devices/pci0000:00/0000:5e:00.0 "
-		    "devices/pci0000:00/0000:af:00.0 class/net/ens1f0 "
-		    "class/net/eno1 class/net/ib0 && "
-		    "ln -s ../../../%s class/net/ens1f0/device && "
-		    "ln -s ../../../devices/pci0000:00/0000:5e:00.0 "
-		    "class/net/eno1/device && "
-		    "ln -s ../../../devices/pci0000:00/0000:af:00.0 "
-		    "class/net/ib0/device && "
-		    "echo 8 > %s/sriov_totalvfs && echo 0 > %s/sriov_numvfs && "
-		    "echo 1 > %s/numa_node && echo 25000 > class/net/ens1f0/speed "
-		    "&& echo 1 > class/net/ens1f0/type && "
-		    "echo 4 > devices/pci0000:00/0000:af:00.0/sriov_totalvfs && "
-		    "echo 0 > devices/pci0000:00/0000:af:00.0/sriov_numvfs && "
-		    "echo -1 > class/net/ib0/speed && echo 32 > class/net/ib0/type",
-		    root, pf_dev, pf_dev, pf_dev, pf_dev, pf_dev) != 0)
+	snprintf(nl, sizeof(nl), "%s/netlink", root);
+	setenv("KR_NETLINK_FAKE", nl, 1);
+	/* an Intel E810 PF, a NIC without SR-IOV, an InfiniBand PF */
+	if (kr_test_fake_node(root, "add-pf e810 ens1f0 0000:3b:00.0") ||
+	    kr_test_fake_node(root, "add-pf plain eno1 0000:00:19.0") ||
+	    kr_test_fake_node(root, "add-pf cx6-ib ib0 0000:af:00.0"))
 		return -1;
 	if (kr_backend_load(getenv("KR_TEST_BACKEND_DIR"), "generic-sriov",
 			    root, root, &be, &err) < 0) {
@@ -129,8 +102,6 @@ static int setup(void **state)
 		return -1;
 	}
 	be->svc.sysfs_write = fake_sysfs_write;
-	be->svc.vf_rates = fake_vf_rates;
-	be->svc.vf_set_rate = fake_vf_set_rate;
 	return 0;
 }
 
@@ -181,9 +152,9 @@ static void test_caps(void **state)
 	struct kr_err err = { 0 };
 
 	assert_int_equal(be->ops.pf_query_caps(pf, &caps, &err), 0);
-	assert_int_equal(caps.total_vfs, 8);
+	assert_int_equal(caps.total_vfs, 16);
 	assert_int_equal(caps.link_speed_mbps, 25000);
-	assert_int_equal(caps.numa_node, 1);
+	assert_int_equal(caps.numa_node, 0);
 	assert_int_equal(caps.link_layer, KR_LINK_LAYER_ETHERNET);
 	assert_string_equal(caps.pci, "0000:3b:00.0");
 	/* min_tx_rate support is declared, never assumed */
@@ -199,7 +170,8 @@ static void test_caps(void **state)
 	assert_int_equal(be->ops.pf_query_caps(ib, &caps, &err), 0);
 	assert_int_equal(caps.link_layer, KR_LINK_LAYER_INFINIBAND);
 	assert_int_equal(caps.link_speed_mbps, 0);
-	assert_int_equal(caps.total_vfs, 4);
+	assert_int_equal(caps.total_vfs, 8);
+	assert_int_equal(caps.numa_node, 1);
 	be->ops.pf_close(ib);
 }
 
@@ -215,32 +187,41 @@ static void test_vfs_and_rates(void **state)
 	assert_int_equal(n, 4);
 	/* as the kernel: non-zero to non-zero is refused */
 	assert_int_equal(be->ops.pf_set_num_vfs(pf, 2, &err), -EBUSY);
-	assert_int_equal(be->ops.pf_set_num_vfs(pf, 9, &err), -ERANGE);
+	assert_int_equal(be->ops.pf_set_num_vfs(pf, 17, &err), -ERANGE);
+	assert_string_equal(err.msg, "17 VFs asked, ens1f0 supports 16");
 
-	rec_log[0] = '\0';
+	requests();
 	assert_int_equal(be->ops.vf_set_rate(pf, 2, 0, 500, &err), 0);
 	assert_int_equal(be->ops.vf_set_rate(pf, 2, 10, 0, &err), -EOPNOTSUPP);
 	assert_int_equal(be->ops.vf_set_rate(pf, 2, 600, 500, &err), -ERANGE);
-	assert_string_equal(rec_log, "ens1f0 vf 2 min 0 max 500;");
+	assert_string_equal(requests(), "SETLINK ens1f0 vf 2 IFLA_VF_RATE min "
+					"0 max 500 -> OK\n");
 
 	assert_int_equal(be->ops.vf_list(pf, vfs, 8, &n, &err), 0);
 	assert_int_equal(n, 4);
 	assert_string_equal(vfs[2].pci, "0000:3b:00.4");
 	assert_string_equal(vfs[2].netdev, "ens1f0v2");
-	assert_string_equal(vfs[2].mac, "02:00:00:00:00:02");
+	assert_string_equal(vfs[2].mac, "02:3b:00:00:00:02");
 	assert_int_equal(vfs[2].max_tx_rate, 500);
 	assert_int_equal(vfs[1].max_tx_rate, 0);
 
 	/* a VF whose netdev left for a pod has none on the host */
-	kr_test_sh("rm -r %s/devices/pci0000:00/0000:3b:00.3/net/ens1f0v1",
-		   root);
+	kr_test_sh("rm -r %s/devices/pci0000:00/0000:3b:00.3/net/ens1f0v1 "
+		   "%s/class/net/ens1f0v1", root, root);
 	assert_int_equal(be->ops.vf_list(pf, vfs, 8, &n, &err), 0);
 	assert_string_equal(vfs[1].netdev, "");
 	assert_string_equal(vfs[1].pci, "0000:3b:00.3");
 
-	rec_log[0] = '\0';
+	/* reset: what a pod's owner may have changed, back to defaults */
+	kr_test_sh("cd %s/netlink && jq '.vfs[2] += {vlan: 7, trust: 1}' "
+		   "ens1f0.json > t && mv t ens1f0.json", root);
+	requests();
 	assert_int_equal(be->ops.vf_reset(pf, 2, &err), 0);
-	assert_string_equal(rec_log, "ens1f0 vf 2 min 0 max 0;");
+	assert_string_equal(requests(),
+			    "GETLINK ens1f0 RTEXT_FILTER_VF -> OK\n"
+			    "SETLINK ens1f0 vf 2 IFLA_VF_RATE min 0 max 0 -> OK\n"
+			    "SETLINK ens1f0 vf 2 IFLA_VF_VLAN vlan 0 qos 0 -> OK\n"
+			    "SETLINK ens1f0 vf 2 IFLA_VF_TRUST 0 -> OK\n");
 	be->ops.pf_close(pf);
 }
 
@@ -255,6 +236,36 @@ static void test_timeout(void **state)
 	assert_int_equal(be->ops.pf_open(be->ctx, &d, &pf, &err), 0);
 	assert_int_equal(be->ops.pf_set_num_vfs(pf, 2, &err), -ETIMEDOUT);
 	assert_non_null(strstr(err.msg, "ib0: VF 0 did not appear"));
+	be->ops.pf_close(pf);
+}
+
+/* Missing files, unparsable numbers, a PF that vanishes. */
+static void test_errors(void **state)
+{
+	struct kr_backend_pf *pf = open_pf("ib0", NULL);
+	struct kr_pf_caps caps = { .size = sizeof(caps) };
+	struct kr_vf_info vfs[2];
+	struct kr_err err = { 0 };
+	uint32_t n;
+
+	/* a speed the kernel would never write reads as unknown */
+	kr_test_sh("echo fast > %s/class/net/ib0/speed", root);
+	assert_int_equal(be->ops.pf_query_caps(pf, &caps, &err), 0);
+	assert_int_equal(caps.link_speed_mbps, 0);
+	kr_test_sh("echo many > %s/class/net/ib0/device/sriov_numvfs", root);
+	assert_int_equal(be->ops.pf_get_num_vfs(pf, &n, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "class/net/ib0/device/sriov_numvfs"));
+	kr_test_sh("rm %s/class/net/ib0/device/sriov_totalvfs", root);
+	assert_int_equal(be->ops.pf_query_caps(pf, &caps, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "class/net/ib0/device/sriov_totalvfs"));
+	/* the PF leaves while its VFs are awaited */
+	kr_test_sh("echo 8 > %s/class/net/ib0/device/sriov_totalvfs && "
+		   "echo 0 > %s/class/net/ib0/device/sriov_numvfs; "
+		   "{ sleep 0.3; rm %s/class/net/ib0; } &", root, root, root);
+	assert_int_equal(be->ops.pf_set_num_vfs(pf, 2, &err), -ENODEV);
+	assert_string_equal(err.msg, "ib0 vanished while its VFs were being "
+				     "created");
+	assert_int_equal(be->ops.vf_list(pf, vfs, 2, &n, &err), -ENOENT);
 	be->ops.pf_close(pf);
 }
 
@@ -292,7 +303,7 @@ static void test_node_inventory(void **state)
 				     "20000,\"reserved_mbps\":0,\"vfs_total\":4"));
 	assert_non_null(strstr(dump, "{\"index\":3,\"netdev\":\"ens1f0v3\","
 				     "\"pci\":\"0000:3b:00.5\",\"mac\":"
-				     "\"02:00:00:00:00:03\""));
+				     "\"02:3b:00:00:00:03\""));
 	free(dump);
 	json_decref(doc);
 	kr_inventory_free(inv);
@@ -307,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_vfs_and_rates),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_node_inventory),
 	};
 

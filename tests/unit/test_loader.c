@@ -102,14 +102,20 @@ static void test_rejections(void **state)
 		   "no_such_backend.so");
 	load_fails("missing_symbol", -ELIBBAD, "missing_symbol.so: no entry "
 		   "symbol kr_backend_entry_v1", NULL);
+	char core[32], newer[32], shorter[96];
+
+	snprintf(core, sizeof(core), "has ABI 1.%d", KR_BACKEND_ABI_MINOR);
+	snprintf(newer, sizeof(newer), "backend needs ABI 1.%d",
+		 KR_BACKEND_ABI_MINOR + 1);
+	snprintf(shorter, sizeof(shorter), "for backend ABI 1.%d, kube-rdma "
+		 "ABI 1.%d needs at least", KR_BACKEND_ABI_MINOR,
+		 KR_BACKEND_ABI_MINOR);
 	load_fails("other_major", -EPROTO,
-		   "other_major.so: built for backend ABI 2", "has ABI 1.0");
-	load_fails("wrong_major", -EPROTO, "backend ABI 2.0",
-		   "kube-rdma has ABI 1.0");
-	load_fails("newer_minor", -EPROTO, "backend needs ABI 1.1",
-		   "kube-rdma has ABI 1.0");
+		   "other_major.so: built for backend ABI 2", core);
+	load_fails("wrong_major", -EPROTO, "backend ABI 2.", core);
+	load_fails("newer_minor", -EPROTO, newer, core);
 	load_fails("short_table", -EPROTO, "operations table too short",
-		   "for backend ABI 1.0, kube-rdma ABI 1.0 needs at least");
+		   shorter);
 	load_fails("misnamed", -EINVAL, "calls itself \"somebody-else\"",
 		   NULL);
 	load_fails("init_fails", -EIO, "init_fails.so: init failed",

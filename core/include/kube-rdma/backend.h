@@ -75,7 +75,7 @@ extern "C" {
 #endif
 
 #define KR_BACKEND_ABI_MAJOR 1
-#define KR_BACKEND_ABI_MINOR 0
+#define KR_BACKEND_ABI_MINOR 1
 
 /* The entry symbol carries the major; see "THE ENTRY SYMBOL" above. */
 #define KR_BACKEND_ENTRY kr_backend_entry_v1
@@ -123,6 +123,36 @@ enum kr_cap {
 	KR_CAP_VF_VLAN = 1u << 6,	  /* vf_set_vlan */
 	KR_CAP_VF_GUID = 1u << 7,	  /* vf_set_guid (InfiniBand) */
 	KR_CAP_VF_RDMA_DEVICE = 1u << 8,  /* vf_get_rdma */
+};
+
+/*
+ * One VF as its PF reports it through rtnetlink (RTM_GETLINK with
+ * RTEXT_FILTER_VF), and what svc->vf_apply sets (ABI 1.1).
+ */
+struct kr_vf_state {
+	uint32_t vf;			/* VF index */
+	uint32_t min_tx_rate;		/* Mbit/s, 0 = none */
+	uint32_t max_tx_rate;		/* Mbit/s, 0 = no limit */
+	uint16_t vlan;			/* 0 = none */
+	uint8_t qos;			/* VLAN priority 0..7 */
+	uint8_t mac_len;		/* bytes of 'mac' in use (6 Ethernet) */
+	uint8_t mac[32];		/* administrative MAC, zeros = none */
+	int32_t spoofchk;		/* 1 on, 0 off, -1 not reported */
+	int32_t trust;			/* 1 on, 0 off, -1 not reported */
+	uint32_t link_state;		/* 0 auto, 1 enable, 2 disable */
+	uint64_t node_guid;		/* InfiniBand; 0 = not reported */
+	uint64_t port_guid;
+};
+
+/* Which members of a struct kr_vf_state svc->vf_apply sets. */
+enum kr_vf_field {
+	KR_VF_RATE = 1u << 0,		/* min_tx_rate and max_tx_rate */
+	KR_VF_MAC = 1u << 1,		/* mac (6 bytes) */
+	KR_VF_VLAN = 1u << 2,		/* vlan and qos */
+	KR_VF_SPOOFCHK = 1u << 3,
+	KR_VF_TRUST = 1u << 4,
+	KR_VF_LINK_STATE = 1u << 5,
+	KR_VF_GUIDS = 1u << 6,		/* node_guid, then port_guid */
 };
 
 /* Log levels for svc->log, as syslog's. */
@@ -213,6 +243,32 @@ struct kr_backend_services {
 	 * must persist something keeps it under STATE_DIR/backend-NAME/.
 	 */
 	const char *state_dir;
+
+	/* ---- ABI 1.1 ---- */
+
+	/*
+	 * Every VF setting of PF 'pf' as the kernel reports it: vfs[i] for
+	 * the first 'max' VFs the kernel lists (in its order, vfs[i].vf says
+	 * which), *ret_count the number it listed.  One RTM_GETLINK.
+	 */
+	int (*vf_query)(const char *pf, struct kr_vf_state *vfs, uint32_t max,
+			uint32_t *ret_count, struct kr_err *err);
+	/*
+	 * Set the 'fields' (enum kr_vf_field) of VF want->vf on PF 'pf', one
+	 * RTM_SETLINK per field in the enum's order, stopping at the first
+	 * the kernel refuses (err names the field).  Rates fall back to the
+	 * legacy IFLA_VF_TX_RATE when min is 0 and IFLA_VF_RATE is refused.
+	 */
+	int (*vf_apply)(const char *pf, const struct kr_vf_state *want,
+			uint32_t fields, struct kr_err *err);
+	/*
+	 * Return VF 'vf' of PF 'pf' to the kernel's defaults: rates 0, no
+	 * VLAN, spoofchk on, trust off, link state auto.  Reads the VF first
+	 * and sends only what differs, and nothing the driver does not
+	 * report (spoofchk or trust reported as -1).  MAC and GUIDs are left
+	 * as they are.  Idempotent.
+	 */
+	int (*vf_restore)(const char *pf, uint32_t vf, struct kr_err *err);
 };
 
 /* One "key = value" line of a PF's INI section that the core passed on. */
