@@ -257,7 +257,7 @@ static json_t *attr_vf(struct fake *f, struct nlattr *a, size_t size,
 		*r = -EINVAL;
 		return NULL;
 	}
-	*ret_vf = *(const uint32_t *)nla_data(a);
+	memcpy(ret_vf, nla_data(a), sizeof(*ret_vf));
 	vf = json_array_get(f->vfs, *ret_vf);
 	*r = vf ? 0 : -EINVAL;
 	return vf;
@@ -269,9 +269,14 @@ static int apply_attr(struct fake *f, struct nlattr *a)
 	json_t *vf;
 	int r;
 
+	/* copied out: attribute data is 4-byte aligned, guids are u64 */
 #define VF_ATTR(type)                                                       \
-	const type *p = nla_data(a);                                        \
-	vf = attr_vf(f, a, sizeof(type), &n, &r)
+	type val = { 0 };                                                   \
+	const type *p = &val;                                               \
+	vf = attr_vf(f, a, sizeof(type), &n, &r);                           \
+	memcpy(&val, nla_data(a),                                           \
+	       nla_len(a) < (int)sizeof(val) ? (size_t)nla_len(a)           \
+					     : sizeof(val))
 
 	switch (nla_type(a)) {
 	case IFLA_VF_RATE: {

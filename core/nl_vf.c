@@ -66,11 +66,31 @@ struct query {
 	int found;
 };
 
-#define ATTR_FITS(a, type) (nla_len(a) >= (int)sizeof(type))
+/*
+ * Copy attribute 'a' into 'dst' when it holds at least 'size' bytes:
+ * attribute data is only 4-byte aligned, and ifla_vf_guid has a u64.
+ */
+static int attr_get(const struct nlattr *a, void *dst, size_t size)
+{
+	if (nla_len(a) < (int)size)
+		return 0;
+	memcpy(dst, nla_data(a), size);
+	return 1;
+}
 
 static void parse_vf_info(struct nlattr *info, uint8_t mac_len,
 			  struct kr_vf_state *s)
 {
+	union {
+		struct ifla_vf_mac mac;
+		struct ifla_vf_vlan vlan;
+		struct ifla_vf_rate rate;
+		struct ifla_vf_tx_rate tx_rate;
+		struct ifla_vf_spoofchk spoofchk;
+		struct ifla_vf_trust trust;
+		struct ifla_vf_link_state link_state;
+		struct ifla_vf_guid guid;
+	} u;
 	struct nlattr *a;
 	int rem, have_rate = 0;
 
@@ -81,64 +101,51 @@ static void parse_vf_info(struct nlattr *info, uint8_t mac_len,
 	nla_for_each_nested(a, info, rem) {
 		switch (nla_type(a)) {
 		case IFLA_VF_MAC:
-			if (ATTR_FITS(a, struct ifla_vf_mac)) {
-				const struct ifla_vf_mac *m = nla_data(a);
-
-				s->vf = m->vf;
-				memcpy(s->mac, m->mac, sizeof(s->mac));
+			if (attr_get(a, &u.mac, sizeof(u.mac))) {
+				s->vf = u.mac.vf;
+				memcpy(s->mac, u.mac.mac, sizeof(s->mac));
 			}
 			break;
 		case IFLA_VF_VLAN:
-			if (ATTR_FITS(a, struct ifla_vf_vlan)) {
-				const struct ifla_vf_vlan *v = nla_data(a);
-
-				s->vf = v->vf;
-				s->vlan = (uint16_t)v->vlan;
-				s->qos = (uint8_t)v->qos;
+			if (attr_get(a, &u.vlan, sizeof(u.vlan))) {
+				s->vf = u.vlan.vf;
+				s->vlan = (uint16_t)u.vlan.vlan;
+				s->qos = (uint8_t)u.vlan.qos;
 			}
 			break;
 		case IFLA_VF_RATE:
-			if (ATTR_FITS(a, struct ifla_vf_rate)) {
-				const struct ifla_vf_rate *r = nla_data(a);
-
-				s->vf = r->vf;
-				s->min_tx_rate = r->min_tx_rate;
-				s->max_tx_rate = r->max_tx_rate;
+			if (attr_get(a, &u.rate, sizeof(u.rate))) {
+				s->vf = u.rate.vf;
+				s->min_tx_rate = u.rate.min_tx_rate;
+				s->max_tx_rate = u.rate.max_tx_rate;
 				have_rate = 1;
 			}
 			break;
 		case IFLA_VF_TX_RATE:
 			/* kernels before IFLA_VF_RATE report only this */
-			if (ATTR_FITS(a, struct ifla_vf_tx_rate) && !have_rate)
-				s->max_tx_rate =
-					((const struct ifla_vf_tx_rate *)
-						 nla_data(a))->rate;
+			if (attr_get(a, &u.tx_rate, sizeof(u.tx_rate)) &&
+			    !have_rate)
+				s->max_tx_rate = u.tx_rate.rate;
 			break;
 		case IFLA_VF_SPOOFCHK:
-			if (ATTR_FITS(a, struct ifla_vf_spoofchk))
-				s->spoofchk = (int32_t)((const struct
-					ifla_vf_spoofchk *)nla_data(a))->setting;
+			if (attr_get(a, &u.spoofchk, sizeof(u.spoofchk)))
+				s->spoofchk = (int32_t)u.spoofchk.setting;
 			break;
 		case IFLA_VF_TRUST:
-			if (ATTR_FITS(a, struct ifla_vf_trust))
-				s->trust = (int32_t)((const struct
-					ifla_vf_trust *)nla_data(a))->setting;
+			if (attr_get(a, &u.trust, sizeof(u.trust)))
+				s->trust = (int32_t)u.trust.setting;
 			break;
 		case IFLA_VF_LINK_STATE:
-			if (ATTR_FITS(a, struct ifla_vf_link_state))
-				s->link_state = ((const struct
-					ifla_vf_link_state *)nla_data(a))
-						->link_state;
+			if (attr_get(a, &u.link_state, sizeof(u.link_state)))
+				s->link_state = u.link_state.link_state;
 			break;
 		case IFLA_VF_IB_NODE_GUID:
-			if (ATTR_FITS(a, struct ifla_vf_guid))
-				s->node_guid = ((const struct ifla_vf_guid *)
-							nla_data(a))->guid;
+			if (attr_get(a, &u.guid, sizeof(u.guid)))
+				s->node_guid = u.guid.guid;
 			break;
 		case IFLA_VF_IB_PORT_GUID:
-			if (ATTR_FITS(a, struct ifla_vf_guid))
-				s->port_guid = ((const struct ifla_vf_guid *)
-							nla_data(a))->guid;
+			if (attr_get(a, &u.guid, sizeof(u.guid)))
+				s->port_guid = u.guid.guid;
 			break;
 		}
 	}
