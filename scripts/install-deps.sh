@@ -6,7 +6,7 @@ set -eu
 packages="
 	build-essential cmake pkg-config git
 	libinih-dev libjansson-dev libnl-3-dev libnl-route-3-dev
-	libmicrohttpd-dev libcurl4-openssl-dev libpci-dev libibverbs-dev
+	libmicrohttpd-dev libcurl4-openssl-dev libpci-dev pci.ids libibverbs-dev
 	libcmocka-dev libyaml-dev libssl-dev
 	iproute2 iputils-ping iperf3 procps curl jq containernetworking-plugins
 	podman runc busybox-static python3-yaml
