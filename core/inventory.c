@@ -34,6 +34,7 @@ struct kr_inv_pf *kr_inventory_add_pf(struct kr_inventory *inv,
 			return NULL;
 	}
 	pf->n_vfs = n_vfs;
+	pf->min_rate_supported = true;
 	snprintf(pf->name, sizeof(pf->name), "%s", name);
 	inv->n_pfs++;
 	return pf;
@@ -78,9 +79,22 @@ static json_t *owner_to_json(const struct kr_inv_vf *vf)
 			 "container_id", vf->owner.container_id);
 }
 
+static json_t *rdma_to_json(const struct kr_inv_vf *vf)
+{
+	json_t *devs = json_array();
+	size_t i;
+
+	for (i = 0; devs && i < 4 && vf->char_devices[i][0]; i++)
+		if (json_array_append_new(devs,
+					  json_string(vf->char_devices[i])) < 0)
+			break;
+	return json_pack("{s:s, s:o*}", "device", vf->rdma_device,
+			 "char_devices", devs);
+}
+
 static json_t *vf_to_json(const struct kr_inv_vf *vf)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:b, s:o}",
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:b, s:o}",
 			 "index", (json_int_t)vf->index,
 			 "netdev", vf->netdev,
 			 "pci", vf->pci,
@@ -89,6 +103,13 @@ static json_t *vf_to_json(const struct kr_inv_vf *vf)
 			 "max_tx_rate", (json_int_t)vf->max_tx_rate,
 			 "allocated", vf->allocated,
 			 "owner", owner_to_json(vf));
+
+	if (o && vf->rdma_device[0] &&
+	    json_object_set_new(o, "rdma", rdma_to_json(vf)) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
 }
 
 static json_t *pf_to_json(const struct kr_inv_pf *pf)
@@ -104,12 +125,13 @@ static json_t *pf_to_json(const struct kr_inv_pf *pf)
 			return NULL;
 		}
 	}
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:b, s:I, s:I, s:I, s:o}",
 			 "name", pf->name,
 			 "backend", pf->backend,
 			 "pci", pf->pci,
 			 "link_speed_mbps", (json_int_t)pf->link_speed_mbps,
 			 "capacity_mbps", (json_int_t)pf->capacity_mbps,
+			 "min_rate_supported", pf->min_rate_supported,
 			 "reserved_mbps", (json_int_t)pf->reserved_mbps,
 			 "vfs_total", (json_int_t)pf->vfs_total,
 			 "vfs_free", (json_int_t)pf->vfs_free,
@@ -215,23 +237,64 @@ static int decode_owner(json_t *o, struct kr_inv_vf *vf, const char *path,
 	return 0;
 }
 
+/* "rdma": {"device": "mlx5_3", "char_devices": ["uverbs3"]}, optional. */
+static int decode_rdma(json_t *o, struct kr_inv_vf *vf, const char *path,
+		       struct kr_err *err)
+{
+	char at[256];
+	const char *device;
+	json_error_t jerr;
+	json_t *devs, *d;
+	size_t i;
+	int r;
+
+	if (!o)
+		return 0;
+	snprintf(at, sizeof(at), "%s.rdma", path);
+	if (json_unpack_ex(o, &jerr, JSON_STRICT, "{s:s, s:o}", "device",
+			   &device, "char_devices", &devs) < 0)
+		return unpack_error(&jerr, at, err);
+	r = take_string(vf->rdma_device, sizeof(vf->rdma_device), device, 0,
+			at, "device", err);
+	if (r < 0)
+		return r;
+	if (!json_is_array(devs) || json_array_size(devs) > 4)
+		return kr_err_set(err, -EINVAL, "%s.char_devices: expected an "
+				  "array of at most 4 names", at);
+	json_array_foreach(devs, i, d) {
+		if (!json_is_string(d) || strchr(json_string_value(d), '/'))
+			return kr_err_set(err, -EINVAL, "%s.char_devices[%zu]: "
+					  "expected a device name", at, i);
+		r = take_string(vf->char_devices[i], sizeof(vf->char_devices[i]),
+				json_string_value(d), 0, at, "char_devices",
+				err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int decode_vf(json_t *o, struct kr_inv_vf *vf, const char *path,
 		     struct kr_err *err)
 {
 	json_int_t index, min, max;
 	const char *netdev, *pci, *mac;
-	json_t *owner;
+	json_t *owner, *rdma = NULL;
 	json_error_t jerr;
 	int allocated;
 	uint64_t v = 0;
 	int r;
 
 	if (json_unpack_ex(o, &jerr, JSON_STRICT,
-			   "{s:I, s:s, s:s, s:s, s:I, s:I, s:b, s:o}",
+			   "{s:I, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s?o}",
 			   "index", &index, "netdev", &netdev, "pci", &pci,
 			   "mac", &mac, "min_tx_rate", &min, "max_tx_rate",
-			   &max, "allocated", &allocated, "owner", &owner) < 0)
+			   &max, "allocated", &allocated, "owner", &owner,
+			   "rdma", &rdma) < 0)
 		return unpack_error(&jerr, path, err);
+	r = decode_rdma(rdma, vf, path, err);
+	if (r < 0)
+		return r;
 	r = take_uint(&v, index, 65535, path, "index", err);
 	if (r < 0)
 		return r;
@@ -286,11 +349,14 @@ static int decode_pf(json_t *o, struct kr_inventory *inv, const char *path,
 	size_t i;
 	int r;
 
+	int min_rate = 1;
+
 	if (json_unpack_ex(o, &jerr, JSON_STRICT,
-			   "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o}",
+			   "{s:s, s:s, s:s, s:I, s:I, s?b, s:I, s:I, s:I, s:o}",
 			   "name", &name, "backend", &backend, "pci", &pci,
 			   "link_speed_mbps", &speed, "capacity_mbps",
-			   &capacity, "reserved_mbps", &reserved, "vfs_total",
+			   &capacity, "min_rate_supported", &min_rate,
+			   "reserved_mbps", &reserved, "vfs_total",
 			   &total, "vfs_free", &nfree, "vfs", &vfs) < 0)
 		return unpack_error(&jerr, path, err);
 	if (!kr_ifname_valid(name))
@@ -310,6 +376,7 @@ static int decode_pf(json_t *o, struct kr_inventory *inv, const char *path,
 	pf = kr_inventory_add_pf(inv, name, json_array_size(vfs));
 	if (!pf)
 		return kr_err_set(err, -ENOMEM, "out of memory");
+	pf->min_rate_supported = min_rate;
 	r = take_string(pf->backend, sizeof(pf->backend), backend, 0, path,
 			"backend", err);
 	if (!r && !pci_valid(pci))

@@ -30,6 +30,10 @@ struct kr_inv_vf {
 	char mac[KR_MAC_STR_SIZE];
 	uint32_t min_tx_rate;		/* Mbit/s */
 	uint32_t max_tx_rate;		/* Mbit/s, 0 = unlimited */
+	/* the VF's RDMA device and its /dev/infiniband character devices
+	 * ("uverbs3"), "" when none; "rdma" in JSON only when set */
+	char rdma_device[64];
+	char char_devices[4][32];
 	bool allocated;
 	bool has_owner;			/* owner below is set */
 	struct kr_inv_owner owner;
@@ -44,6 +48,9 @@ struct kr_inv_pf {
 	uint64_t reserved_mbps;		/* sum of the VFs' min_tx_rate */
 	uint32_t vfs_total;		/* VFs enabled, = n_vfs */
 	uint32_t vfs_free;		/* VFs not allocated */
+	/* the NIC keeps min_tx_rate (KR_CAP_VF_RATE_MIN); true when a
+	 * document leaves it out */
+	bool min_rate_supported;
 	struct kr_inv_vf *vfs;		/* n_vfs entries, owned */
 	size_t n_vfs;
 };

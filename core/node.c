@@ -254,6 +254,26 @@ int kr_node_pf_set_num_vfs(struct kr_node_pf *pf, uint32_t num,
 	return 0;
 }
 
+/* The VF's RDMA device and, where the backend tells, its character
+ * devices (what a pod needs mounted from /dev/infiniband). */
+static void vf_rdma(struct kr_node_pf *pf, const struct kr_pf_caps *caps,
+		    const struct kr_vf_info *info, struct kr_inv_vf *v)
+{
+	struct kr_vf_rdma rdma = { .size = sizeof(rdma) };
+	struct kr_err ignored = { 0 };
+	size_t i;
+
+	snprintf(v->rdma_device, sizeof(v->rdma_device), "%s",
+		 info->rdma_device);
+	if (!(caps->caps & KR_CAP_VF_RDMA_DEVICE) ||
+	    pf->backend->ops.vf_get_rdma(pf->handle, info->index, &rdma,
+					 &ignored) < 0)
+		return;
+	for (i = 0; i < 4; i++)
+		snprintf(v->char_devices[i], sizeof(v->char_devices[i]), "%s",
+			 rdma.char_devices[i]);
+}
+
 int kr_node_pf_vfs(struct kr_node_pf *pf, struct kr_vf_info **ret_vfs,
 		   uint32_t *ret_count, struct kr_err *err)
 {
@@ -309,6 +329,7 @@ int kr_node_pf_inventory(struct kr_node_pf *pf, struct kr_inventory *inv,
 	ipf->link_speed_mbps = caps.link_speed_mbps;
 	ipf->capacity_mbps = pf->cfg->capacity_mbps ? pf->cfg->capacity_mbps
 						    : caps.link_speed_mbps;
+	ipf->min_rate_supported = caps.caps & KR_CAP_VF_RATE_MIN;
 	for (i = 0; i < count; i++) {
 		struct kr_inv_vf *v = &ipf->vfs[i];
 
@@ -321,6 +342,8 @@ int kr_node_pf_inventory(struct kr_node_pf *pf, struct kr_inventory *inv,
 		v->pci[sizeof(v->pci) - 1] = '\0';
 		memcpy(v->mac, vfs[i].mac, sizeof(v->mac));
 		v->mac[sizeof(v->mac) - 1] = '\0';
+		if (vfs[i].rdma_device[0])
+			vf_rdma(pf, &caps, &vfs[i], v);
 	}
 	kr_inv_pf_update_totals(ipf);
 	free(vfs);

@@ -339,6 +339,9 @@ static uint64_t eligibility(const struct kr_inventory *inv,
 		if (r->max_tx_rate && pf->link_speed_mbps &&
 		    r->max_tx_rate > pf->link_speed_mbps)
 			continue;
+		/* a reservation only where the NIC keeps it */
+		if (r->min_tx_rate && !pf->min_rate_supported)
+			continue;
 		mask |= 1ull << j;
 	}
 	return mask;
@@ -372,7 +375,9 @@ static void assign_types(struct solver *s, const struct kr_inventory *inv,
 		for (k = 0; k < j; k++)
 			if (s->type[k] == k && !pf_pinned(inv, req, k) &&
 			    inv->pfs[k].link_speed_mbps ==
-				    inv->pfs[j].link_speed_mbps) {
+				    inv->pfs[j].link_speed_mbps &&
+			    inv->pfs[k].min_rate_supported ==
+				    inv->pfs[j].min_rate_supported) {
 				s->type[j] = (unsigned int)k;
 				break;
 			}
@@ -510,6 +515,18 @@ static long long unreserved(const struct kr_inv_pf *pf)
 	return bw < 0 ? 0 : (long long)bw;
 }
 
+/* Does PF 'pin' (or any PF, when -1) keep min_tx_rate? */
+static int reserving_pf(const struct kr_inventory *inv, int pin)
+{
+	size_t j;
+
+	for (j = 0; j < inv->n_pfs; j++)
+		if ((pin < 0 || (size_t)pin == j) &&
+		    inv->pfs[j].min_rate_supported)
+			return 1;
+	return 0;
+}
+
 /* Why the request does not fit; the first reason a user can act on. */
 static void explain(const struct kr_inventory *inv,
 		    const struct kr_request *req, const struct solver *s,
@@ -529,6 +546,20 @@ static void explain(const struct kr_inventory *inv,
 			snprintf(out, size,
 				 "interface %zu is pinned to PF %s, which "
 				 "node %s does not have", i, r->pf, inv->node);
+			return;
+		}
+		if (!eligibility(inv, r) && r->min_tx_rate &&
+		    !reserving_pf(inv, pin)) {
+			if (pin >= 0)
+				snprintf(out, size, "interface %zu reserves "
+					 "min_tx_rate %u Mb/s, but PF %s "
+					 "cannot guarantee reservations", i,
+					 r->min_tx_rate, r->pf);
+			else
+				snprintf(out, size, "interface %zu reserves "
+					 "min_tx_rate %u Mb/s, but no PF of "
+					 "node %s can guarantee reservations",
+					 i, r->min_tx_rate, inv->node);
 			return;
 		}
 		if (!eligibility(inv, r)) {

@@ -300,7 +300,8 @@ static void test_node_inventory(void **state)
 	assert_non_null(strstr(dump, "\"name\":\"ens1f0\",\"backend\":"
 				     "\"generic-sriov\",\"pci\":\"0000:3b:00.0\","
 				     "\"link_speed_mbps\":25000,\"capacity_mbps\":"
-				     "20000,\"reserved_mbps\":0,\"vfs_total\":4"));
+				     "20000,\"min_rate_supported\":false,"
+				     "\"reserved_mbps\":0,\"vfs_total\":4"));
 	assert_non_null(strstr(dump, "{\"index\":3,\"netdev\":\"ens1f0v3\","
 				     "\"pci\":\"0000:3b:00.5\",\"mac\":"
 				     "\"02:3b:00:00:00:03\""));

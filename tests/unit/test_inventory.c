@@ -35,6 +35,8 @@ static struct kr_inventory *sample(void)
 	strcpy(pf->vfs[0].owner.pod, "pod1");
 	strcpy(pf->vfs[0].owner.pod_uid, "5a4e0b5c-6f1e-4d8e-9a7b-1c2d3e4f5a6b");
 	strcpy(pf->vfs[0].owner.container_id, "abc123");
+	strcpy(pf->vfs[0].rdma_device, "mlx5_2");
+	strcpy(pf->vfs[0].char_devices[0], "uverbs2");
 	pf->vfs[1].index = 1;
 	strcpy(pf->vfs[1].netdev, "ens1f0v1");
 	strcpy(pf->vfs[1].pci, "0000:3b:00.3");
@@ -42,6 +44,7 @@ static struct kr_inventory *sample(void)
 	kr_inv_pf_update_totals(pf);
 	pf = kr_inventory_add_pf(inv, "ens2f0", 0);
 	strcpy(pf->backend, "generic-sriov");
+	pf->min_rate_supported = false;
 	kr_inv_pf_update_totals(pf);
 	return inv;
 }
@@ -60,7 +63,13 @@ static char *dump(const struct kr_inventory *inv)
 
 static void test_round_trip(void **state)
 {
-	struct kr_inventory *inv = sample(), *back = NULL;
+	const char *older =
+		"{\"node\":\"n\",\"generation\":1,\"pfs\":[{\"name\":"
+		"\"p\",\"backend\":\"mock\",\"pci\":\"0000:3b:00.0\","
+		"\"link_speed_mbps\":1,\"capacity_mbps\":1,"
+		"\"reserved_mbps\":0,\"vfs_total\":0,\"vfs_free\":0,"
+		"\"vfs\":[]}]}";
+	struct kr_inventory *inv = sample(), *back = NULL, *old = NULL;
 	struct kr_err err = { 0 };
 	char *a, *b;
 
@@ -81,7 +90,8 @@ static void test_round_trip(void **state)
 				  "\"pfs\":[{\"name\":\"ens1f0\",\"backend\":"
 				  "\"mlx5\",\"pci\":\"0000:3b:00.0\","
 				  "\"link_speed_mbps\":100000,\"capacity_mbps\":"
-				  "90000,\"reserved_mbps\":15000,\"vfs_total\":"
+				  "90000,\"min_rate_supported\":true,"
+				  "\"reserved_mbps\":15000,\"vfs_total\":"
 				  "2,\"vfs_free\":1,\"vfs\":[{\"index\":0,"
 				  "\"netdev\":\"\",\"pci\":\"0000:3b:00.2\","
 				  "\"mac\":\"02:00:00:00:00:01\",\"min_tx_rate\":"
@@ -89,6 +99,17 @@ static void test_round_trip(void **state)
 				  "true,\"owner\":{\"namespace\":\"default\","
 				  "\"pod\":\"pod1\""));
 	assert_non_null(strstr(a, "\"allocated\":false,\"owner\":null}"));
+	assert_non_null(strstr(a, "\"pod_uid\":\"5a4e0b5c-6f1e-4d8e-9a7b-"
+				  "1c2d3e4f5a6b\",\"container_id\":\"abc123\"},"
+				  "\"rdma\":{\"device\":\"mlx5_2\","
+				  "\"char_devices\":[\"uverbs2\"]}}"));
+	assert_false(back->pfs[1].min_rate_supported);
+	/* documents without the optional members: reservations allowed,
+	 * no RDMA device */
+	if (kr_inventory_parse(older, strlen(older), &old, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(old->pfs[0].min_rate_supported);
+	kr_inventory_free(old);
 	free(a);
 	free(b);
 	kr_inventory_free(inv);
@@ -161,6 +182,14 @@ static void test_rejections(void **state)
 		      "pfs[0].vfs[0].owner: set on a VF that is not allocated");
 	mutated_fails("\"vfs\":[]", "\"vfs\":{}", "pfs[1].vfs: not an array");
 	mutated_fails("\"pfs\":[", "\"pfs\":7,\"x\":[", "inventory: ");
+	mutated_fails("\"min_rate_supported\":true",
+		      "\"min_rate_supported\":1", "pfs[0]: ");
+	mutated_fails("\"device\":\"mlx5_2\"", "\"device\":\"\"",
+		      "pfs[0].vfs[0].rdma.device: must not be empty");
+	mutated_fails("[\"uverbs2\"]", "[\"../uverbs2\"]",
+		      "pfs[0].vfs[0].rdma.char_devices[0]: expected a device");
+	mutated_fails("\"char_devices\":", "\"x\":1,\"char_devices\":",
+		      "pfs[0].vfs[0].rdma: ");
 }
 
 static void test_not_json(void **state)

@@ -232,6 +232,45 @@ static void test_reasons(void **state)
 	assert_true(fits(NULL, 0, "[]", NULL, 0));
 }
 
+/* Reservations only go where the NIC keeps them (min_rate_supported). */
+static void test_min_rate_support(void **state)
+{
+	const struct pf_spec pfs[] = { { "p0", 100000, 0, 4, 0, 100000 },
+				       { "p1", 100000, 0, 4, 0, 100000 } };
+	struct kr_inventory *inv = node(pfs, 2);
+	struct kr_request *req;
+	struct kr_placement p;
+
+	inv->pfs[1].min_rate_supported = false;
+	req = request("[{\"min_tx_rate\": 60000}, {\"min_tx_rate\": 60000}]");
+	assert_false(place(inv, req, KR_POLICY_SPREAD, &p));
+	kr_placement_clear(&p);
+	kr_request_free(req);
+	/* a ceiling alone needs no guarantee: both PFs take it */
+	req = request("[{\"min_tx_rate\": 60000}, {\"max_tx_rate\": 60000}]");
+	assert_true(place(inv, req, KR_POLICY_SPREAD, &p));
+	assert_int_equal(p.pf[0], 0);
+	assert_int_equal(p.pf[1], 1);
+	kr_placement_clear(&p);
+	kr_request_free(req);
+	req = request("[{\"min_tx_rate\": 10, \"pf\": \"p1\"}]");
+	assert_false(place(inv, req, KR_POLICY_SPREAD, &p));
+	assert_string_equal(p.reason, "interface 0 reserves min_tx_rate 10 "
+				      "Mb/s, but PF p1 cannot guarantee "
+				      "reservations");
+	kr_placement_clear(&p);
+	kr_request_free(req);
+	inv->pfs[0].min_rate_supported = false;
+	req = request("[{\"min_tx_rate\": 10}]");
+	assert_false(place(inv, req, KR_POLICY_SPREAD, &p));
+	assert_string_equal(p.reason, "interface 0 reserves min_tx_rate 10 "
+				      "Mb/s, but no PF of node node-a can "
+				      "guarantee reservations");
+	kr_placement_clear(&p);
+	kr_request_free(req);
+	kr_inventory_free(inv);
+}
+
 static void test_policies_and_score(void **state)
 {
 	const struct pf_spec pfs[] = { { "p0", 100000, 60000, 8, 10, 100000 },
@@ -403,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_packing_needs_search),
 		cmocka_unit_test(test_pins_and_speed),
 		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_min_rate_support),
 		cmocka_unit_test(test_policies_and_score),
 		cmocka_unit_test(test_budget_cut_off),
 		cmocka_unit_test(test_check),
