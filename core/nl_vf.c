@@ -18,16 +18,6 @@ static const char *const field_names[] = {
 };
 #define N_FIELDS (sizeof(field_names) / sizeof(field_names[0]))
 
-const char *kr_nl_vf_field_name(uint32_t field)
-{
-	size_t i;
-
-	for (i = 0; i < N_FIELDS; i++)
-		if (field == 1u << i)
-			return field_names[i];
-	return "?";
-}
-
 static int exchange(struct kr_nl *nl, struct nl_msg *msg,
 		    int (*on_reply)(struct nl_msg *msg, void *arg), void *arg)
 {

@@ -26,7 +26,4 @@ int kr_nl_vf_apply(struct kr_nl *nl, const char *pf,
 int kr_nl_vf_restore(struct kr_nl *nl, const char *pf, uint32_t vf,
 		     struct kr_err *err);
 
-/* The name of one enum kr_vf_field bit ("rate", "mac", ...). */
-const char *kr_nl_vf_field_name(uint32_t field);
-
 #endif
