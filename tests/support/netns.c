@@ -78,3 +78,20 @@ int kr_test_fake_node(const char *root, const char *fmt, ...)
 			  "--netlink %s/netlink", getenv("KR_TEST_SOURCE_DIR"),
 			  root, args, root);
 }
+
+const char *kr_test_netlink_requests(const char *dir)
+{
+	static char text[8192];
+	char path[256];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/netlink.log", dir);
+	f = fopen(path, "r");
+	n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	text[n] = '\0';
+	if (f)
+		fclose(f);
+	unlink(path);
+	return text;
+}

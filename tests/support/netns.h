@@ -31,6 +31,12 @@ int kr_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kr_test_fake_node(const char *root, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The requests the fake rtnetlink kernel in 'dir' logged since the last
+ * call (DIR/netlink.log, then removed), in a static buffer.
+ */
+const char *kr_test_netlink_requests(const char *dir);
+
 /* Run a shell command inside the namespace behind 'fd'; its exit status. */
 int kr_test_netns_run(int fd, const char *command);
 

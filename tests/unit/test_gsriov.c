@@ -64,19 +64,10 @@ static int fake_sysfs_write(const char *r, const char *rel, const char *value,
 /* The VF requests the fake kernel saw since the last call. */
 static const char *requests(void)
 {
-	static char text[2048];
-	char path[128];
-	FILE *f;
-	size_t n;
+	char nl[96];
 
-	snprintf(path, sizeof(path), "%s/netlink/netlink.log", root);
-	f = fopen(path, "r");
-	n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
-	text[n] = '\0';
-	if (f)
-		fclose(f);
-	unlink(path);
-	return text;
+	snprintf(nl, sizeof(nl), "%s/netlink", root);
+	return kr_test_netlink_requests(nl);
 }
 
 static struct kr_backend *be;

@@ -30,19 +30,7 @@ static struct kr_nl *nl;
 /* The requests logged since the last call, then forget them. */
 static const char *requests(void)
 {
-	static char text[4096];
-	char path[128];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/netlink.log", dir);
-	f = fopen(path, "r");
-	n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
-	text[n] = '\0';
-	if (f)
-		fclose(f);
-	unlink(path);
-	return text;
+	return kr_test_netlink_requests(dir);
 }
 
 static void write_pf(const char *name, const char *json)
