@@ -14,30 +14,9 @@
 
 static const char *const gsriov_options[] = { KR_SRIOV_OPTIONS, NULL };
 
-struct kr_backend_ctx {
-	const struct kr_backend_services *svc;
-};
-
 struct kr_backend_pf {
 	struct kr_sriov_pf sriov;
 };
-
-static int gsriov_init(const struct kr_backend_services *svc,
-		       struct kr_backend_ctx **ret_ctx, struct kr_err *err)
-{
-	struct kr_backend_ctx *ctx = calloc(1, sizeof(*ctx));
-
-	if (!ctx)
-		return svc->err_set(err, -ENOMEM, "out of memory");
-	ctx->svc = svc;
-	*ret_ctx = ctx;
-	return 0;
-}
-
-static void gsriov_fini(struct kr_backend_ctx *ctx)
-{
-	free(ctx);
-}
 
 static int gsriov_probe(struct kr_backend_ctx *ctx,
 			const struct kr_pf_desc *d, int *ret_score,
@@ -117,8 +96,8 @@ static const struct kr_backend_ops gsriov_ops = {
 	.name = "generic-sriov",
 	.description = "any SR-IOV NIC, through sysfs and rtnetlink",
 	.pf_options = gsriov_options,
-	.init = gsriov_init,
-	.fini = gsriov_fini,
+	.init = kr_sriov_init,
+	.fini = kr_sriov_fini,
 	.probe = gsriov_probe,
 	.pf_open = gsriov_pf_open,
 	.pf_close = gsriov_pf_close,

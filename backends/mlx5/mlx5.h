@@ -10,10 +10,6 @@
 #define MLX5_VENDOR 0x15b3
 #define MLX5_DRIVER "mlx5_core"
 
-struct kr_backend_ctx {
-	const struct kr_backend_services *svc;
-};
-
 struct kr_backend_pf {
 	struct kr_sriov_pf sriov;
 	char pci[KR_PCI_ADDR_SIZE];

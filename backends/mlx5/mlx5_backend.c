@@ -22,23 +22,6 @@
 
 static const char *const mlx5_options[] = { KR_SRIOV_OPTIONS, NULL };
 
-static int mlx5_init(const struct kr_backend_services *svc,
-		     struct kr_backend_ctx **ret_ctx, struct kr_err *err)
-{
-	struct kr_backend_ctx *ctx = calloc(1, sizeof(*ctx));
-
-	if (!ctx)
-		return svc->err_set(err, -ENOMEM, "out of memory");
-	ctx->svc = svc;
-	*ret_ctx = ctx;
-	return 0;
-}
-
-static void mlx5_fini(struct kr_backend_ctx *ctx)
-{
-	free(ctx);
-}
-
 static int pf_pci(const struct kr_backend_services *svc, const char *name,
 		  char *pci, struct kr_err *err)
 {
@@ -288,8 +271,8 @@ static const struct kr_backend_ops mlx5_ops = {
 	.name = "mlx5",
 	.description = "NVIDIA/Mellanox ConnectX (mlx5_core): SR-IOV and RDMA",
 	.pf_options = mlx5_options,
-	.init = mlx5_init,
-	.fini = mlx5_fini,
+	.init = kr_sriov_init,
+	.fini = kr_sriov_fini,
 	.probe = mlx5_probe,
 	.pf_open = mlx5_pf_open,
 	.pf_close = mlx5_pf_close,

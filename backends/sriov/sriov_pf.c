@@ -14,6 +14,23 @@ const char *kr_sriov_path(const struct kr_sriov_pf *pf, const char *tail,
 	return buf;
 }
 
+int kr_sriov_init(const struct kr_backend_services *svc,
+		  struct kr_backend_ctx **ret_ctx, struct kr_err *err)
+{
+	struct kr_backend_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return svc->err_set(err, -ENOMEM, "out of memory");
+	ctx->svc = svc;
+	*ret_ctx = ctx;
+	return 0;
+}
+
+void kr_sriov_fini(struct kr_backend_ctx *ctx)
+{
+	free(ctx);
+}
+
 int kr_sriov_services_ok(const struct kr_backend_services *svc)
 {
 	return svc->abi_major == KR_BACKEND_ABI_MAJOR &&

@@ -21,6 +21,17 @@
 /* The option keys above, for a backend's pf_options (NULL-terminated). */
 #define KR_SRIOV_OPTIONS "min_rate", "vf_timeout_ms"
 
+/* A backend built on this layer needs nothing per process but the
+ * services: this is its context, made by kr_sriov_init. */
+struct kr_backend_ctx {
+	const struct kr_backend_services *svc;
+};
+
+/* The backend ops init and fini for such a backend. */
+int kr_sriov_init(const struct kr_backend_services *svc,
+		  struct kr_backend_ctx **ret_ctx, struct kr_err *err);
+void kr_sriov_fini(struct kr_backend_ctx *ctx);
+
 struct kr_sriov_pf {
 	const struct kr_backend_services *svc;
 	char name[KR_IFNAMSIZ];
