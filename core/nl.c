@@ -54,6 +54,8 @@ static int nle_errno(int nle)
 		return -EAGAIN;
 	case NLE_NOADDR:
 		return -EADDRNOTAVAIL;
+	case NLE_PROTO_MISMATCH:	/* socket(): EPROTONOSUPPORT */
+		return -EPROTONOSUPPORT;
 	default:
 		return -EIO;
 	}
@@ -66,55 +68,91 @@ static int fail(int nle, struct kr_err *err, const char *what,
 			  nl_geterror(nle));
 }
 
-int kr_nl_open(int netns_fd, struct kr_nl **ret, struct kr_err *err)
+int kr_netns_enter(int netns_fd, int *ret_self, struct kr_err *err)
 {
-	struct kr_nl *nl = calloc(1, sizeof(*nl));
-	int self = -1, r;
+	*ret_self = -1;
+	if (netns_fd < 0)
+		return 0;
+	*ret_self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*ret_self < 0 || setns(netns_fd, CLONE_NEWNET) < 0) {
+		int r = kr_err_set(err, -errno, "enter netns: %s",
+				   strerror(errno));
 
-	if (!nl)
-		return kr_err_set(err, -ENOMEM, "out of memory");
-	nl->sock = nl_socket_alloc();
-	if (!nl->sock) {
-		free(nl);
-		return kr_err_set(err, -ENOMEM, "out of memory");
+		if (*ret_self >= 0)
+			close(*ret_self);
+		*ret_self = -1;
+		return r;
 	}
-	if (netns_fd >= 0) {
-		/* a socket belongs to the namespace it was made in */
-		self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (self < 0 || setns(netns_fd, CLONE_NEWNET) < 0) {
-			r = kr_err_set(err, -errno, "enter netns: %s",
-				       strerror(errno));
-			goto out_fail;
-		}
-	}
-	r = nl_connect(nl->sock, NETLINK_ROUTE);
-	if (self >= 0 && setns(self, CLONE_NEWNET) < 0)
+	return 0;
+}
+
+void kr_netns_leave(int self)
+{
+	if (self < 0)
+		return;
+	if (setns(self, CLONE_NEWNET) < 0)
 		abort();	/* never go on in the wrong namespace */
-	if (r < 0) {
-		r = fail(r, err, "connect", "rtnetlink");
-		goto out_fail;
-	}
-	if (self >= 0)
-		close(self);
+	close(self);
+}
+
+int kr_nl_init(struct kr_nl *nl, int protocol, const char *name,
+	       int netns_fd, struct kr_err *err)
+{
+	int self, r;
+
+	nl->sock = nl_socket_alloc();
+	if (!nl->sock)
+		return kr_err_set(err, -ENOMEM, "out of memory");
 	/* a setuid program never takes it from the caller */
 	nl->fake_dir = secure_getenv("KR_NETLINK_FAKE");
 	if (nl->fake_dir && !*nl->fake_dir)
 		nl->fake_dir = NULL;
+	/* the fakes answer everything but rtnetlink: nothing to connect to
+	 * (the kernel here may not have the protocol at all) */
+	if (nl->fake_dir && protocol != NETLINK_ROUTE)
+		return 0;
+	/* a socket belongs to the namespace it was made in */
+	r = kr_netns_enter(netns_fd, &self, err);
+	if (r == 0) {
+		r = nl_connect(nl->sock, protocol);
+		kr_netns_leave(self);
+		if (r < 0)
+			r = fail(r, err, "connect", name);
+	}
+	if (r < 0) {
+		nl_socket_free(nl->sock);
+		nl->sock = NULL;
+	}
+	return r;
+}
+
+void kr_nl_fini(struct kr_nl *nl)
+{
+	nl_socket_free(nl->sock);
+	nl->sock = NULL;
+}
+
+int kr_nl_open(int netns_fd, struct kr_nl **ret, struct kr_err *err)
+{
+	struct kr_nl *nl = calloc(1, sizeof(*nl));
+	int r;
+
+	if (!nl)
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	r = kr_nl_init(nl, NETLINK_ROUTE, "rtnetlink", netns_fd, err);
+	if (r < 0) {
+		free(nl);
+		return r;
+	}
 	*ret = nl;
 	return 0;
-out_fail:
-	if (self >= 0)
-		close(self);
-	nl_socket_free(nl->sock);
-	free(nl);
-	return r;
 }
 
 void kr_nl_close(struct kr_nl *nl)
 {
 	if (!nl)
 		return;
-	nl_socket_free(nl->sock);
+	kr_nl_fini(nl);
 	free(nl);
 }
 
@@ -453,9 +491,12 @@ int kr_nl_exchange(struct kr_nl *nl, struct nl_msg *msg,
 		   int (*on_reply)(struct nl_msg *msg, void *arg), void *arg)
 {
 	struct nl_cb *cb = NULL;
-	int r;
+	int r, ack;
 
 	r = nl_send_auto(nl->sock, msg);
+	/* route sockets ask for an ACK on every request (libnl's default);
+	 * a dump is answered by NLMSG_DONE instead */
+	ack = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_ACK;
 	nlmsg_free(msg);
 	if (r >= 0 && on_reply) {
 		cb = nl_cb_alloc(NL_CB_DEFAULT);
@@ -465,8 +506,7 @@ int kr_nl_exchange(struct kr_nl *nl, struct nl_msg *msg,
 		r = nl_recvmsgs(nl->sock, cb);
 		nl_cb_put(cb);
 	}
-	/* every request asks for an ACK (libnl's default) */
-	if (r >= 0)
+	if (r >= 0 && ack)
 		r = nl_wait_for_ack(nl->sock);
 	return r < 0 ? nle_errno(r) : 0;
 }

@@ -28,10 +28,7 @@ struct fake {
 	int log_fd;
 };
 
-static void log_line(struct fake *f, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void log_line(struct fake *f, int r, const char *fmt, ...)
+void kr_nl_fake_log(int log_fd, int r, const char *fmt, ...)
 {
 	char line[512];
 	const char *name;
@@ -46,9 +43,24 @@ static void log_line(struct fake *f, int r, const char *fmt, ...)
 	name = r ? strerrorname_np(-r) : "OK";
 	n += snprintf(line + n, sizeof(line) - (size_t)n, " -> %s\n",
 		      name ? name : "?");
-	if (write(f->log_fd, line, (size_t)n) != n) {
+	if (write(log_fd, line, (size_t)n) != n) {
 		/* the log is what the tests read: losing a line fails them */
 	}
+}
+
+int kr_nl_fake_log_open(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/netlink.log", dir);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	/* one request at a time, across processes and protocols, as under
+	 * the kernel's locks */
+	flock(fd, LOCK_EX);
+	return fd;
 }
 
 /* ---- the PF's VF table ---- */
@@ -236,7 +248,7 @@ static int getlink(struct fake *f, struct nlmsghdr *req, struct nlattr **tb,
 	r = 0;
 	if (on_reply)
 		on_reply(msg, arg);
-	log_line(f, 0, "GETLINK %s%s", f->pf,
+	kr_nl_fake_log(f->log_fd, 0, "GETLINK %s%s", f->pf,
 		 mask & RTEXT_FILTER_VF ? " RTEXT_FILTER_VF" : "");
 out:
 	nlmsg_free(msg);
@@ -290,7 +302,7 @@ static int apply_attr(struct fake *f, struct nlattr *a)
 			vf_set_int(f, vf, "min_tx_rate", p->min_tx_rate);
 			vf_set_int(f, vf, "max_tx_rate", p->max_tx_rate);
 		}
-		log_line(f, r, "SETLINK %s vf %d IFLA_VF_RATE min %u max %u",
+		kr_nl_fake_log(f->log_fd, r, "SETLINK %s vf %d IFLA_VF_RATE min %u max %u",
 			 f->pf, (int)n, p->min_tx_rate, p->max_tx_rate);
 		return r;
 	}
@@ -304,7 +316,7 @@ static int apply_attr(struct fake *f, struct nlattr *a)
 			r = -EINVAL;
 		if (!r)
 			vf_set_int(f, vf, "max_tx_rate", p->rate);
-		log_line(f, r, "SETLINK %s vf %d IFLA_VF_TX_RATE rate %u",
+		kr_nl_fake_log(f->log_fd, r, "SETLINK %s vf %d IFLA_VF_TX_RATE rate %u",
 			 f->pf, (int)n, p->rate);
 		return r;
 	}
@@ -319,7 +331,7 @@ static int apply_attr(struct fake *f, struct nlattr *a)
 			json_object_set_new(vf, "mac", json_string(text));
 			f->changed = 1;
 		}
-		log_line(f, r, "SETLINK %s vf %d IFLA_VF_MAC %s", f->pf, (int)n,
+		kr_nl_fake_log(f->log_fd, r, "SETLINK %s vf %d IFLA_VF_MAC %s", f->pf, (int)n,
 			 text);
 		return r;
 	}
@@ -333,7 +345,7 @@ static int apply_attr(struct fake *f, struct nlattr *a)
 			vf_set_int(f, vf, "vlan", p->vlan);
 			vf_set_int(f, vf, "qos", p->qos);
 		}
-		log_line(f, r, "SETLINK %s vf %d IFLA_VF_VLAN vlan %u qos %u",
+		kr_nl_fake_log(f->log_fd, r, "SETLINK %s vf %d IFLA_VF_VLAN vlan %u qos %u",
 			 f->pf, (int)n, p->vlan, p->qos);
 		return r;
 	}
@@ -348,7 +360,7 @@ static int apply_attr(struct fake *f, struct nlattr *a)
 			r = -EOPNOTSUPP;
 		if (!r)
 			vf_set_int(f, vf, key, p->setting ? 1 : 0);
-		log_line(f, r, "SETLINK %s vf %d %s %u", f->pf, (int)n,
+		kr_nl_fake_log(f->log_fd, r, "SETLINK %s vf %d %s %u", f->pf, (int)n,
 			 spoof ? "IFLA_VF_SPOOFCHK" : "IFLA_VF_TRUST",
 			 p->setting);
 		return r;
@@ -361,7 +373,7 @@ static int apply_attr(struct fake *f, struct nlattr *a)
 			r = -EINVAL;
 		if (!r)
 			vf_set_int(f, vf, "link_state", p->link_state);
-		log_line(f, r, "SETLINK %s vf %d IFLA_VF_LINK_STATE %u", f->pf,
+		kr_nl_fake_log(f->log_fd, r, "SETLINK %s vf %d IFLA_VF_LINK_STATE %u", f->pf,
 			 (int)n, p->link_state);
 		return r;
 	}
@@ -382,14 +394,14 @@ static int apply_attr(struct fake *f, struct nlattr *a)
 					    json_string(text));
 			f->changed = 1;
 		}
-		log_line(f, r, "SETLINK %s vf %d %s %s", f->pf, (int)n,
+		kr_nl_fake_log(f->log_fd, r, "SETLINK %s vf %d %s %s", f->pf, (int)n,
 			 node ? "IFLA_VF_IB_NODE_GUID" : "IFLA_VF_IB_PORT_GUID",
 			 text);
 		return r;
 	}
 	}
 #undef VF_ATTR
-	log_line(f, -EINVAL, "SETLINK %s unexpected VF attribute %d", f->pf,
+	kr_nl_fake_log(f->log_fd, -EINVAL, "SETLINK %s unexpected VF attribute %d", f->pf,
 		 nla_type(a));
 	return -EINVAL;
 }
@@ -402,18 +414,18 @@ static int setlink(struct fake *f, struct nlattr **tb)
 	for (type = 0; type <= IFLA_MAX; type++)
 		if (tb[type] && type != IFLA_IFNAME &&
 		    type != IFLA_VFINFO_LIST) {
-			log_line(f, -EINVAL, "SETLINK %s unexpected attribute "
+			kr_nl_fake_log(f->log_fd, -EINVAL, "SETLINK %s unexpected attribute "
 					     "%d", f->pf, type);
 			return -EINVAL;
 		}
 	if (!tb[IFLA_VFINFO_LIST]) {
-		log_line(f, -EINVAL, "SETLINK %s without IFLA_VFINFO_LIST",
+		kr_nl_fake_log(f->log_fd, -EINVAL, "SETLINK %s without IFLA_VFINFO_LIST",
 			 f->pf);
 		return -EINVAL;
 	}
 	nla_for_each_nested(info, tb[IFLA_VFINFO_LIST], rem) {
 		if (nla_type(info) != IFLA_VF_INFO) {
-			log_line(f, -EINVAL, "SETLINK %s IFLA_VFINFO_LIST "
+			kr_nl_fake_log(f->log_fd, -EINVAL, "SETLINK %s IFLA_VFINFO_LIST "
 					     "holds attribute %d", f->pf,
 				 nla_type(info));
 			return -EINVAL;
@@ -435,23 +447,19 @@ int kr_nl_fake_exchange(const char *dir, struct nlmsghdr *req,
 	struct fake f = { .dir = dir, .log_fd = -1 };
 	struct nlattr *tb[IFLA_MAX + 1];
 	const struct ifinfomsg *ifi;
-	char path[PATH_MAX];
 	const char *verb;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/netlink.log", dir);
-	f.log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	f.log_fd = kr_nl_fake_log_open(dir);
 	if (f.log_fd < 0)
-		return -errno;
-	/* one request at a time, across processes, as under the RTNL */
-	flock(f.log_fd, LOCK_EX);
+		return f.log_fd;
 	verb = req->nlmsg_type == RTM_GETLINK	? "GETLINK"
 	       : req->nlmsg_type == RTM_SETLINK ? "SETLINK"
 						: NULL;
 	r = nlmsg_parse(req, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0 ? -EINVAL
 								    : 0;
 	if (!verb || r < 0) {
-		log_line(&f, r = -EINVAL, "message type %u", req->nlmsg_type);
+		kr_nl_fake_log(f.log_fd, r = -EINVAL, "message type %u", req->nlmsg_type);
 		goto out;
 	}
 	ifi = nlmsg_data(req);
@@ -459,7 +467,7 @@ int kr_nl_fake_exchange(const char *dir, struct nlmsghdr *req,
 		    (NLM_F_REQUEST | NLM_F_ACK) ||
 	    ifi->ifi_index != 0 || !tb[IFLA_IFNAME]) {
 		/* nl_vf.c always names the PF and waits for the ACK */
-		log_line(&f, r = -EINVAL, "%s flags 0x%x ifindex %d %s", verb,
+		kr_nl_fake_log(f.log_fd, r = -EINVAL, "%s flags 0x%x ifindex %d %s", verb,
 			 req->nlmsg_flags, ifi->ifi_index,
 			 tb[IFLA_IFNAME] ? "" : "without IFLA_IFNAME");
 		goto out;
@@ -467,7 +475,7 @@ int kr_nl_fake_exchange(const char *dir, struct nlmsghdr *req,
 	f.pf = nla_get_string(tb[IFLA_IFNAME]);
 	r = load(&f);
 	if (r < 0) {
-		log_line(&f, r, "%s %s", verb, f.pf);
+		kr_nl_fake_log(f.log_fd, r, "%s %s", verb, f.pf);
 		goto out;
 	}
 	r = req->nlmsg_type == RTM_GETLINK ? getlink(&f, req, tb, on_reply, arg)

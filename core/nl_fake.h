@@ -37,4 +37,16 @@ int kr_nl_fake_exchange(const char *dir, struct nlmsghdr *req,
 			int (*on_reply)(struct nl_msg *msg, void *arg),
 			void *arg);
 
+/*
+ * The log both fake kernels write (this one and rdma_fake.h): open
+ * DIR/netlink.log for appending and take its lock, which serialises the
+ * fakes across processes; closing the descriptor drops it.  The
+ * descriptor or a negative errno.
+ */
+int kr_nl_fake_log_open(const char *dir);
+
+/* Append "TEXT -> OK" or "TEXT -> EINVAL" (the name of -r) to the log. */
+void kr_nl_fake_log(int log_fd, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif
