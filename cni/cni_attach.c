@@ -24,6 +24,7 @@
 #include "node.h"
 #include "placement.h"
 #include "placement_annotation.h"
+#include "rdma_nl.h"
 #include "request.h"
 #include "util.h"
 
@@ -37,16 +38,31 @@ struct ctx {
 	int pod_ns;			/* CNI_NETNS, or -1 */
 	struct kr_nl *host_nl;
 	struct kr_nl *pod_nl;		/* NULL without pod_ns */
+	/* RDMA netlink, opened when a VF has an RDMA device */
+	int rdma_exclusive;		/* -1 until asked */
+	struct kr_rdma_nl *host_rdma;
+	struct kr_rdma_nl *pod_rdma;
 };
+
+/* What ctx_open_pod opened. */
+static void ctx_close_pod(struct ctx *c)
+{
+	kr_rdma_nl_close(c->pod_rdma);
+	c->pod_rdma = NULL;
+	kr_nl_close(c->pod_nl);
+	c->pod_nl = NULL;
+	if (c->pod_ns >= 0)
+		close(c->pod_ns);
+	c->pod_ns = -1;
+}
 
 static void ctx_close(struct ctx *c)
 {
-	kr_nl_close(c->pod_nl);
+	ctx_close_pod(c);
+	kr_rdma_nl_close(c->host_rdma);
 	kr_nl_close(c->host_nl);
 	kr_node_close(c->node);
 	kr_config_free(c->cfg);
-	if (c->pod_ns >= 0)
-		close(c->pod_ns);
 	if (c->host_ns >= 0)
 		close(c->host_ns);
 	if (c->lock_fd >= 0)
@@ -67,7 +83,7 @@ static int ctx_open(struct ctx *c, const struct kr_cni_env *env,
 	memset(c, 0, sizeof(*c));
 	c->env = env;
 	c->conf = conf;
-	c->lock_fd = c->host_ns = c->pod_ns = -1;
+	c->lock_fd = c->host_ns = c->pod_ns = c->rdma_exclusive = -1;
 	if (kr_config_load(conf->config_path, &c->cfg, &err) < 0)
 		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
 				"cannot read the kube-rdma configuration",
@@ -129,6 +145,40 @@ static int ctx_open_pod(struct ctx *c, const char *path, int required,
 	return 0;
 }
 
+/*
+ * Does an RDMA device follow its VF into the pod?  Only when the system
+ * runs in exclusive RDMA namespace mode, which is asked once, and only
+ * when a VF has an RDMA device, so nodes without RDMA never open RDMA
+ * netlink.  A kernel without it (no ib_core) has no modes either.
+ */
+static int rdma_exclusive(struct ctx *c, int *ret, struct kr_err *err)
+{
+	int r = 0;
+
+	if (c->rdma_exclusive < 0) {
+		r = kr_rdma_nl_open(-1, &c->host_rdma, err);
+		if (r == 0)
+			r = kr_rdma_netns_exclusive(c->host_rdma,
+						    &c->rdma_exclusive, err);
+		else if (r == -EPROTONOSUPPORT)
+			r = c->rdma_exclusive = 0;
+	}
+	*ret = c->rdma_exclusive > 0;
+	return r;
+}
+
+/* RDMA netlink in the pod's namespace, opened on first use. */
+static int pod_rdma(struct ctx *c, struct kr_rdma_nl **ret,
+		    struct kr_err *err)
+{
+	int r = 0;
+
+	if (!c->pod_rdma)
+		r = kr_rdma_nl_open(c->pod_ns, &c->pod_rdma, err);
+	*ret = c->pod_rdma;
+	return r;
+}
+
 /* ---- releasing an attachment (DEL, rollback, GC) ---- */
 
 /* What the backend says of VF 'vf' now. */
@@ -171,7 +221,57 @@ static void note(struct kr_cni_error *e, int *failed, int code,
 	*failed = 1;
 }
 
-/* Bring one VF back to the host under its original name. */
+/*
+ * 1 with the pod's RDMA netlink in *ret when the VF's RDMA device moves
+ * with it (it has one, in exclusive mode); 0 when not.
+ */
+static int rdma_follows(struct ctx *c, const struct kr_alloc_vf *v,
+			struct kr_rdma_nl **ret, struct kr_err *err)
+{
+	int exclusive, r;
+
+	if (!v->rdma_device[0] || !c->pod_nl)
+		return 0;
+	r = rdma_exclusive(c, &exclusive, err);
+	if (r < 0 || !exclusive)
+		return r;
+	r = pod_rdma(c, ret, err);
+	return r < 0 ? r : 1;
+}
+
+/*
+ * Bring the VF's RDMA device back from the pod, when it went there.  A
+ * namespace that is gone has already given it back (the kernel returns RDMA
+ * devices to the initial namespace).  1 when it moved, 0 when not.
+ */
+static int return_rdma(struct ctx *c, const struct kr_alloc_vf *v,
+		       struct kr_cni_error *e, int *failed)
+{
+	struct kr_err err = { 0 };
+	struct kr_rdma_nl *pod;
+	int r;
+
+	r = rdma_follows(c, v, &pod, &err);
+	if (r > 0)
+		r = kr_rdma_dev_move(pod, v->rdma_device, c->host_ns, &err);
+	else if (r == 0)
+		return 0;	/* it stays where it is */
+	if (r == -ENODEV)	/* never moved, or already back */
+		return 0;
+	if (r < 0) {
+		note(e, failed, KR_CNI_ERR_INTERFACE,
+		     "cannot return an RDMA device to the host",
+		     "%s (PF %s VF %u): %s", v->rdma_device, v->pf, v->vf,
+		     kr_err_text(&err));
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Bring one VF back to the host under its original name: its netdev out of
+ * the pod, then its RDMA device.
+ */
 static void return_vf(struct ctx *c, const struct kr_alloc_vf *v,
 		      struct kr_node_pf *pf, struct kr_cni_error *e,
 		      int *failed)
@@ -179,7 +279,7 @@ static void return_vf(struct ctx *c, const struct kr_alloc_vf *v,
 	struct kr_err err = { 0 };
 	struct kr_vf_info info;
 	char now[KR_IFNAMSIZ];
-	int ifindex;
+	int ifindex, look = 1;
 
 	if (c->pod_nl && kr_nl_ifindex(c->pod_nl, v->pod_ifname, &ifindex,
 				       &err) == 0) {
@@ -192,9 +292,15 @@ static void return_vf(struct ctx *c, const struct kr_alloc_vf *v,
 			     v->vf, v->host_netdev, kr_err_text(&err));
 			return;
 		}
-	} else if (pf && pf->handle && vf_info(pf, v->vf, &info, &err) == 0) {
-		/* netns gone or never entered: a VF on the host may carry
-		 * the pod's name (the kernel returns it as it was) */
+		look = 0;
+	}
+	/* the RDMA device's move re-creates its IPoIB netdev */
+	if (return_rdma(c, v, e, failed))
+		look = 1;
+	/* netns gone or never entered, or a re-created netdev: a VF on the
+	 * host may carry the pod's name (the kernel returns it as it was) or
+	 * the kernel's */
+	if (look && pf && pf->handle && vf_info(pf, v->vf, &info, &err) == 0) {
 		memcpy(now, info.netdev, sizeof(now));
 		if (now[0] && strcmp(now, v->host_netdev) &&
 		    kr_nl_ifindex(c->host_nl, now, &ifindex, &err) == 0) {
@@ -408,6 +514,8 @@ static int plan(struct ctx *c, const struct kr_inventory *inv,
 		snprintf(v->pci, sizeof(v->pci), "%s", vf->pci);
 		snprintf(v->host_netdev, sizeof(v->host_netdev), "%s",
 			 vf->netdev);
+		snprintf(v->rdma_device, sizeof(v->rdma_device), "%s",
+			 vf->rdma_device);
 		iface_name(c->env->ifname, &req->ifaces[i], i, v->pod_ifname);
 		v->min_tx_rate = req->ifaces[i].min_tx_rate;
 		v->max_tx_rate = req->ifaces[i].max_tx_rate;
@@ -423,26 +531,49 @@ static int plan(struct ctx *c, const struct kr_inventory *inv,
 }
 
 /*
- * Rates, then the move under its final name, then no leftover alternative
- * names: the first pass over the VFs.  All moves come before any link is
- * brought up (the second pass): a move waits for the kernel to settle the
- * namespace, and interleaving it with links going up makes each wait
- * longer.
+ * Rates, then the RDMA device (exclusive RDMA namespace mode), then the
+ * netdev's move under its final name, then no leftover alternative names:
+ * the first pass over the VFs.  The RDMA device goes first because its
+ * move re-creates its upper devices, an IPoIB netdev among them, on the
+ * host: the netdev to move is the one found after it.  All moves come
+ * before any link is brought up (the second pass): a move waits for the
+ * kernel to settle the namespace, and interleaving it with links going up
+ * makes each wait longer.
  */
 static int move_vf(struct ctx *c, const struct kr_alloc_vf *v, size_t i,
 		   struct kr_cni_error *e)
 {
 	struct kr_node_pf *pf = kr_node_find_pf(c->node, v->pf);
+	const char *netdev = v->host_netdev;
 	struct kr_err err = { 0 };
+	struct kr_vf_info info;
+	int ifindex, exclusive = 0;
 	const char *step;
-	int ifindex;
 
 	step = "set rates";
 	if (pf->backend->ops.vf_set_rate(pf->handle, v->vf, v->min_tx_rate,
 					 v->max_tx_rate, &err) < 0)
 		goto out_fail;
+	step = "read the RDMA namespace mode";
+	if (v->rdma_device[0] && rdma_exclusive(c, &exclusive, &err) < 0)
+		goto out_fail;
+	if (exclusive) {
+		step = "move its RDMA device into the container";
+		if (kr_rdma_dev_move(c->host_rdma, v->rdma_device, c->pod_ns,
+				     &err) < 0)
+			goto out_fail;
+		step = "find its netdev after the RDMA device moved";
+		if (vf_info(pf, v->vf, &info, &err) < 0)
+			goto out_fail;
+		if (!info.netdev[0]) {
+			kr_err_set(&err, -ENODEV, "the VF has no netdev on "
+						  "the host");
+			goto out_fail;
+		}
+		netdev = info.netdev;
+	}
 	step = "move into the container";
-	if (kr_nl_move(c->host_nl, v->host_netdev, c->pod_ns, v->pod_ifname,
+	if (kr_nl_move(c->host_nl, netdev, c->pod_ns, v->pod_ifname,
 		       &err) < 0)
 		goto out_fail;
 	step = "find it in the container";
@@ -684,8 +815,10 @@ static int check_vf(struct ctx *c, const struct kr_alloc_vf *v,
 	char mac[KR_MAC_STR_SIZE];
 	struct kr_vf_info info;
 	struct kr_err err = { 0 };
+	struct kr_rdma_nl *pod;
 	json_int_t index = -1;
-	int ifindex;
+	uint32_t rdma_index;
+	int ifindex, r;
 	size_t j;
 
 	if (kr_nl_ifindex(c->pod_nl, v->pod_ifname, &ifindex, &err) < 0 ||
@@ -715,6 +848,13 @@ static int check_vf(struct ctx *c, const struct kr_alloc_vf *v,
 			return cni_fail(e, KR_CNI_ERR_CHECK, "address missing",
 					"%s lacks %s", v->pod_ifname, a);
 	}
+	r = rdma_follows(c, v, &pod, &err);
+	if (r > 0)
+		r = kr_rdma_dev_find(pod, v->rdma_device, &rdma_index, &err);
+	if (r < 0)
+		return cni_fail(e, KR_CNI_ERR_CHECK, "RDMA device not in the "
+				"container", "%s (PF %s VF %u): %s",
+				v->pod_ifname, v->pf, v->vf, kr_err_text(&err));
 	if (!pf || !pf->handle)
 		return cni_fail(e, KR_CNI_ERR_CHECK, "PF not available", "%s",
 				v->pf);
@@ -821,11 +961,7 @@ int cni_gc(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 		one.container_id = list[i]->container_id;
 		one.ifname = list[i]->ifname;
 		c.env = &one;
-		kr_nl_close(c.pod_nl);
-		c.pod_nl = NULL;
-		if (c.pod_ns >= 0)
-			close(c.pod_ns);
-		c.pod_ns = -1;
+		ctx_close_pod(&c);
 		ctx_open_pod(&c, list[i]->netns, 0, &oe);
 		if (release(&c, list[i], &oe) < 0)
 			note(&first, &failed, oe.code, oe.msg, "%s",

@@ -47,9 +47,12 @@ static int record_path(const char *state_dir, const char *id,
 
 static json_t *vf_to_json(const struct kr_alloc_vf *v)
 {
-	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:I}", "pf", v->pf,
-			 "vf", (json_int_t)v->vf, "pci", v->pci, "host_netdev",
-			 v->host_netdev, "pod_ifname", v->pod_ifname,
+	/* "rdma_device" only when there is one ('s*' leaves out NULL) */
+	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s*, s:I, s:I}", "pf",
+			 v->pf, "vf", (json_int_t)v->vf, "pci", v->pci,
+			 "host_netdev", v->host_netdev, "pod_ifname",
+			 v->pod_ifname, "rdma_device",
+			 v->rdma_device[0] ? v->rdma_device : NULL,
 			 "min_tx_rate", (json_int_t)v->min_tx_rate,
 			 "max_tx_rate", (json_int_t)v->max_tx_rate);
 }
@@ -110,7 +113,7 @@ static int copy_str(char *dst, size_t size, const char *src, int required,
 static int parse_vf(json_t *o, struct kr_alloc_vf *v, const char *path,
 		    size_t i, struct kr_err *err)
 {
-	const char *pf, *pci, *host, *pod;
+	const char *pf, *pci, *host, *pod, *rdma = "";
 	json_int_t vf, min, max;
 	json_error_t jerr;
 	char member[32];
@@ -118,10 +121,10 @@ static int parse_vf(json_t *o, struct kr_alloc_vf *v, const char *path,
 
 	snprintf(member, sizeof(member), "vfs[%zu]", i);
 	if (json_unpack_ex(o, &jerr, JSON_STRICT,
-			   "{s:s, s:I, s:s, s:s, s:s, s:I, s:I}", "pf", &pf,
-			   "vf", &vf, "pci", &pci, "host_netdev", &host,
-			   "pod_ifname", &pod, "min_tx_rate", &min,
-			   "max_tx_rate", &max) < 0)
+			   "{s:s, s:I, s:s, s:s, s:s, s?:s, s:I, s:I}", "pf",
+			   &pf, "vf", &vf, "pci", &pci, "host_netdev", &host,
+			   "pod_ifname", &pod, "rdma_device", &rdma,
+			   "min_tx_rate", &min, "max_tx_rate", &max) < 0)
 		return kr_err_set(err, -EINVAL, "%s: %s: %s", path, member,
 				  jerr.text);
 	if (vf < 0 || vf > 65535 || min < 0 || min > UINT32_MAX || max < 0 ||
@@ -142,6 +145,9 @@ static int parse_vf(json_t *o, struct kr_alloc_vf *v, const char *path,
 	if (!r)
 		r = copy_str(v->pod_ifname, sizeof(v->pod_ifname), pod, 0,
 			     kr_ifname_valid, path, "pod_ifname", err);
+	if (!r)
+		r = copy_str(v->rdma_device, sizeof(v->rdma_device), rdma, 0,
+			     kr_rdma_name_valid, path, "rdma_device", err);
 	return r;
 }
 

@@ -27,6 +27,9 @@ struct kr_alloc_vf {
 	char pci[KR_PCI_ADDR_SIZE];	/* VF PCI address, or "" */
 	char host_netdev[KR_IFNAMSIZ];	/* its name on the host before */
 	char pod_ifname[KR_IFNAMSIZ];	/* its name in the pod */
+	/* its RDMA device ("mlx5_3"), or "": the host may no longer see
+	 * it once it is in the pod (exclusive RDMA namespace mode) */
+	char rdma_device[64];
 	uint32_t min_tx_rate;		/* Mbit/s, as set */
 	uint32_t max_tx_rate;
 };

@@ -2,12 +2,15 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <linux/nsfs.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <rdma/rdma_netlink.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -145,16 +148,12 @@ static int get_dump(struct fake *f, const struct nlmsghdr *req,
 }
 
 /* The inode of the network namespace behind descriptor 'fd', or 0. */
-static uint64_t netns_of_fd(int fd, char link[64])
+static uint64_t netns_of_fd(int fd)
 {
-	char path[64];
 	struct stat st;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, link, 63);
-	link[n > 0 ? n : 0] = '\0';
-	if (n <= 0 || strncmp(link, "net:[", 5) || fstat(fd, &st) < 0)
+	/* get_net_ns_by_fd takes nsfs files of network namespaces only */
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET || fstat(fd, &st) < 0)
 		return 0;
 	return (uint64_t)st.st_ino;
 }
@@ -162,7 +161,7 @@ static uint64_t netns_of_fd(int fd, char link[64])
 static int set(struct fake *f, const char *dir, struct nlattr **tb)
 {
 	uint64_t target, caller;
-	char link[64] = "", path[PATH_MAX];
+	char path[PATH_MAX];
 	const char *name = "?";
 	struct stat st;
 	uint32_t fd = UINT32_MAX;
@@ -187,7 +186,7 @@ static int set(struct fake *f, const char *dir, struct nlattr **tb)
 	}
 	dev = dev_by_index(f, nla_get_u32(tb[RDMA_NLDEV_ATTR_DEV_INDEX]));
 	fd = nla_get_u32(tb[RDMA_NLDEV_NET_NS_FD]);
-	target = fd <= INT_MAX ? netns_of_fd((int)fd, link) : 0;
+	target = fd <= INT_MAX ? netns_of_fd((int)fd) : 0;
 	caller = stat("/proc/thread-self/ns/net", &st) == 0
 			 ? (uint64_t)st.st_ino : 0;
 	if (!dev)
@@ -211,8 +210,8 @@ static int set(struct fake *f, const char *dir, struct nlattr **tb)
 		free(text);
 	}
 	if (target)
-		kr_nl_fake_log(f->log_fd, r, "RDMA SET %s NET_NS_FD %s", name,
-			       link);
+		kr_nl_fake_log(f->log_fd, r, "RDMA SET %s NET_NS_FD net:[%llu]",
+			       name, (unsigned long long)target);
 	else
 		kr_nl_fake_log(f->log_fd, r, "RDMA SET %s NET_NS_FD %u (not a "
 			       "namespace)", name, fd);

@@ -44,6 +44,21 @@ int kr_ifname_valid(const char *name)
 	return 1;
 }
 
+int kr_rdma_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= 64 || !strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	for (; *name; name++) {
+		unsigned char c = (unsigned char)*name;
+
+		if (c == '/' || isspace(c) || iscntrl(c) || c >= 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
 int kr_strlcpy(char *dst, const char *src, size_t size)
 {
 	size_t len = strlen(src);

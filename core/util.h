@@ -27,6 +27,12 @@ int kr_parse_u64(const char *s, uint64_t max, uint64_t *ret);
  */
 int kr_ifname_valid(const char *name);
 
+/*
+ * True when 'name' is usable as an RDMA device name (IB_DEVICE_NAME_MAX):
+ * 1..63 bytes, none of '/', whitespace or control characters.
+ */
+int kr_rdma_name_valid(const char *name);
+
 /* snprintf into a fixed buffer; -ENAMETOOLONG when it did not fit. */
 int kr_strlcpy(char *dst, const char *src, size_t size);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Fake sysfs trees shaped like a real node's, and the matching VF tables
-of the fake rtnetlink kernel (core/nl_fake.h), for the backend tests.
+of the fake rtnetlink kernel (core/nl_fake.h) and RDMA devices of the fake
+RDMA netlink kernel (core/rdma_fake.h), for the backend tests.
 
     fake_node.py ROOT add-pf KIND NAME PCI [--vfs N] [--netlink DIR]
                  [--vf-name FORMAT] [--ibdev N]
@@ -22,7 +23,10 @@ the driver link, net/NAME and infiniband/IBDEV directories; class/net,
 class/infiniband, class/infiniband_verbs and bus/pci/devices as links into
 it; bus/pci/drivers/DRIVER/{bind,unbind} as plain files that keep what was
 written.  set-vfs does what the kernel does after a write to sriov_numvfs:
-removes every VF, then creates N.
+removes every VF, then creates N.  With --netlink, DIR/PF.json holds the
+PF's VF table and DIR/rdma.json the RDMA devices (index N + 1 for mlx5_N,
+in the namespace of the caller; the mode stays as it was, "shared" at
+first).
 """
 import argparse
 import json
@@ -135,6 +139,38 @@ def add_rdma(root, pci, ibdev, uverbs, k, guid):
          rel(root, v, f"class/infiniband_verbs/uverbs{uverbs}"))
 
 
+def rdma_table(netlink, change):
+    """Apply change(devices) to DIR/rdma.json."""
+    if not netlink:
+        return
+    os.makedirs(netlink, exist_ok=True)
+    path = f"{netlink}/rdma.json"
+    table = {"netns_mode": "shared", "devices": []}
+    if os.path.exists(path):
+        with open(path) as f:
+            table = json.load(f)
+    change(table["devices"])
+    table["devices"].sort(key=lambda d: d["index"])
+    with open(path, "w") as f:
+        json.dump(table, f, indent=1)
+
+
+def rdma_add(netlink, ibdev):
+    ino = os.stat("/proc/self/ns/net").st_ino
+
+    def change(devices):
+        devices[:] = [d for d in devices if d["name"] != f"mlx5_{ibdev}"]
+        devices.append({"index": ibdev + 1, "name": f"mlx5_{ibdev}",
+                        "netns": ino})
+    rdma_table(netlink, change)
+
+
+def rdma_remove(netlink, names):
+    def change(devices):
+        devices[:] = [d for d in devices if d["name"] not in names]
+    rdma_table(netlink, change)
+
+
 def state_path(root):
     return f"{root}/.fake-node.json"
 
@@ -153,8 +189,9 @@ def save_state(root, st):
         json.dump(st, f)
 
 
-def remove_vfs(root, pf):
+def remove_vfs(root, pf, netlink):
     d = devdir(pf["pci"])
+    gone = set()
     for entry in sorted(os.listdir(f"{root}/{d}")):
         if not entry.startswith("virtfn"):
             continue
@@ -167,19 +204,22 @@ def remove_vfs(root, pf):
                        "infiniband_verbs": "infiniband_verbs"}[sub]
                 if os.path.lexists(f"{root}/class/{cls}/{name}"):
                     os.unlink(f"{root}/class/{cls}/{name}")
+                if sub == "infiniband":
+                    gone.add(name)
         for p in (f"{root}/bus/pci/devices/{vf}",
                   f"{root}/bus/pci/drivers/{pf['vf_driver']}/{vf}",
                   f"{root}/{d}/{entry}"):
             if os.path.lexists(p):
                 os.unlink(p)
         shutil.rmtree(vdir)
+    rdma_remove(netlink, gone)
 
 
 def set_vfs(root, name, n, netlink):
     st = load_state(root)
     pf = st[name]
     k = KINDS[pf["kind"]]
-    remove_vfs(root, pf)
+    remove_vfs(root, pf, netlink)
     d = devdir(pf["pci"])
     vfs = []
     for i in range(n):
@@ -195,6 +235,7 @@ def set_vfs(root, name, n, netlink):
             ib = pf["ibdev"] + 1 + i
             add_rdma(root, pci, f"mlx5_{ib}", ib, k, 0 if k["ib"] else
                      0x0c42a10300000000 + (ib << 8))
+            rdma_add(netlink, ib)
         vf = {"mac": address if not k["ib"] else
               "00:" * 19 + "00", "spoofchk": 1, "trust": 0}
         if k["ib"]:
@@ -225,6 +266,7 @@ def add_pf(root, kind, name, pci, n, netlink, vf_name, ibdev):
     if k["rdma"]:
         add_rdma(root, pci, f"mlx5_{ibdev}", ibdev, k,
                  0x0c42a10300001000 + ibdev)
+        rdma_add(netlink, ibdev)
     if k["total"]:
         set_vfs(root, name, n, netlink)
     elif netlink:
