@@ -374,6 +374,12 @@ static void mark_owners(struct kr_inventory *inv, struct kr_alloc **allocs,
 					if (vf->index != av->vf)
 						continue;
 					vf->allocated = true;
+					/* in exclusive RDMA namespace mode
+					 * the host no longer sees it */
+					if (!vf->rdma_device[0])
+						snprintf(vf->rdma_device,
+							 sizeof(vf->rdma_device),
+							 "%s", av->rdma_device);
 					/* a runtime without Kubernetes names
 					 * no pod */
 					vf->has_owner = al->pod_name[0] &&

@@ -6,9 +6,9 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <rdma/rdma_netlink.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -158,6 +158,39 @@ static uint64_t netns_of_fd(int fd)
 	return (uint64_t)st.st_ino;
 }
 
+/*
+ * The fake node tree (tests/support/fake_node.py) shows a device's sysfs
+ * entries ("sysfs": paths) only while the device is in the namespace the
+ * tree stands for ("sysfs_netns"), as the kernel's sysfs shows a
+ * namespaced class device only to the namespace it was mounted in: they
+ * move to DIR/rdma-away/NAME.K and back.
+ */
+static int sysfs_follow(const char *dir, json_t *dev)
+{
+	json_t *paths = json_object_get(dev, "sysfs"), *p;
+	json_t *home = json_object_get(dev, "sysfs_netns");
+	int away = json_is_integer(home) &&
+		   (uint64_t)json_integer_value(home) != dev_netns(dev);
+	char stash[PATH_MAX];
+	const char *from, *to;
+	size_t i;
+
+	snprintf(stash, sizeof(stash), "%s/rdma-away", dir);
+	if (mkdir(stash, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	json_array_foreach(paths, i, p) {
+		if (!json_is_string(p))
+			return -EIO;
+		snprintf(stash, sizeof(stash), "%s/rdma-away/%s.%zu", dir,
+			 json_string_value(json_object_get(dev, "name")), i);
+		from = away ? json_string_value(p) : stash;
+		to = away ? stash : json_string_value(p);
+		if (access(from, F_OK) == 0 && rename(from, to) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 static int set(struct fake *f, const char *dir, struct nlattr **tb)
 {
 	uint64_t target, caller;
@@ -208,6 +241,8 @@ static int set(struct fake *f, const char *dir, struct nlattr **tb)
 		r = text ? kr_write_file_atomic(path, text, strlen(text), NULL)
 			 : -ENOMEM;
 		free(text);
+		if (r == 0)
+			r = sysfs_follow(dir, dev);
 	}
 	if (target)
 		kr_nl_fake_log(f->log_fd, r, "RDMA SET %s NET_NS_FD net:[%llu]",

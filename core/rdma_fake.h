@@ -8,8 +8,13 @@
  *   {"netns_mode": "exclusive",            or "shared" (the default)
  *    "devices": [{"index": 5, "name": "mlx5_4",
  *                 "netns": 4026531840,     inode of its network namespace
- *                 "disassociate": false}]} optional: a driver that cannot
+ *                 "disassociate": false,   optional: a driver that cannot
  *                                          disassociate refuses moves
+ *                 "sysfs": ["/tmp/sys/devices/.../infiniband/mlx5_4"],
+ *                 "sysfs_netns": 4026531840}]}
+ * "sysfs" (optional) lists a fake node tree's entries of the device, which
+ * are there only while it is in namespace "sysfs_netns", as in the
+ * kernel's sysfs; they wait in DIR/rdma-away meanwhile.
  * No file is a kernel without RDMA netlink (ib_core not loaded).
  *
  * Requests are decoded from their bytes and answered as the kernel's

@@ -62,6 +62,21 @@ diff -u "$work/want" "$log" || fail "ADD sent other requests"
 [ "$(where)" = "mlx5_0=$host_ns mlx5_1=$pod_ns mlx5_2=$pod_ns mlx5_3=$host_ns mlx5_4=$host_ns" ] ||
 	fail "RDMA devices: $(where)"
 ip -n rpod -br addr show rdma1 | grep -q 198.18.6. || fail "rdma1 has no address"
+# the host's sysfs no longer shows them; the inventory names them from the
+# records
+inventory() {
+	"$bin/kube-rdma-ctl" inventory --config "$work/cni.conf" --json \
+		>"$work/inv.json" || fail "inventory: $(cat "$work/inv.json")"
+}
+inventory
+[ ! -e "$sys/class/infiniband/mlx5_1" ] && [ -e "$sys/class/infiniband/mlx5_3" ] ||
+	fail "fake sysfs: $(ls "$sys/class/infiniband")"
+jq -e '.pfs[0].vfs | map(.rdma) == [
+	{"device": "mlx5_1", "char_devices": []},
+	{"device": "mlx5_2", "char_devices": []},
+	{"device": "mlx5_3", "char_devices": ["uverbs3"]},
+	{"device": "mlx5_4", "char_devices": ["uverbs4"]}]' "$work/inv.json" \
+	>/dev/null || fail "inventory: $(jq -c '.pfs[0].vfs' "$work/inv.json")"
 jq -e '.vfs | map(.rdma_device) == ["mlx5_1", "mlx5_2"]' \
 	"$work/state-rdma-node/attachments/r1.eth0.json" >/dev/null ||
 	fail "record: $(cat "$work/state-rdma-node/attachments/r1.eth0.json")"
@@ -99,6 +114,10 @@ rdma_lines | diff -u "$work/want" - || fail "DEL sent other RDMA requests"
 	fail "RDMA devices after DEL: $(where)"
 ip link show ens1f0v0 >/dev/null && ip link show ens1f0v1 >/dev/null ||
 	fail "VFs not back under their names"
+inventory
+jq -e '.pfs[0].vfs[0].rdma == {"device": "mlx5_1", "char_devices": ["uverbs1"]}
+	and .pfs[0].vfs_free == 4' "$work/inv.json" >/dev/null ||
+	fail "inventory after DEL: $(jq -c '.pfs[0]' "$work/inv.json")"
 # a second DEL finds nothing to do
 : >"$log"
 ok DEL

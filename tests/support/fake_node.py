@@ -155,13 +155,16 @@ def rdma_table(netlink, change):
         json.dump(table, f, indent=1)
 
 
-def rdma_add(netlink, ibdev):
+def rdma_add(netlink, root, pci, ibdev):
     ino = os.stat("/proc/self/ns/net").st_ino
+    name = f"mlx5_{ibdev}"
 
     def change(devices):
-        devices[:] = [d for d in devices if d["name"] != f"mlx5_{ibdev}"]
-        devices.append({"index": ibdev + 1, "name": f"mlx5_{ibdev}",
-                        "netns": ino})
+        devices[:] = [d for d in devices if d["name"] != name]
+        devices.append({"index": ibdev + 1, "name": name, "netns": ino,
+                        "sysfs_netns": ino, "sysfs": [
+                            f"{root}/{devdir(pci)}/infiniband/{name}",
+                            f"{root}/class/infiniband/{name}"]})
     rdma_table(netlink, change)
 
 
@@ -235,7 +238,7 @@ def set_vfs(root, name, n, netlink):
             ib = pf["ibdev"] + 1 + i
             add_rdma(root, pci, f"mlx5_{ib}", ib, k, 0 if k["ib"] else
                      0x0c42a10300000000 + (ib << 8))
-            rdma_add(netlink, ib)
+            rdma_add(netlink, root, pci, ib)
         vf = {"mac": address if not k["ib"] else
               "00:" * 19 + "00", "spoofchk": 1, "trust": 0}
         if k["ib"]:
@@ -266,7 +269,7 @@ def add_pf(root, kind, name, pci, n, netlink, vf_name, ibdev):
     if k["rdma"]:
         add_rdma(root, pci, f"mlx5_{ibdev}", ibdev, k,
                  0x0c42a10300001000 + ibdev)
-        rdma_add(netlink, ibdev)
+        rdma_add(netlink, root, pci, ibdev)
     if k["total"]:
         set_vfs(root, name, n, netlink)
     elif netlink:
