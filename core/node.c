@@ -259,7 +259,8 @@ int kr_node_pf_set_num_vfs(struct kr_node_pf *pf, uint32_t num,
 static void vf_rdma(struct kr_node_pf *pf, const struct kr_pf_caps *caps,
 		    const struct kr_vf_info *info, struct kr_inv_vf *v)
 {
-	struct kr_vf_rdma rdma = { .size = sizeof(rdma) };
+	/* the inventory shows no GUIDs: not one GETLINK of the PF per VF */
+	struct kr_vf_rdma rdma = { .size = KR_VF_RDMA_SIZE_NO_GUIDS };
 	struct kr_err ignored = { 0 };
 	size_t i;
 

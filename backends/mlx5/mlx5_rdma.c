@@ -149,7 +149,13 @@ int mlx5_rdma_vf(struct kr_backend_pf *pf, uint32_t vf, const char *pci,
 	size_t n = 0;
 	int r;
 
-	memset(rdma->device, 0, sizeof(*rdma) - sizeof(rdma->size));
+	size_t size = rdma->size < sizeof(*rdma) ? rdma->size : sizeof(*rdma);
+
+	if (size < KR_VF_RDMA_SIZE_NO_GUIDS)
+		return svc->err_set(err, -EINVAL, "struct kr_vf_rdma of %zu "
+				    "bytes", size);
+	/* nothing beyond the caller's size is ours to write */
+	memset(rdma->device, 0, size - offsetof(struct kr_vf_rdma, device));
 	r = mlx5_rdma_device(svc, pci, rdma->device, sizeof(rdma->device),
 			     err);
 	if (r < 0)
@@ -157,7 +163,7 @@ int mlx5_rdma_vf(struct kr_backend_pf *pf, uint32_t vf, const char *pci,
 				    "device here", pf->sriov.name, vf, pci);
 	char_devices(svc, pci, "infiniband_verbs", rdma, &n);
 	char_devices(svc, pci, "infiniband_mad", rdma, &n);
-	if (!pf->infiniband)
+	if (!pf->infiniband || size < sizeof(*rdma))
 		return 0;
 	states = calloc(vf + 1, sizeof(*states));
 	if (!states)

@@ -70,6 +70,16 @@ done
 jq '.vfs[2].max_tx_rate = 0' "$KR_NETLINK_FAKE/ens2f0.json" >"$work/t"
 mv "$work/t" "$KR_NETLINK_FAKE/ens2f0.json"
 
+# one inventory reads an InfiniBand PF's VFs with one GETLINK, not one per
+# VF (it shows no GUIDs)
+: >"$KR_NETLINK_FAKE/netlink.log"
+write_config "$work/ib.conf" hw-node "sysfs_root = $sys" \
+	'[pf "ib0"]' "backend = mlx5" "num_vfs = 2"
+"$bin/kube-rdma-ctl" inventory --config "$work/ib.conf" --json >"$work/ctl" 2>&1 ||
+	fail "kube-rdma-ctl inventory: $(cat "$work/ctl")"
+[ "$(grep -c '^GETLINK ib0 ' "$KR_NETLINK_FAKE/netlink.log")" = 1 ] ||
+	fail "GETLINKs of ib0: $(cat "$KR_NETLINK_FAKE/netlink.log")"
+
 # ---- CNI ADD and DEL against generic-sriov ----
 kill "$daemon" && wait "$daemon" || fail "daemon did not stop cleanly"
 # real netdevs under the VFs' names, so the moves are the kernel's

@@ -233,11 +233,21 @@ static void test_ib_guids(void **state)
 	assert_string_equal(rdma.device, "mlx5_42");
 	assert_true(rdma.node_guid == 0x0203000010280002ULL);
 	assert_true(rdma.port_guid == 0x0203000010280003ULL);
+	assert_string_equal(requests(), "GETLINK ib0 RTEXT_FILTER_VF -> OK\n");
+	/* a caller that wants no GUIDs: no request, and nothing written
+	 * beyond its size */
+	memset(&rdma, 0xa5, sizeof(rdma));
+	rdma.size = KR_VF_RDMA_SIZE_NO_GUIDS;
+	assert_int_equal(be->ops.vf_get_rdma(pf, 1, &rdma, &err), 0);
+	assert_string_equal(rdma.device, "mlx5_42");
+	assert_true(rdma.node_guid == 0xa5a5a5a5a5a5a5a5ULL);
+	assert_string_equal(requests(), "");
+	rdma.size = offsetof(struct kr_vf_rdma, char_devices);
+	assert_int_equal(be->ops.vf_get_rdma(pf, 1, &rdma, &err), -EINVAL);
 	/* GUIDs of one's own choosing */
 	assert_int_equal(be->ops.vf_set_guid(pf, 0, 0x10, 0x11, &err), 0);
 	assert_string_equal(
 		requests(),
-		"GETLINK ib0 RTEXT_FILTER_VF -> OK\n"
 		"SETLINK ib0 vf 0 IFLA_VF_IB_NODE_GUID 0x0000000000000010 -> OK\n"
 		"SETLINK ib0 vf 0 IFLA_VF_IB_PORT_GUID 0x0000000000000011 -> "
 		"OK\n");

@@ -323,7 +323,10 @@ struct kr_vf_info {
 };
 
 /*
- * The RDMA side of a VF, filled by vf_get_rdma.  Caller sets 'size'.
+ * The RDMA side of a VF, filled by vf_get_rdma.  The caller sets 'size'
+ * to the bytes it provides, at least KR_VF_RDMA_SIZE_NO_GUIDS; a backend
+ * writes only the members that end within it, and need not work out the
+ * others.
  */
 struct kr_vf_rdma {
 	uint32_t size;
@@ -334,6 +337,12 @@ struct kr_vf_rdma {
 	uint64_t node_guid;		/* 0 if not InfiniBand */
 	uint64_t port_guid;
 };
+
+/*
+ * 'size' for a caller that wants no GUIDs: reading them may cost the
+ * backend a netlink dump of the whole PF per VF.
+ */
+#define KR_VF_RDMA_SIZE_NO_GUIDS offsetof(struct kr_vf_rdma, node_guid)
 
 /* A backend's private state, one per process (init) and one per PF. */
 struct kr_backend_ctx;
