@@ -26,37 +26,35 @@ int kr_parse_u64(const char *s, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
-int kr_ifname_valid(const char *name)
+/*
+ * A kernel device name: shorter than 'size', not "." or "..", and none of
+ * '/', whitespace, control characters or the bytes in 'also'.
+ */
+static int device_name_valid(const char *name, size_t size, const char *also)
 {
 	size_t len = strlen(name);
 
-	if (len == 0 || len >= KR_IFNAMSIZ)
-		return 0;
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
+	if (len == 0 || len >= size || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
 		return 0;
 	for (; *name; name++) {
 		unsigned char c = (unsigned char)*name;
 
-		if (c == '/' || c == ':' || isspace(c) || iscntrl(c) ||
-		    c >= 0x7f)
+		if (c == '/' || isspace(c) || iscntrl(c) || c >= 0x7f ||
+		    strchr(also, c))
 			return 0;
 	}
 	return 1;
 }
 
+int kr_ifname_valid(const char *name)
+{
+	return device_name_valid(name, KR_IFNAMSIZ, ":");
+}
+
 int kr_rdma_name_valid(const char *name)
 {
-	size_t len = strlen(name);
-
-	if (len == 0 || len >= 64 || !strcmp(name, ".") || !strcmp(name, ".."))
-		return 0;
-	for (; *name; name++) {
-		unsigned char c = (unsigned char)*name;
-
-		if (c == '/' || isspace(c) || iscntrl(c) || c >= 0x7f)
-			return 0;
-	}
-	return 1;
+	return device_name_valid(name, 64, "");
 }
 
 int kr_strlcpy(char *dst, const char *src, size_t size)
