@@ -18,14 +18,25 @@
 struct kr_rdma_nl {
 	struct kr_nl nl;
 	int netns_fd;		/* the socket's namespace, or -1: ours */
-	uint64_t netns_ino;	/* its inode, which the fake goes by */
+	uint64_t netns_ino;	/* its inode, for the fake only */
 };
+
+/* The fake goes by the socket's namespace inode, and may play no RDMA. */
+static int fake_open(struct kr_rdma_nl *rn, struct kr_err *err)
+{
+	struct stat st;
+
+	if ((rn->netns_fd >= 0 ? fstat(rn->netns_fd, &st)
+			       : stat("/proc/thread-self/ns/net", &st)) < 0)
+		return kr_err_set(err, -errno, "netns: %s", strerror(errno));
+	rn->netns_ino = (uint64_t)st.st_ino;
+	return kr_rdma_fake_present(rn->nl.fake_dir) ? 0 : -EPROTONOSUPPORT;
+}
 
 int kr_rdma_nl_open(int netns_fd, struct kr_rdma_nl **ret,
 		    struct kr_err *err)
 {
 	struct kr_rdma_nl *rn = calloc(1, sizeof(*rn));
-	struct stat st;
 	int r;
 
 	if (!rn)
@@ -39,17 +50,10 @@ int kr_rdma_nl_open(int netns_fd, struct kr_rdma_nl **ret,
 			goto out_fail;
 		}
 	}
-	if ((rn->netns_fd >= 0 ? fstat(rn->netns_fd, &st)
-			       : stat("/proc/thread-self/ns/net", &st)) < 0) {
-		r = kr_err_set(err, -errno, "netns: %s", strerror(errno));
-		goto out_fail;
-	}
-	rn->netns_ino = (uint64_t)st.st_ino;
 	r = kr_nl_init(&rn->nl, NETLINK_RDMA, "RDMA netlink", rn->netns_fd,
 		       err);
-	if (r == 0 && rn->nl.fake_dir &&
-	    !kr_rdma_fake_present(rn->nl.fake_dir))
-		r = -EPROTONOSUPPORT;
+	if (r == 0 && rn->nl.fake_dir)
+		r = fake_open(rn, err);
 	if (r == -EPROTONOSUPPORT)
 		r = kr_err_set(err, r, "the kernel has no RDMA netlink "
 				       "(ib_core is not loaded)");
