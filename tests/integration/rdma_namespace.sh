@@ -27,10 +27,11 @@ host_ns=$(stat -L -c %i /proc/self/ns/net)
 pod_ns=$(stat -L -c %i /run/netns/rpod)
 log=$KR_NETLINK_FAKE/netlink.log
 rdma=$KR_NETLINK_FAKE/rdma.json
+# cni COMMAND [NETWORK_CONFIG]
 cni() {
 	env CNI_COMMAND="$1" CNI_CONTAINERID=r1 CNI_NETNS=/run/netns/rpod \
 		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
-		"$bin/kube-rdma" <"$work/net.json" >"$work/out" 2>"$work/err"
+		"$bin/kube-rdma" <"${2:-$work/net.json}" >"$work/out" 2>"$work/err"
 }
 ok() { cni "$1" || fail "$1: $(cat "$work/out" "$work/err" "$log")"; }
 mode() {
@@ -82,13 +83,9 @@ jq -e '.vfs | map(.rdma_device) == ["mlx5_1", "mlx5_2"]' \
 	fail "record: $(cat "$work/state-rdma-node/attachments/r1.eth0.json")"
 
 # CHECK finds each RDMA device in the pod, and says when one is not
-prev=$(cat "$work/out")
-check() {
-	jq --argjson p "$prev" '. + {prevResult: $p}' "$work/net.json" |
-		env CNI_COMMAND=CHECK CNI_CONTAINERID=r1 \
-			CNI_NETNS=/run/netns/rpod CNI_IFNAME=eth0 \
-			CNI_PATH=/usr/lib/cni "$bin/kube-rdma" >"$work/out" 2>"$work/err"
-}
+jq --slurpfile p "$work/out" '. + {prevResult: $p[0]}' "$work/net.json" \
+	>"$work/check.json"
+check() { cni CHECK "$work/check.json"; }
 check || fail "CHECK: $(cat "$work/out" "$work/err")"
 jq "(.devices[] | select(.name == \"mlx5_2\") | .netns) = $host_ns" "$rdma" \
 	>"$work/t" && mv "$work/t" "$rdma"
