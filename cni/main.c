@@ -1,19 +1,41 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * kube-rdma: the CNI plugin.  CNI_* environment and the network
- * configuration on stdin; the result, or the error JSON, on stdout; logs on
- * stderr.  Spec versions 0.4.0, 1.0.0 and 1.1.0.
+ * kube-rdma: the CNI plugin on the node.  A static program with no
+ * configuration of its own: it hands the request (the CNI_* environment
+ * and the network configuration on stdin) to the node agent,
+ * kube-rdma-daemon serve, over its unix socket, and prints the agent's
+ * answer with its exit status.  VERSION is answered here, so runtimes can
+ * probe the plugin while the agent is down; an agent that does not answer
+ * is CNI error 11 (try again later), or 50 for STATUS.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-#include "cni.h"
-#include "log.h"
-#include "util.h"
+#include "paths.h"
+#include "wire.h"
 
+/* As the CNI verbs in the agent read it (daemon/cni/cni_conf.c). */
 #define STDIN_MAX (4u << 20)
+/* A listening agent accepts at once; a full backlog is an agent that is
+ * not keeping up. */
+#define CONNECT_TIMEOUT_MS 5000
+
+/* Codes of the CNI spec that the plugin itself answers with. */
+enum {
+	CODE_INVALID_ENV = 4,
+	CODE_IO = 5,
+	CODE_DECODE = 6,
+	CODE_INVALID_CONFIG = 7,
+	CODE_TRY_AGAIN = 11,
+	CODE_NOT_AVAILABLE = 50,
+	CODE_NOT_PERMITTED = 104,	/* as the agent's (daemon/cni/cni.h) */
+};
 
 static char *read_stdin(size_t *ret_len)
 {
@@ -23,6 +45,8 @@ static char *read_stdin(size_t *ret_len)
 	while (buf) {
 		ssize_t n = read(0, buf + len, size - len);
 
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0)
 			break;
 		if (n == 0) {
@@ -47,179 +71,226 @@ static char *read_stdin(size_t *ret_len)
 	return NULL;
 }
 
-/* Error text may quote input: keep it printable ASCII so it encodes. */
-static void sanitize(char *s)
+static const char *supported_version(const char *v)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			*s = '?';
+	static const char *const ours[] = { "0.4.0", "1.0.0", "1.1.0" };
+	size_t i;
+
+	for (i = 0; v && i < sizeof(ours) / sizeof(ours[0]); i++)
+		if (!strcmp(v, ours[i]))
+			return v;
+	return "1.1.0";
 }
 
-static void print_error(const char *version, struct kr_cni_error *e)
+/* Print a CNI error on stdout (where libcni reads it) and a line on stderr. */
+static int fail(const char *version, int code, const char *msg,
+		const char *details)
 {
-	json_t *doc;
-
-	sanitize(e->msg);
-	sanitize(e->details);
-	doc = json_pack("{s:s, s:i, s:s, s:s}", "cniVersion",
-				version && cni_version_supported(version)
-					? version
-					: "1.1.0",
-				"code", e->code, "msg", e->msg, "details",
-				e->details);
+	json_t *doc = json_pack("{s:s, s:i, s:s, s:s}", "cniVersion",
+				supported_version(version), "code", code,
+				"msg", msg, "details", details);
 
 	if (doc)
 		json_dumpf(doc, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(doc);
-	kr_log(KR_LOG_ERR, "%s%s%s", e->msg, e->details[0] ? ": " : "",
-	       e->details);
+	fprintf(stderr, "kube-rdma: error: %s: %s\n", msg, details);
+	return 1;
 }
 
-static int print_version(const char *text, size_t len)
+static int print_version(json_t *conf)
 {
-	json_t *doc = json_loadb(text, len, 0, NULL);
-	const char *v = json_string_value(json_object_get(doc, "cniVersion"));
-	json_t *out;
+	const char *v = json_string_value(json_object_get(conf, "cniVersion"));
+	json_t *out = json_pack("{s:s, s:[sss]}", "cniVersion", v ? v : "1.1.0",
+				"supportedVersions", "0.4.0", "1.0.0", "1.1.0");
 
-	out = json_pack("{s:s, s:[sss]}", "cniVersion", v ? v : "1.1.0",
-			"supportedVersions", "0.4.0", "1.0.0", "1.1.0");
 	json_dumpf(out, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(out);
-	json_decref(doc);
 	return 0;
 }
 
-/* The environment a command needs; CNI error 4 naming what is missing. */
-static int check_env(struct kr_cni_env *env, int needs_attachment,
-		     int needs_netns, struct kr_cni_error *e)
+/*
+ * Connect to the agent at 'path'.  A unix socket whose backlog is full
+ * makes connect wait, for at most the send timeout.
+ */
+static int agent_connect(const char *path, char *msg, size_t size)
 {
-	char missing[96] = "";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = CONNECT_TIMEOUT_MS / 1000 };
+	int fd, r = 0;
 
-	if (needs_attachment && !env->container_id)
-		strcat(missing, "CNI_CONTAINERID,");
-	if (needs_netns && !env->netns)
-		strcat(missing, "CNI_NETNS,");
-	if (needs_attachment && !env->ifname)
-		strcat(missing, "CNI_IFNAME,");
-	if (needs_attachment && !env->path)
-		strcat(missing, "CNI_PATH,");
-	if (missing[0]) {
-		missing[strlen(missing) - 1] = '\0';
-		return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
-				"required env variables missing", "[%s]",
-				missing);
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(msg, size, "%s: socket path longer than %zu bytes",
+			 path, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
 	}
-	if (!needs_attachment)
-		return 0;
-	if (!*env->container_id)
-		return cni_fail(e, KR_CNI_ERR_UNKNOWN_CONTAINER,
-				"missing containerID", NULL);
-	if (!cni_name_valid(env->container_id) ||
-	    strlen(env->container_id) > 128)
-		return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
-				"invalid CNI_CONTAINERID", "\"%.64s\"",
-				env->container_id);
-	if (!kr_ifname_valid(env->ifname))
-		return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
-				"invalid CNI_IFNAME",
-				"\"%.32s\": 1 to 15 bytes, no '/', ':' or "
-				"blanks, not . or ..", env->ifname);
-	return cni_args_parse(getenv("CNI_ARGS"), env, e);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(msg, size, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		snprintf(msg, size, "connect %s: %s", path, strerror(-r));
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
-static int dispatch(struct kr_cni_env *env, struct kr_cni_conf *conf,
-		    struct kr_cni_error *e)
+/* Every CNI_* variable of our environment, as the agent's "env". */
+static json_t *cni_environment(void)
 {
-	const char *cmd = env->command;
-	int v11 = cni_version_at_least(conf->cni_version, "1.1.0");
+	json_t *env = json_object();
+	char **e;
 
-	if (!strcmp(cmd, "ADD"))
-		return check_env(env, 1, 1, e) ?: cni_add(env, conf, e);
-	if (!strcmp(cmd, "DEL"))
-		return check_env(env, 1, 0, e) ?: cni_del(env, conf, e);
-	if (!strcmp(cmd, "CHECK")) {
-		if (!cni_version_at_least(conf->cni_version, "0.4.0"))
-			return cni_fail(e, KR_CNI_ERR_VERSION,
-					"config version does not allow CHECK",
-					NULL);
-		return check_env(env, 1, 1, e) ?: cni_check(env, conf, e);
-	}
-	if (!strcmp(cmd, "GC") || !strcmp(cmd, "STATUS")) {
-		if (!v11)
-			return cni_fail(e, KR_CNI_ERR_VERSION,
-					"config version does not allow GC or "
-					"STATUS", "cniVersion is %s, needs 1.1.0",
-					conf->cni_version);
-		if (!strcmp(cmd, "GC")) {
-			if (!env->path)
-				return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
-						"required env variables "
-						"missing", "[CNI_PATH]");
-			return cni_gc(env, conf, e);
+	for (e = environ; env && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char name[64];
+		json_t *value;
+
+		if (strncmp(*e, "CNI_", 4) || !eq ||
+		    (size_t)(eq - *e) >= sizeof(name))
+			continue;
+		memcpy(name, *e, (size_t)(eq - *e));
+		name[eq - *e] = '\0';
+		value = json_string(eq + 1);
+		if (!value || json_object_set_new(env, name, value) < 0) {
+			json_decref(env);
+			return NULL;
 		}
-		return cni_status(env, conf, e);
 	}
-	return cni_fail(e, KR_CNI_ERR_INVALID_ENV, "unknown CNI_COMMAND",
-			"%.32s", cmd);
+	return env;
+}
+
+/* Hand the request to the agent; print its answer. */
+static int forward(const char *command, const char *version, json_t *conf,
+		   const char *text, size_t len)
+{
+	const char *path = KR_DEFAULT_AGENT_SOCKET, *out, *err;
+	int unavailable = !strcmp(command, "STATUS") ? CODE_NOT_AVAILABLE
+						      : CODE_TRY_AGAIN;
+	json_t *req = NULL, *resp = NULL, *stdin_text, *code;
+	char msg[512], details[768];
+	int fd, r;
+
+	if (json_object_get(conf, "agent_socket")) {
+		path = json_string_value(json_object_get(conf, "agent_socket"));
+		if (!path || path[0] != '/')
+			return fail(version, CODE_INVALID_CONFIG,
+				    "invalid agent_socket",
+				    "must be an absolute path (a string)");
+	}
+	stdin_text = json_stringn(text, len);
+	if (!stdin_text)
+		return fail(version, CODE_DECODE,
+			    "cannot decode the network configuration",
+			    "not UTF-8 text");
+	req = json_pack("{s:i, s:o*, s:o}", "version", CNI_WIRE_VERSION,
+			"env", cni_environment(), "stdin", stdin_text);
+	if (!req || !json_object_get(req, "env")) {
+		json_decref(req);
+		return fail(version, CODE_IO, "out of memory", "");
+	}
+	fd = agent_connect(path, msg, sizeof(msg));
+	r = fd < 0 ? fd : cni_wire_send(fd, req, msg, sizeof(msg));
+	json_decref(req);
+	/* an agent that refuses answers before it reads the whole request */
+	if (r == 0 || r == -EPIPE || r == -ECONNRESET) {
+		int sent = r;
+
+		r = cni_wire_recv(fd, CNI_WIRE_MAX_FRAME,
+				  CNI_WIRE_RESPONSE_TIMEOUT_MS, &resp, msg,
+				  sizeof(msg));
+		if (r < 0 && sent < 0)
+			snprintf(msg, sizeof(msg), "send: %s",
+				 strerror(-sent));
+	}
+	if (fd >= 0)
+		close(fd);
+	if (r == -EACCES || r == -EPERM)
+		return fail(version, CODE_NOT_PERMITTED,
+			    "not permitted to reach the kube-rdma node agent",
+			    msg);
+	if (r < 0) {
+		snprintf(details, sizeof(details),
+			 "%s (kube-rdma-daemon serve on this node is not "
+			 "running, restarting, or busy)", msg);
+		return fail(version, unavailable,
+			    "the kube-rdma node agent is not answering",
+			    details);
+	}
+	out = json_string_value(json_object_get(resp, "stdout"));
+	err = json_string_value(json_object_get(resp, "stderr"));
+	code = json_object_get(resp, "exit");
+	if (!out || !json_is_integer(code)) {
+		json_decref(resp);
+		return fail(version, unavailable,
+			    "the kube-rdma node agent gave no answer",
+			    "its response lacks stdout or exit");
+	}
+	fputs(out, stdout);
+	if (err)
+		fputs(err, stderr);
+	r = json_integer_value(code) == 0 ? 0 : 1;
+	json_decref(resp);
+	return r;
 }
 
 int main(int argc, char **argv)
 {
-	struct kr_cni_env env = { 0 };
-	struct kr_cni_conf conf = { 0 };
-	struct kr_cni_error e = { 0 };
+	const char *command = getenv("CNI_COMMAND"), *version;
+	char details[256];
+	json_error_t jerr;
+	json_t *conf;
 	size_t len = 0;
 	char *text;
 	int r;
 
 	if (argc > 1 && (!strcmp(argv[1], "--version") ||
 			 !strcmp(argv[1], "-V"))) {
-		printf("kube-rdma CNI plugin %s, CNI spec 0.4.0 1.0.0 1.1.0\n",
-		       KR_VERSION);
+		printf("kube-rdma CNI plugin %s, CNI spec 0.4.0 1.0.0 1.1.0, "
+		       "agent protocol %d\n", KR_VERSION, CNI_WIRE_VERSION);
 		return 0;
 	}
 	if (argc > 1) {
 		printf("Usage: kube-rdma (a CNI plugin: CNI_COMMAND and the "
 		       "other CNI_* variables in the environment, the network "
-		       "configuration on stdin; see docs/cni.md)\n");
+		       "configuration on stdin; it hands the request to the "
+		       "node agent at %s, or at the configuration's "
+		       "agent_socket; see docs/cni.md)\n",
+		       KR_DEFAULT_AGENT_SOCKET);
 		return !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")
 			       ? 0
 			       : 2;
 	}
-	kr_log_setup("kube-rdma", KR_LOG_WARNING);
-	env.command = getenv("CNI_COMMAND");
-	env.container_id = getenv("CNI_CONTAINERID");
-	env.netns = getenv("CNI_NETNS");
-	env.ifname = getenv("CNI_IFNAME");
-	env.path = getenv("CNI_PATH");
-
 	text = read_stdin(&len);
-	if (!text) {
-		cni_fail(&e, KR_CNI_ERR_IO, "cannot read stdin",
-			 "more than 4 MiB, or a read error");
-		print_error(NULL, &e);
-		return 1;
-	}
-	if (!env.command) {
-		cni_fail(&e, KR_CNI_ERR_INVALID_ENV,
+	if (!text)
+		return fail(NULL, CODE_IO, "cannot read stdin",
+			    "more than 4 MiB, or a read error");
+	/* only for VERSION, agent_socket and the version of our own errors:
+	 * the agent checks the configuration */
+	conf = json_loadb(text, len, 0, &jerr);
+	version = json_string_value(json_object_get(conf, "cniVersion"));
+	if (!command) {
+		r = fail(version, CODE_INVALID_ENV,
 			 "required env variables missing", "[CNI_COMMAND]");
-		print_error(NULL, &e);
-		free(text);
-		return 1;
+	} else if (!strcmp(command, "VERSION")) {
+		r = print_version(conf);
+	} else if (!json_is_object(conf)) {
+		/* without it, not even the agent's socket is known */
+		snprintf(details, sizeof(details), "%s (line %d, column %d)",
+			 conf ? "not an object" : jerr.text, jerr.line,
+			 jerr.column);
+		r = fail(version, CODE_DECODE,
+			 "cannot decode the network configuration", details);
+	} else {
+		r = forward(command, version, conf, text, len);
 	}
-	if (!strcmp(env.command, "VERSION")) {
-		r = print_version(text, len);
-		free(text);
-		return r;
-	}
-	r = cni_conf_parse(text, len, &conf, &e);
-	if (r == 0)
-		r = dispatch(&env, &conf, &e);
-	if (r < 0)
-		print_error(conf.cni_version, &e);
-	json_decref(conf.doc);
+	json_decref(conf);
 	free(text);
-	return r < 0 ? 1 : 0;
+	return r;
 }

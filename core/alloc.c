@@ -74,13 +74,17 @@ int kr_alloc_write(const char *state_dir, const struct kr_alloc *a,
 			json_decref(vfs);
 			vfs = NULL;
 		}
+	/* 's*' leaves out NULL members */
 	if (vfs)
-		doc = json_pack("{s:i, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:o}",
-				"version", ALLOC_VERSION, "container_id",
+		doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, "
+				"s:s*, s:s*, s:o}",
+				"version", ALLOC_VERSION, "state",
+				kr_alloc_state_name(a->state), "container_id",
 				a->container_id, "ifname", a->ifname, "netns",
 				a->netns, "pod", "namespace", a->pod_namespace,
-				"name", a->pod_name, "uid", a->pod_uid, "vfs",
-				vfs);
+				"name", a->pod_name, "uid", a->pod_uid,
+				"netconf", a->netconf, "cni_path", a->cni_path,
+				"vfs", vfs);
 	if (doc)
 		text = json_dumps(doc, JSON_INDENT(1));
 	if (!text || asprintf(&dir, "%s/" KR_ALLOC_DIR, state_dir) < 0) {
@@ -155,6 +159,7 @@ static int parse_record(json_t *doc, const char *path, struct kr_alloc **ret,
 			struct kr_err *err)
 {
 	const char *cid, *ifname, *netns, *ns, *name, *uid;
+	const char *state = "ready", *netconf = NULL, *cni_path = NULL;
 	struct kr_alloc *a;
 	json_error_t jerr;
 	json_t *vfs, *v;
@@ -162,10 +167,13 @@ static int parse_record(json_t *doc, const char *path, struct kr_alloc **ret,
 	size_t i;
 
 	if (json_unpack_ex(doc, &jerr, JSON_STRICT,
-			   "{s:i, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:o}",
-			   "version", &version, "container_id", &cid, "ifname",
-			   &ifname, "netns", &netns, "pod", "namespace", &ns,
-			   "name", &name, "uid", &uid, "vfs", &vfs) < 0)
+			   "{s:i, s?:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, "
+			   "s?:s, s?:s, s:o}",
+			   "version", &version, "state", &state, "container_id",
+			   &cid, "ifname", &ifname, "netns", &netns, "pod",
+			   "namespace", &ns, "name", &name, "uid", &uid,
+			   "netconf", &netconf, "cni_path", &cni_path, "vfs",
+			   &vfs) < 0)
 		return kr_err_set(err, -EINVAL, "%s: %s", path, jerr.text);
 	if (version != ALLOC_VERSION)
 		return kr_err_set(err, -EINVAL, "%s: version %d, expected %d",
@@ -175,9 +183,21 @@ static int parse_record(json_t *doc, const char *path, struct kr_alloc **ret,
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return kr_err_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i <= KR_ALLOC_RELEASING &&
+		    strcmp(state, kr_alloc_state_name(i)); i++)
+		;
+	if (i > KR_ALLOC_RELEASING) {
+		kr_alloc_free(a);
+		return kr_err_set(err, -EINVAL, "%s: state: bad value \"%.20s\"",
+				  path, state);
+	}
+	a->state = (enum kr_alloc_state)i;
 	a->n_vfs = json_array_size(vfs);
 	a->vfs = calloc(a->n_vfs + 1, sizeof(*a->vfs));
-	if (!a->vfs) {
+	a->netconf = netconf ? strdup(netconf) : NULL;
+	a->cni_path = cni_path ? strdup(cni_path) : NULL;
+	if (!a->vfs || (netconf && !a->netconf) ||
+	    (cni_path && !a->cni_path)) {
 		kr_alloc_free(a);
 		return kr_err_set(err, -ENOMEM, "out of memory");
 	}
@@ -323,11 +343,34 @@ out_nomem:
 	return kr_err_set(err, -ENOMEM, "out of memory");
 }
 
+const char *kr_alloc_state_name(enum kr_alloc_state state)
+{
+	switch (state) {
+	case KR_ALLOC_READY:
+		return "ready";
+	case KR_ALLOC_ADDING:
+		return "adding";
+	case KR_ALLOC_RELEASING:
+		return "releasing";
+	}
+	return "?";
+}
+
+void kr_alloc_clear(struct kr_alloc *a)
+{
+	free(a->vfs);
+	free(a->netconf);
+	free(a->cni_path);
+	a->vfs = NULL;
+	a->netconf = a->cni_path = NULL;
+	a->n_vfs = 0;
+}
+
 void kr_alloc_free(struct kr_alloc *a)
 {
 	if (!a)
 		return;
-	free(a->vfs);
+	kr_alloc_clear(a);
 	free(a);
 }
 

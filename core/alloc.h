@@ -34,13 +34,31 @@ struct kr_alloc_vf {
 	uint32_t max_tx_rate;
 };
 
+/*
+ * Where an attachment is: a record is written "adding" before any VF is
+ * touched, becomes "ready" when ADD has finished, and "releasing" when DEL
+ * or GC starts giving it back.  The node agent releases every record that
+ * is not ready when it starts: an ADD or DEL it was killed in.
+ */
+enum kr_alloc_state {
+	KR_ALLOC_READY = 0,	/* also records written before states existed */
+	KR_ALLOC_ADDING,
+	KR_ALLOC_RELEASING,
+};
+
 struct kr_alloc {
+	enum kr_alloc_state state;
 	char container_id[129];		/* CNI_CONTAINERID */
 	char ifname[KR_IFNAMSIZ];	/* CNI_IFNAME */
 	char netns[256];		/* CNI_NETNS, may be "" */
 	char pod_namespace[64];		/* from CNI_ARGS, may be "" */
 	char pod_name[254];
 	char pod_uid[64];
+	/* what releasing needs from the ADD that made the record: the
+	 * network configuration (for IPAM DEL) and CNI_PATH; owned, may be
+	 * NULL */
+	char *netconf;
+	char *cni_path;
 	struct kr_alloc_vf *vfs;	/* n_vfs, owned */
 	size_t n_vfs;
 };
@@ -77,7 +95,13 @@ int kr_alloc_list(const char *state_dir,
 		  void (*on_bad)(const char *path, const struct kr_err *err),
 		  struct kr_alloc ***ret, size_t *ret_n, struct kr_err *err);
 
+/* "ready", "adding" or "releasing". */
+const char *kr_alloc_state_name(enum kr_alloc_state state);
+
+/* Free a record and what it owns; accepts NULL. */
 void kr_alloc_free(struct kr_alloc *a);
+/* Free what a record owns, not the record (one on the stack). */
+void kr_alloc_clear(struct kr_alloc *a);
 void kr_alloc_list_free(struct kr_alloc **list, size_t n);
 
 #endif

@@ -65,6 +65,10 @@ static const struct key_spec key_specs[] = {
 	{ SECTION_NODE, "dev_root", VALUE_ABS_PATH, CFG(dev_root), 0, 0 },
 	{ SECTION_DAEMON, "cdi_dir", VALUE_ABS_PATH, CFG(daemon_cdi_dir), 0, 0 },
 	{ SECTION_DAEMON, "listen", VALUE_LISTEN, CFG(daemon_listen), 0, 0 },
+	{ SECTION_DAEMON, "agent_socket", VALUE_ABS_PATH, CFG(daemon_agent_socket),
+	  0, 0 },
+	{ SECTION_DAEMON, "kubeconfig", VALUE_ABS_PATH, CFG(daemon_kubeconfig),
+	  0, 0 },
 	{ SECTION_DAEMON, "refresh_interval_ms", VALUE_U32, CFG(daemon_refresh_ms),
 	  50, 600000 },
 	{ SECTION_DAEMON, "max_connections", VALUE_U32, CFG(daemon_max_connections),
@@ -538,6 +542,7 @@ static int apply_defaults(struct kr_config *cfg, struct kr_err *err)
 		{ &cfg->dev_root, "/dev" },
 		{ &cfg->daemon_cdi_dir, "/var/run/cdi" },
 		{ &cfg->daemon_listen, "0.0.0.0:54005" },
+		{ &cfg->daemon_agent_socket, KR_DEFAULT_AGENT_SOCKET },
 		{ &cfg->extender_listen, "0.0.0.0:8888" },
 		{ &cfg->extender_daemon_url, "http://{address}:54005" },
 		{ &cfg->extender_path_prefix, "" },
@@ -748,6 +753,8 @@ void kr_config_free(struct kr_config *cfg)
 	free(cfg->dev_root);
 	free(cfg->daemon_cdi_dir);
 	free(cfg->daemon_listen);
+	free(cfg->daemon_agent_socket);
+	free(cfg->daemon_kubeconfig);
 	free(cfg->extender_listen);
 	free(cfg->extender_daemon_url);
 	free(cfg->extender_path_prefix);

@@ -38,6 +38,8 @@ struct kr_config {
 	uint32_t daemon_max_connections;
 	uint32_t daemon_idle_timeout_s;	/* close idle connections after */
 	char *daemon_cdi_dir;		/* where the CDI spec goes, or "" */
+	char *daemon_agent_socket;	/* the CNI plugin's unix socket */
+	char *daemon_kubeconfig;	/* NULL: in-cluster service account */
 	/* [extender] */
 	char *extender_listen;		/* "HOST:PORT" */
 	char *extender_daemon_url;	/* template with {node}, {address} */

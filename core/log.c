@@ -6,6 +6,12 @@
 
 static const char *log_program = "kube-rdma";
 static enum kr_log_level log_max = KR_LOG_INFO;
+static __thread FILE *log_capture;
+
+void kr_log_capture(FILE *f)
+{
+	log_capture = f;
+}
 
 void kr_log_setup(const char *program, enum kr_log_level max_level)
 {
@@ -41,5 +47,8 @@ void kr_log(enum kr_log_level level, const char *fmt, ...)
 	va_end(ap);
 	/* One fprintf per line so concurrent threads do not interleave. */
 	fprintf(stderr, "%s: %s: %s\n", log_program, level_name(level), line);
+	if (log_capture && level <= KR_LOG_WARNING)
+		fprintf(log_capture, "%s: %s: %s\n", log_program,
+			level_name(level), line);
 	errno = saved_errno;
 }

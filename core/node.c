@@ -124,6 +124,7 @@ int kr_node_open(const struct kr_config *cfg, struct kr_node **ret,
 	node->n_pfs = cfg->n_pfs;
 	for (i = 0; i < cfg->n_pfs; i++) {
 		node->pfs[i].cfg = &cfg->pfs[i];
+		pthread_mutex_init(&node->pfs[i].lock, NULL);
 		open_pf(node, &node->pfs[i]);
 	}
 	*ret = node;
@@ -159,10 +160,12 @@ void kr_node_close(struct kr_node *node)
 
 	if (!node)
 		return;
-	for (i = 0; i < node->n_pfs; i++)
+	for (i = 0; i < node->n_pfs; i++) {
 		if (node->pfs[i].handle)
 			node->pfs[i].backend->ops.pf_close(
 				node->pfs[i].handle);
+		pthread_mutex_destroy(&node->pfs[i].lock);
+	}
 	for (i = 0; i < node->n_backends; i++)
 		kr_backend_unload(node->backends[i]);
 	free(node->backends);
@@ -429,8 +432,13 @@ int kr_node_inventory(struct kr_node *node,
 	if (!inv)
 		return kr_err_set(err, -ENOMEM, "out of memory");
 	for (i = 0; i < node->n_pfs; i++) {
+		int r;
+
 		kr_err_clear(&pf_err);
-		if (kr_node_pf_inventory(&node->pfs[i], inv, &pf_err) < 0) {
+		pthread_mutex_lock(&node->pfs[i].lock);
+		r = kr_node_pf_inventory(&node->pfs[i], inv, &pf_err);
+		pthread_mutex_unlock(&node->pfs[i].lock);
+		if (r < 0) {
 			if (pf_err.code == -ENOMEM) {
 				kr_inventory_free(inv);
 				*err = pf_err;

@@ -8,6 +8,8 @@
 #ifndef KR_NODE_H
 #define KR_NODE_H
 
+#include <pthread.h>
+
 #include "backend_loader.h"
 #include "config.h"
 #include "inventory.h"
@@ -18,6 +20,12 @@ struct kr_node_pf {
 					 * the backend failed to load */
 	struct kr_backend_pf *handle;	/* NULL when opening failed */
 	struct kr_err open_err;		/* why, when handle is NULL */
+	/*
+	 * Serialises the backend's operations on this PF among the threads
+	 * of a process (backend.h, THREADING): kr_node_inventory takes it
+	 * around each PF; every other caller holds it across its calls.
+	 */
+	pthread_mutex_t lock;
 };
 
 struct kr_node {

@@ -14,5 +14,7 @@ const char *kr_default_backend_dir(void);
 #define KR_DEFAULT_CONFIG "/etc/kube-rdma/kube-rdma.conf"
 #define KR_DEFAULT_STATE_DIR "/var/lib/kube-rdma"
 #define KR_DEFAULT_SYSFS_ROOT "/sys"
+/* Where the node agent takes CNI requests (netconf key agent_socket). */
+#define KR_DEFAULT_AGENT_SOCKET "/run/kube-rdma/cni.sock"
 
 #endif

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,8 +31,12 @@ struct kr_inv_cache {
 	struct kr_node *node;
 	pthread_t thread;
 	int wake[2];			/* pipe: stop / reload */
-	int inotify;			/* attachments directory, or -1 */
 	pthread_mutex_t lock;		/* guards current and refs */
+	/* held for reading while the node is used (the refresher, CNI
+	 * requests), for writing while a reload swaps it */
+	pthread_rwlock_t node_lock;
+	/* one refresh at a time: the refresher's or a CNI request's */
+	pthread_mutex_t refresh_lock;
 	struct kr_inv_snapshot *current;
 	char *last_doc;			/* last document, generation 0 */
 	uint64_t generation;
@@ -277,37 +280,6 @@ static void cdi(struct kr_inv_cache *c)
 		kr_log(KR_LOG_WARNING, "CDI spec: %s", kr_err_text(&err));
 }
 
-/* Watch the attachments directory so records show up at once. */
-static void watch_records(struct kr_inv_cache *c)
-{
-	struct kr_err err = { 0 };
-	char *dir;
-
-	if (c->inotify >= 0)
-		close(c->inotify);
-	c->inotify = -1;
-	if (asprintf(&dir, "%s/" KR_ALLOC_DIR, c->cfg->state_dir) < 0)
-		return;
-	if (kr_mkdir_p(dir, &err) < 0) {
-		kr_log(KR_LOG_WARNING, "%s; records are seen at the next "
-				       "refresh", kr_err_text(&err));
-		free(dir);
-		return;
-	}
-	c->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (c->inotify >= 0 &&
-	    inotify_add_watch(c->inotify, dir,
-			      IN_CREATE | IN_DELETE | IN_MOVED_TO |
-				      IN_MOVED_FROM | IN_CLOSE_WRITE) < 0) {
-		kr_log(KR_LOG_WARNING, "inotify on %s: %s; records are seen "
-				       "at the next refresh", dir,
-		       strerror(errno));
-		close(c->inotify);
-		c->inotify = -1;
-	}
-	free(dir);
-}
-
 /* Open the node of c->cfg; PF failures are the refresher's to log. */
 static int open_node(struct kr_inv_cache *c, struct kr_err *err)
 {
@@ -321,7 +293,6 @@ static int open_node(struct kr_inv_cache *c, struct kr_err *err)
 			     c->cfg->state_dir) < 0)
 			return kr_err_set(err, -ENOMEM, "out of memory");
 	}
-	watch_records(c);
 	return 0;
 }
 
@@ -365,7 +336,7 @@ static void drain(int fd)
 {
 	char buf[4096];
 
-	while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+	while (read(fd, buf, sizeof(buf)) > 0)
 		;
 }
 
@@ -374,32 +345,54 @@ static void *refresher(void *arg)
 	struct kr_inv_cache *c = arg;
 
 	while (!c->stopping) {
-		struct pollfd fds[2] = {
-			{ .fd = c->wake[0], .events = POLLIN },
-			{ .fd = c->inotify, .events = POLLIN },
-		};
+		struct pollfd wake = { .fd = c->wake[0], .events = POLLIN };
 
-		poll(fds, c->inotify >= 0 ? 2 : 1,
-		     (int)c->cfg->daemon_refresh_ms);
+		poll(&wake, 1, (int)c->cfg->daemon_refresh_ms);
 		drain(c->wake[0]);
-		drain(c->inotify);
 		if (c->stopping)
 			break;
 		if (c->reload) {
 			c->reload = 0;
+			pthread_mutex_lock(&c->refresh_lock);
+			pthread_rwlock_wrlock(&c->node_lock);
 			do_reload(c);
+			pthread_rwlock_unlock(&c->node_lock);
+			pthread_mutex_unlock(&c->refresh_lock);
 		}
-		if (refresh(c) < 0)
-			kr_log(KR_LOG_ERR, "inventory refresh: out of memory");
+		kr_inv_cache_refresh(c);
 		cdi(c);
 	}
 	return NULL;
+}
+
+void kr_inv_cache_refresh(struct kr_inv_cache *c)
+{
+	pthread_mutex_lock(&c->refresh_lock);
+	pthread_rwlock_rdlock(&c->node_lock);
+	if (refresh(c) < 0)
+		kr_log(KR_LOG_ERR, "inventory refresh: out of memory");
+	pthread_rwlock_unlock(&c->node_lock);
+	pthread_mutex_unlock(&c->refresh_lock);
+}
+
+struct kr_node *kr_inv_cache_node_get(struct kr_inv_cache *c,
+				      const struct kr_config **ret_cfg)
+{
+	pthread_rwlock_rdlock(&c->node_lock);
+	*ret_cfg = c->cfg;
+	return c->node;
+}
+
+void kr_inv_cache_node_put(struct kr_inv_cache *c)
+{
+	pthread_rwlock_unlock(&c->node_lock);
 }
 
 int kr_inv_cache_start(const char *config_path, struct kr_config *cfg,
 		       struct kr_inv_cache **ret, struct kr_err *err)
 {
 	struct kr_inv_cache *c = calloc(1, sizeof(*c));
+	pthread_rwlockattr_t attr;
 	int r;
 
 	if (!c) {
@@ -407,9 +400,15 @@ int kr_inv_cache_start(const char *config_path, struct kr_config *cfg,
 		return kr_err_set(err, -ENOMEM, "out of memory");
 	}
 	c->cfg = cfg;
-	c->inotify = -1;
 	c->wake[0] = c->wake[1] = -1;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->refresh_lock, NULL);
+	/* a reload must not wait behind an endless stream of requests */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(
+		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&c->node_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	c->config_path = strdup(config_path);
 	if (!c->config_path) {
 		r = kr_err_set(err, -ENOMEM, "out of memory");
@@ -478,13 +477,13 @@ void kr_inv_cache_stop(struct kr_inv_cache *c)
 		snapshot_free(c->current);
 	kr_node_close(c->node);
 	kr_config_free(c->cfg);
-	if (c->inotify >= 0)
-		close(c->inotify);
 	if (c->wake[0] >= 0) {
 		close(c->wake[0]);
 		close(c->wake[1]);
 	}
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->refresh_lock);
+	pthread_rwlock_destroy(&c->node_lock);
 	free(c->errors);
 	free(c->logged);
 	free(c->last_doc);

@@ -3,9 +3,10 @@
  * The daemon's view of its node, kept fresh by one refresher thread so that
  * serving a request never touches sysfs, netlink or the backends.
  *
- * The refresher rebuilds the inventory every refresh_interval_ms, and at
- * once when an allocation record appears or goes (inotify on
- * STATE_DIR/attachments).  When the document differs from the last one,
+ * The refresher rebuilds the inventory every refresh_interval_ms; the node
+ * agent's CNI requests, which alone write allocation records, refresh it
+ * themselves before they answer, so a finished ADD or DEL is in the
+ * inventory the moment the runtime hears of it.  When the document differs from the last one,
  * the generation goes up; generations are persisted in
  * STATE_DIR/daemon/generation, so they keep increasing across restarts and
  * an ETag ("g<generation>") never names two different documents.
@@ -58,6 +59,18 @@ void kr_inv_cache_reload(struct kr_inv_cache *cache);
 struct kr_inv_snapshot *kr_inv_cache_get(struct kr_inv_cache *cache);
 void kr_inv_snapshot_put(struct kr_inv_cache *cache,
 			 struct kr_inv_snapshot *snap);
+
+/* Rebuild the snapshot now, in the calling thread. */
+void kr_inv_cache_refresh(struct kr_inv_cache *cache);
+
+/*
+ * The node and configuration in force, for the node agent's CNI requests:
+ * held against a reload until kr_inv_cache_node_put.  Its PFs are shared
+ * with the refresher: each PF's backend calls go under the PF's lock.
+ */
+struct kr_node *kr_inv_cache_node_get(struct kr_inv_cache *cache,
+				      const struct kr_config **ret_cfg);
+void kr_inv_cache_node_put(struct kr_inv_cache *cache);
 
 /* Refresh interval in force, for health checks. */
 uint32_t kr_inv_cache_interval_ms(struct kr_inv_cache *cache);

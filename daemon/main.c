@@ -3,18 +3,27 @@
  * kube-rdma-daemon: the node daemon.
  *
  *   kube-rdma-daemon init --config FILE   set up every PF's VFs, then exit
- *   kube-rdma-daemon serve --config FILE  serve the node's inventory
+ *   kube-rdma-daemon serve --config FILE  the node agent: the inventory
+ *                                         over HTTP, CNI requests on a
+ *                                         unix socket
  *
  * Exit status: 0 success, 1 a PF failed, 2 bad input.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include "cni_server.h"
 #include "config.h"
 #include "err.h"
+#include "fileio.h"
 #include "log.h"
 #include "node.h"
 #include "inventory_cache.h"
@@ -30,9 +39,12 @@ static void usage(FILE *out)
 		"Commands:\n"
 		"  init    create each configured PF's VFs (num_vfs), reset the\n"
 		"          rates of VFs no pod holds, then exit\n"
-		"  serve   serve the node's inventory over HTTP ([daemon] listen):\n"
-		"          /v1/inventory, /getpfs, /healthz, /metrics; SIGHUP\n"
-		"          re-reads the configuration, SIGTERM stops\n"
+		"  serve   the node agent: the node's inventory over HTTP\n"
+		"          ([daemon] listen: /v1/inventory, /getpfs, /healthz,\n"
+		"          /metrics) and the CNI plugin's requests on a unix\n"
+		"          socket ([daemon] agent_socket); SIGHUP re-reads the\n"
+		"          configuration, SIGTERM stops after the running CNI\n"
+		"          requests\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE  configuration (default %s)\n"
@@ -44,16 +56,52 @@ static void usage(FILE *out)
 		KR_DEFAULT_CONFIG);
 }
 
+/*
+ * One process drives a node's PFs: init and serve hold STATE_DIR/agent.lock
+ * (a second one waits, as during a rolling update).  Returns the lock's
+ * descriptor, kept open until the process ends, or -1.
+ */
+static int lock_node(const struct kr_config *cfg)
+{
+	struct kr_err err = { 0 };
+	char *path = NULL;
+	int fd = -1;
+
+	if (kr_mkdir_p(cfg->state_dir, &err) < 0) {
+		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
+		return -1;
+	}
+	if (asprintf(&path, "%s/agent.lock", cfg->state_dir) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 &&
+	    errno == EWOULDBLOCK) {
+		kr_log(KR_LOG_INFO, "another kube-rdma-daemon holds %s; "
+				    "waiting for it to stop", path);
+		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+	}
+	if (fd < 0)
+		kr_log(KR_LOG_ERR, "%s: %s", path, strerror(errno));
+	free(path);
+	return fd;
+}
+
 static int cmd_init(const char *config)
 {
 	struct kr_config *cfg = NULL;
 	struct kr_node *node = NULL;
 	struct kr_err err = { 0 };
-	int failed;
+	int failed, lock;
 
 	if (kr_config_load(config, &cfg, &err) < 0) {
 		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
 		return 2;
+	}
+	lock = lock_node(cfg);
+	if (lock < 0) {
+		kr_config_free(cfg);
+		return 1;
 	}
 	if (kr_node_open(cfg, &node, &err) < 0) {
 		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
@@ -63,21 +111,28 @@ static int cmd_init(const char *config)
 	failed = kr_vf_init(node, stdout);
 	kr_node_close(node);
 	kr_config_free(cfg);
+	close(lock);
 	return failed ? 1 : 0;
 }
 
 static int cmd_serve(const char *config)
 {
 	struct kr_inv_cache *cache = NULL;
+	struct cni_server *cni = NULL;
 	struct kr_server *srv = NULL;
 	struct kr_config *cfg = NULL;
 	struct kr_err err = { 0 };
 	sigset_t set;
-	int sig;
+	int sig, lock;
 
 	if (kr_config_load(config, &cfg, &err) < 0) {
 		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
 		return 2;
+	}
+	lock = lock_node(cfg);
+	if (lock < 0) {
+		kr_config_free(cfg);
+		return 1;
 	}
 	/* Signals are taken by sigwait below, never by the worker threads
 	 * started from here on. */
@@ -91,13 +146,16 @@ static int cmd_serve(const char *config)
 	/* The cache owns cfg from here; it is swapped only on SIGHUP, which
 	 * is not read before the server has started. */
 	if (kr_inv_cache_start(config, cfg, &cache, &err) < 0 ||
-	    kr_server_start(cfg, cache, &srv, &err) < 0) {
+	    kr_server_start(cfg, cache, &srv, &err) < 0 ||
+	    cni_server_start(cfg, cache, &cni, &err) < 0) {
 		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
+		kr_server_stop(srv);
 		kr_inv_cache_stop(cache);
+		close(lock);
 		return 1;
 	}
-	kr_log(KR_LOG_INFO, "serving node %s on %s", cfg->node_name,
-	       cfg->daemon_listen);
+	kr_log(KR_LOG_INFO, "serving node %s on %s, CNI requests on %s",
+	       cfg->node_name, cfg->daemon_listen, cfg->daemon_agent_socket);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -107,8 +165,10 @@ static int cmd_serve(const char *config)
 		kr_inv_cache_reload(cache);
 	}
 	kr_log(KR_LOG_INFO, "%s: stopping", strsignal(sig));
+	cni_server_stop(cni);
 	kr_server_stop(srv);
 	kr_inv_cache_stop(cache);
+	close(lock);
 	return 0;
 }
 

@@ -4,7 +4,8 @@
 # its own 127.0.1.x address), kube-rdma-extender, an API-server stand-in,
 # and a driver that plays kube-scheduler (filter, prioritize, pick the best
 # node, bind) and then the kubelet (the pod's network namespace, the CNI
-# plugin with the node's configuration) for every pod in etc/examples/pods/.
+# plugin, which hands each request to its node's agent) for every pod in
+# etc/examples/pods/.
 # It prints where each pod went, with which VFs, rates and addresses, and
 # each node before and after; proves the data path (ping across workers,
 # a pod held to its max_tx_rate); writes a JSON report; cleans up; and
@@ -67,6 +68,8 @@ dev_root = $work
 [daemon]
 listen = 127.0.1.$w:54005
 refresh_interval_ms = 200
+agent_socket = $work/worker-$w.sock
+kubeconfig = $work/kubeconfig
 [pf "w${w}p0"]
 backend = mock
 num_vfs = 64
@@ -124,6 +127,12 @@ for url in http://127.0.1.1:54005/healthz http://127.0.1.2:54005/healthz \
 		sleep 0.1
 	done
 done
+for w in 1 2; do	# the node agents' CNI sockets
+	for _ in $(seq 100); do
+		[ -S "$work/worker-$w.sock" ] && break
+		sleep 0.1
+	done
+done
 
 # ---- helpers ----
 node_summary() {	# WORKER -> one line per PF
@@ -134,10 +143,10 @@ node_summary() {	# WORKER -> one line per PF
 # IPAM would
 netconf() {	# WORKER
 	w=${1#worker-}
-	jq -n --arg c "$work/$1.conf" --arg k "$work/kubeconfig" \
+	jq -n --arg a "$work/$1.sock" \
 		--arg d "$work/ipam-$1" --arg s "198.18.$((w * 4)).1" \
 		--arg e "198.18.$((w * 4 + 3)).254" '{cniVersion: "1.0.0",
-		name: "rdma", type: "kube-rdma", config: $c, kubeconfig: $k,
+		name: "rdma", type: "kube-rdma", agent_socket: $a,
 		ipam: {type: "host-local", dataDir: $d, ranges: [[{subnet:
 		"198.18.0.0/16", rangeStart: $s, rangeEnd: $e}]]}}'
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
-# The kube-rdma CNI plugin against a mock node, as a runtime calls it:
-# verbs, versions, error codes, 2 pods x 60 interfaces, rollback when the
-# k-th interface fails, DEL after the netns is gone, concurrent ADDs, and
-# repair after kill -9.  IPAM: Debian's host-local.
+# The kube-rdma CNI plugin against a mock node, as a runtime calls it,
+# through the node agent: verbs, versions, error codes, the agent absent
+# and refusing callers, 2 pods x 60 interfaces, rollback when the k-th
+# interface fails, DEL after the netns is gone, concurrent ADDs, and
+# repair after kill -9 of the plugin.  IPAM: Debian's host-local.
 . "$(dirname "$0")/lib.sh"
 
 command -v jq >/dev/null || fail "jq missing (scripts/install-deps.sh)"
@@ -12,7 +13,9 @@ cni=$bin/kube-rdma
 ctl=$bin/kube-rdma-ctl
 
 conf=$work/node.conf
+sock=$work/run/cni.sock
 write_config "$conf" cni-node \
+	'[daemon]' "agent_socket = $sock" \
 	'[pf "cp0"]' 'backend = mock' 'num_vfs = 64' \
 	'[pf "cp1"]' 'backend = mock' 'num_vfs = 64'
 "$bin/kube-rdma-daemon" init --config "$conf" >/dev/null
@@ -21,7 +24,7 @@ write_config "$conf" cni-node \
 netconf() {
 	end=${3:-198.18.3.250}
 	cat <<EOF
-{"cniVersion": "$1", "name": "rdma", "type": "kube-rdma", "config": "$conf",
+{"cniVersion": "$1", "name": "rdma", "type": "kube-rdma", "agent_socket": "$sock",
  "ipam": {"type": "host-local", "dataDir": "$work/ipam",
           "ranges": [[{"subnet": "198.18.0.0/22", "rangeStart": "198.18.0.10",
                        "rangeEnd": "$end"}]],
@@ -70,25 +73,69 @@ records() {
 	ls "$work/state-cni-node/attachments" 2>/dev/null | grep -c json || true
 }
 
-# ---- VERSION and errors ----
+# ---- the plugin itself: static, VERSION without the agent ----
+ldd "$cni" 2>&1 | grep -q "not a dynamic executable" ||
+	[ -n "$(ldd "$cni" 2>&1 | grep -i asan)" ] ||
+	fail "the plugin is not static: $(ldd "$cni" 2>&1)"
 plugin VERSION "" "" "" </dev/null
 want_ok VERSION
 jq -e '.supportedVersions == ["0.4.0","1.0.0","1.1.0"]' "$work/out" >/dev/null
 echo '{"cniVersion": "1.0.0"}' | plugin VERSION "" "" ""
 jq -e '.cniVersion == "1.0.0"' "$work/out" >/dev/null
 
+# ---- no agent: try again later (11), STATUS not available (50) ----
 ip netns add pod0
 netconf 1.0.0 "$(ifaces 1)" >"$work/one.json"
+plugin ADD c1 /run/netns/pod0 eth0 <"$work/one.json"
+want_code 11 "the kube-rdma node agent is not answering"
+grep -q "$sock" "$work/out" || fail "the error does not name the socket"
+for verb in DEL CHECK; do
+	plugin $verb c1 /run/netns/pod0 eth0 <"$work/one.json"
+	want_code 11
+done
+netconf 1.1.0 "$(ifaces 1)" >"$work/one11.json"
+plugin GC "" "" "" <"$work/one11.json"
+want_code 11
+plugin STATUS "" "" "" <"$work/one11.json"
+want_code 50
+jq '.agent_socket = "relative.sock"' "$work/one.json" |
+	plugin ADD c1 /run/netns/pod0 eth0
+want_code 7 "agent_socket"
+
+start_agent "$conf" "$sock"
+[ "$(stat -c %a "$sock")" = 600 ] || fail "socket mode $(stat -c %a "$sock")"
+# a caller that is not root cannot connect; one that gets through a
+# socket opened to everyone is refused by its credentials
+plugin_nobody() {
+	set +e
+	env CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/run/netns/pod0 \
+		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$cni" \
+		<"$work/one.json" >"$work/out" 2>"$work/err"
+	status=$?
+	set -e
+}
+chmod 755 "$work" "$work/run"
+plugin_nobody
+want_code 104 "Permission denied"
+chmod 666 "$sock"
+plugin_nobody
+chmod 600 "$sock"
+want_code 104 "uid 65534"
+# the node's own namespace is never a pod's
+plugin ADD c1 /proc/self/ns/net eth0 <"$work/one.json"
+want_code 8 "node's own network namespace"
+
 plugin "" c1 /run/netns/pod0 eth0 <"$work/one.json"
 want_code 4 CNI_COMMAND
 plugin FROB c1 /run/netns/pod0 eth0 <"$work/one.json"
 want_code 4 "unknown CNI_COMMAND"
 netconf 0.3.1 "$(ifaces 1)" | plugin ADD c1 /run/netns/pod0 eth0
 want_code 1 "incompatible CNI versions"
-echo '{"cniVersion": "1.0.0", "type": "kube-rdma"}' |
+echo "{\"cniVersion\": \"1.0.0\", \"type\": \"kube-rdma\", \"agent_socket\": \"$sock\"}" |
 	plugin ADD c1 /run/netns/pod0 eth0
 want_code 7 "missing network name"
-echo '{"cniVersion": "1.0.0", "name": "n", "max-tx-rate": 5}' |
+echo "{\"cniVersion\": \"1.0.0\", \"name\": \"n\", \"max-tx-rate\": 5, \"agent_socket\": \"$sock\"}" |
 	plugin ADD c1 /run/netns/pod0 eth0
 want_code 2 "max-tx-rate = 5"
 echo '{"cniVersion": ' | plugin ADD c1 /run/netns/pod0 eth0
@@ -215,11 +262,13 @@ while [ $i -lt 16 ]; do
 	(env CNI_COMMAND=ADD CNI_CONTAINERID=par$i CNI_NETNS=/run/netns/par$i \
 		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
 		CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=par$i" "$cni" \
-		<"$work/ten.json" >"$work/par$i.out" 2>/dev/null
-	 echo $? >"$work/par$i.rc") &
+		<"$work/ten.json" >"$work/par$i.out" 2>/dev/null &&
+		echo 0 >"$work/par$i.rc" || echo 1 >"$work/par$i.rc") &
+	par="${par:-} $!"
 	i=$((i + 1))
 done
-wait
+# shellcheck disable=SC2086
+wait $par
 ok=0 refused=0 i=0
 while [ $i -lt 16 ]; do
 	if [ "$(cat "$work/par$i.rc")" = 0 ]; then
@@ -317,8 +366,12 @@ users:
     token: s3cret
 KUBE
 sed 's/s3cret/wrong/' "$work/kubeconfig" >"$work/kubeconfig.bad"
-netconf 1.0.0 "$(ifaces 1)" |
-	jq --arg k "$work/kubeconfig" '.kubeconfig = $k' >"$work/k8s.json"
+# the agent reads pods with its own credentials ([daemon] kubeconfig here,
+# its service account in a cluster); a netconf's kubeconfig overrides them
+stop_agent
+sed -i "s|^agent_socket = .*|&\nkubeconfig = $work/kubeconfig|" "$conf"
+start_agent "$conf" "$sock"
+netconf 1.0.0 "$(ifaces 1)" >"$work/k8s.json"
 jq --arg k "$work/kubeconfig.bad" '.kubeconfig = $k' "$work/k8s.json" \
 	>"$work/k8s-bad.json"
 # kube_plugin CMD POD UID < config

@@ -1,7 +1,8 @@
 #!/bin/sh
 # A real container runtime: podman (CNI network backend) runs a busybox
-# container on a kube-rdma network asking for 2 VFs; the container sees both
-# interfaces with their addresses; when it exits, the VFs are back.
+# container on a kube-rdma network asking for 2 VFs, through the plugin and
+# the node agent; the container sees both interfaces with their addresses;
+# when it exits, the VFs are back.
 # Setup per ../../docs/cni.md: runc, explicit ulimits, CONTAINERS_CONF, a
 # private --root/--runroot, all inside this test's private namespaces.
 . "$(dirname "$0")/lib.sh"
@@ -15,8 +16,10 @@ mkdir -p /var/lib/cni
 mount -t tmpfs kr-test-cni /var/lib/cni
 
 conf=$work/node.conf
-write_config "$conf" podman-node '[pf "pm0"]' 'backend = mock' 'num_vfs = 4'
+write_config "$conf" podman-node '[daemon]' "agent_socket = $work/cni.sock" \
+	'[pf "pm0"]' 'backend = mock' 'num_vfs = 4'
 "$bin/kube-rdma-daemon" init --config "$conf" >/dev/null
+start_agent "$conf" "$work/cni.sock"
 
 lab=$work/lab
 mkdir -p "$lab/plugins" "$lab/net.d" "$lab/rootfs/bin" "$lab/rootfs/proc" \
@@ -32,7 +35,7 @@ network_config_dir = "$lab/net.d"
 CONF
 cat >"$lab/net.d/50-rdma.conflist" <<CONF
 {"cniVersion": "1.0.0", "name": "rdmanet",
- "plugins": [{"type": "kube-rdma", "config": "$conf",
+ "plugins": [{"type": "kube-rdma", "agent_socket": "$work/cni.sock",
    "ipam": {"type": "host-local", "dataDir": "$work/ipam",
             "ranges": [[{"subnet": "198.18.4.0/24"}]]},
    "interfaces": [{"min_tx_rate": 1000, "max_tx_rate": 5000},

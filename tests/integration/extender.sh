@@ -181,6 +181,7 @@ reservations() {
 		awk '/^kube_rdma_extender_reservations / { print $2 }'
 }
 # ---- a reservation ends when the node shows the pod's VFs ----
+mkdir -p "$work/state-node-a/attachments"
 cat >"$work/state-node-a/attachments/c1.eth0.json" <<REC
 {"version": 1, "container_id": "c1", "ifname": "eth0", "netns": "",
  "pod": {"namespace": "ml", "name": "rdma-worker-0",

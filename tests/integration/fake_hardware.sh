@@ -85,10 +85,13 @@ kill "$daemon" && wait "$daemon" || fail "daemon did not stop cleanly"
 # real netdevs under the VFs' names, so the moves are the kernel's
 for v in 0 1 2 3; do ip link add "ens2f0v$v" type veth peer name "hw$v"; done
 write_config "$work/cni.conf" hw-node "sysfs_root = $sys" \
+	'[daemon]' "listen = 127.0.0.1:54012" "agent_socket = $work/cni.sock" \
+	"refresh_interval_ms = 600000" \
 	'[pf "ens2f0"]' "backend = generic-sriov" "num_vfs = 4"
+start_agent "$work/cni.conf" "$work/cni.sock"
 cat >"$work/net.json" <<JSON
 {"cniVersion": "1.0.0", "name": "rdma", "type": "kube-rdma",
- "config": "$work/cni.conf",
+ "agent_socket": "$work/cni.sock",
  "ipam": {"type": "host-local", "dataDir": "$work/ipam",
           "ranges": [[{"subnet": "198.18.4.0/24"}]]},
  "interfaces": [{"max_tx_rate": 1000}, {"max_tx_rate": 2000, "name": "rdma1"}]}
@@ -107,7 +110,9 @@ cat >"$work/want" <<LOG
 GETLINK ens2f0 RTEXT_FILTER_VF -> OK
 SETLINK ens2f0 vf 0 IFLA_VF_RATE min 0 max 1000 -> OK
 SETLINK ens2f0 vf 1 IFLA_VF_RATE min 0 max 2000 -> OK
+GETLINK ens2f0 RTEXT_FILTER_VF -> OK
 LOG
+# (the last GETLINK is the agent's refresh of its inventory, here and below)
 diff -u "$work/want" "$log" || fail "ADD sent other VF requests"
 ip -n hwpod -br link show eth0 | grep -q UP || fail "no eth0 in the pod"
 ip -n hwpod -br addr show rdma1 | grep -q 198.18.4. || fail "rdma1 has no address"
@@ -121,6 +126,7 @@ GETLINK ens2f0 RTEXT_FILTER_VF -> OK
 SETLINK ens2f0 vf 0 IFLA_VF_RATE min 0 max 0 -> OK
 GETLINK ens2f0 RTEXT_FILTER_VF -> OK
 SETLINK ens2f0 vf 1 IFLA_VF_RATE min 0 max 0 -> OK
+GETLINK ens2f0 RTEXT_FILTER_VF -> OK
 LOG
 diff -u "$work/want" "$log" || fail "DEL sent other VF requests"
 ip link show ens2f0v0 >/dev/null && ip link show ens2f0v1 >/dev/null ||

@@ -18,7 +18,7 @@ pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	rm -rf "$work"
+	[ -n "${KR_TEST_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 ip link set lo up
@@ -43,4 +43,26 @@ write_config() {
 			"$node" "$KR_TEST_BACKEND_DIR" "$work" "$node" "$work"
 		printf '%s\n' "$@"
 	} >"$file"
+}
+
+# start_agent CONF SOCKET: run kube-rdma-daemon serve, the node agent, in
+# the background (its log in $work/agent.log; $agent_pid) and wait for its
+# CNI socket.  The test's cleanup stops it.
+start_agent() {
+	"$bin/kube-rdma-daemon" serve --config "$1" 2>>"$work/agent.log" &
+	agent_pid=$!
+	pids="$pids $agent_pid"
+	for _ in $(seq 200); do
+		[ -S "$2" ] && return 0
+		kill -0 "$agent_pid" 2>/dev/null ||
+			fail "the agent died: $(tail -5 "$work/agent.log")"
+		sleep 0.05
+	done
+	fail "the agent did not open $2: $(tail -5 "$work/agent.log")"
+}
+
+# stop_agent [SIGNAL]: stop the agent start_agent started, and wait for it.
+stop_agent() {
+	kill "-${1:-TERM}" "$agent_pid" 2>/dev/null || true
+	wait "$agent_pid" 2>/dev/null || true
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # A VF's RDMA device follows it into the pod when the system runs in
 # exclusive RDMA namespace mode, and comes back on DEL: the CNI plugin
-# against mlx5 on a fake ConnectX-5 tree (tests/support/fake_node.py), the
+# and the node agent against mlx5 on a fake ConnectX-5 tree (tests/support/fake_node.py), the
 # fake rtnetlink and RDMA netlink kernels of core/nl_fake.h and
 # core/rdma_fake.h ($KR_NETLINK_FAKE), and real veths standing in for the
 # VF netdevs, so the netdev moves are the kernel's.
@@ -12,11 +12,15 @@ export KR_NETLINK_FAKE=$sys/netlink
 python3 "$KR_TEST_SOURCE_DIR/tests/support/fake_node.py" "$sys" \
 	add-pf cx5 ens1f0 0000:3b:00.0 --vfs 4 --netlink "$KR_NETLINK_FAKE"
 for v in 0 1 2 3; do ip link add "ens1f0v$v" type veth peer name "mx$v"; done
+# the agent's own refreshes: only the one after each change (the last
+# request of each ADD and DEL below)
 write_config "$work/cni.conf" rdma-node "sysfs_root = $sys" \
+	'[daemon]' "agent_socket = $work/cni.sock" "refresh_interval_ms = 600000" \
 	'[pf "ens1f0"]' "backend = mlx5" "num_vfs = 4"
+start_agent "$work/cni.conf" "$work/cni.sock"
 cat >"$work/net.json" <<JSON
 {"cniVersion": "1.0.0", "name": "rdma", "type": "kube-rdma",
- "config": "$work/cni.conf",
+ "agent_socket": "$work/cni.sock",
  "ipam": {"type": "host-local", "dataDir": "$work/ipam",
           "ranges": [[{"subnet": "198.18.6.0/24"}]]},
  "interfaces": [{"min_tx_rate": 500, "max_tx_rate": 1000},
@@ -58,7 +62,9 @@ SETLINK ens1f0 vf 1 IFLA_VF_RATE min 0 max 2000 -> OK
 RDMA GET dump -> OK
 RDMA SET mlx5_2 NET_NS_FD net:[$pod_ns] -> OK
 GETLINK ens1f0 RTEXT_FILTER_VF -> OK
+GETLINK ens1f0 RTEXT_FILTER_VF -> OK
 LOG
+# (the last GETLINK is the agent's refresh of its inventory)
 diff -u "$work/want" "$log" || fail "ADD sent other requests"
 [ "$(where)" = "mlx5_0=$host_ns mlx5_1=$pod_ns mlx5_2=$pod_ns mlx5_3=$host_ns mlx5_4=$host_ns" ] ||
 	fail "RDMA devices: $(where)"

@@ -296,7 +296,7 @@ static void test_generation_follows_changes(void **state)
 	char state_dir[128];
 	uint64_t g0 = inv->generation;
 
-	/* a CNI plugin's record marks the VF, at once (inotify) */
+	/* a record marks the VF, at the next refresh */
 	snprintf(state_dir, sizeof(state_dir), "%s/state", f->dir);
 	assert_int_equal(kr_alloc_write(state_dir, &rec, &err), 0);
 	next = newer_than(g0);

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ADD, DEL, CHECK, GC and STATUS.  The allocation record is the plan: it
- * is written before any VF is touched, and releasing an attachment (DEL,
- * the rollback of a failed ADD, GC) walks it, so a crash at any point
- * leaves a record that the next DEL or GC of that attachment repairs.
- * Every verb that changes VFs holds the node-wide lock STATE_DIR/cni.lock.
+ * ADD, DEL, CHECK, GC and STATUS, run by the node agent.  The allocation
+ * record is the plan: it is written before any VF is touched, and
+ * releasing an attachment (DEL, the rollback of a failed ADD, GC, the
+ * agent's repair at start) walks it, so a crash at any point leaves a
+ * record that the next start, DEL or GC of that attachment repairs.
+ * Requests run concurrently: choosing VFs and writing the record happen
+ * under the agent's placement lock, and each PF's backend calls under
+ * that PF's lock.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cni.h"
@@ -29,11 +32,11 @@
 #include "util.h"
 
 struct ctx {
+	struct kr_cni_call *call;
 	const struct kr_cni_env *env;
-	const struct kr_cni_conf *conf;
-	struct kr_config *cfg;
+	struct kr_cni_conf *conf;
+	const struct kr_config *cfg;
 	struct kr_node *node;
-	int lock_fd;
 	int host_ns;			/* our own netns */
 	int pod_ns;			/* CNI_NETNS, or -1 */
 	struct kr_nl *host_nl;
@@ -43,6 +46,30 @@ struct ctx {
 	struct kr_rdma_nl *host_rdma;
 	struct kr_rdma_nl *pod_rdma;
 };
+
+void cni_agent_init(struct cni_agent *agent)
+{
+	pthread_rwlockattr_t attr;
+
+	memset(agent, 0, sizeof(*agent));
+	pthread_mutex_init(&agent->placement_lock, NULL);
+	pthread_mutex_init(&agent->busy_lock, NULL);
+	pthread_cond_init(&agent->busy_done, NULL);
+	/* a GC must not wait behind an endless stream of ADDs */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(
+		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&agent->gc_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
+void cni_agent_destroy(struct cni_agent *agent)
+{
+	pthread_mutex_destroy(&agent->placement_lock);
+	pthread_rwlock_destroy(&agent->gc_lock);
+	pthread_mutex_destroy(&agent->busy_lock);
+	pthread_cond_destroy(&agent->busy_done);
+}
 
 /* What ctx_open_pod opened. */
 static void ctx_close_pod(struct ctx *c)
@@ -61,56 +88,40 @@ static void ctx_close(struct ctx *c)
 	ctx_close_pod(c);
 	kr_rdma_nl_close(c->host_rdma);
 	kr_nl_close(c->host_nl);
-	kr_node_close(c->node);
-	kr_config_free(c->cfg);
 	if (c->host_ns >= 0)
 		close(c->host_ns);
-	if (c->lock_fd >= 0)
-		close(c->lock_fd);	/* drops the lock */
 }
 
-/*
- * Load the configuration, take the node lock (when 'lock'), open the node
- * and the host's netlink socket.
- */
-static int ctx_open(struct ctx *c, const struct kr_cni_env *env,
-		    const struct kr_cni_conf *conf, int lock,
+/* The request's node and the host's netlink socket. */
+static int ctx_open(struct ctx *c, struct kr_cni_call *call,
 		    struct kr_cni_error *e)
 {
 	struct kr_err err = { 0 };
-	char *path = NULL;
 
 	memset(c, 0, sizeof(*c));
-	c->env = env;
-	c->conf = conf;
-	c->lock_fd = c->host_ns = c->pod_ns = c->rdma_exclusive = -1;
-	if (kr_config_load(conf->config_path, &c->cfg, &err) < 0)
-		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
-				"cannot read the kube-rdma configuration",
-				"%s", kr_err_text(&err));
-	if (lock) {
-		if (kr_mkdir_p(c->cfg->state_dir, &err) < 0 ||
-		    asprintf(&path, "%s/cni.lock", c->cfg->state_dir) < 0)
-			return cni_fail(e, KR_CNI_ERR_IO, "state directory",
-					"%s", kr_err_text(&err));
-		c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (c->lock_fd < 0 || flock(c->lock_fd, LOCK_EX) < 0) {
-			cni_fail(e, KR_CNI_ERR_IO, "cannot lock the node",
-				 "%s: %s", path, strerror(errno));
-			free(path);
-			return -1;
-		}
-		free(path);
-	}
-	if (kr_node_open(c->cfg, &c->node, &err) < 0 ||
-	    kr_nl_open(-1, &c->host_nl, &err) < 0)
-		return cni_fail(e, KR_CNI_ERR_INTERNAL, "cannot open the node",
+	c->call = call;
+	c->env = &call->env;
+	c->conf = &call->conf;
+	c->cfg = call->cfg;
+	c->node = call->node;
+	c->host_ns = c->pod_ns = c->rdma_exclusive = -1;
+	if (kr_nl_open(-1, &c->host_nl, &err) < 0)
+		return cni_fail(e, KR_CNI_ERR_INTERNAL, "cannot open netlink",
 				"%s", kr_err_text(&err));
 	c->host_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (c->host_ns < 0)
 		return cni_fail(e, KR_CNI_ERR_IO, "cannot open own netns",
 				"%s", strerror(errno));
 	return 0;
+}
+
+/* Is the namespace open as 'fd' the agent's own (the node's)? */
+static int same_netns(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* Open CNI_NETNS (or 'path'); 'required' turns absence into an error. */
@@ -131,8 +142,19 @@ static int ctx_open_pod(struct ctx *c, const char *path, int required,
 		if (required)
 			return cni_fail(e, KR_CNI_ERR_INVALID_NETNS,
 					"cannot open the container's netns",
-					"%s: %s", path, strerror(errno));
+					"%s: %s (the agent sees the runtime's "
+					"netns directory through its mount, "
+					"docs/deploy.md)", path,
+					strerror(errno));
 		return 0;	/* DEL: gone is fine */
+	}
+	if (same_netns(c->pod_ns, c->host_ns)) {
+		/* never move the node's own links around */
+		close(c->pod_ns);
+		c->pod_ns = -1;
+		return cni_fail(e, KR_CNI_ERR_INVALID_NETNS,
+				"CNI_NETNS is the node's own network "
+				"namespace", "%s", path);
 	}
 	if (kr_nl_open(c->pod_ns, &c->pod_nl, &err) < 0) {
 		close(c->pod_ns);
@@ -322,7 +344,7 @@ static void return_vf(struct ctx *c, const struct kr_alloc_vf *v,
  * host name and reset, IPAM released, the record removed.  Best effort:
  * carries on after errors and reports the first.  Returns 0 or -1.
  */
-static int release(struct ctx *c, const struct kr_alloc *rec,
+static int release(struct ctx *c, struct kr_alloc *rec,
 		   struct kr_cni_error *e)
 {
 	struct kr_cni_env ipam_env = *c->env;
@@ -330,10 +352,19 @@ static int release(struct ctx *c, const struct kr_alloc *rec,
 	int failed = 0;
 	size_t i;
 
+	/* a restart finishes what this starts */
+	if (rec->state != KR_ALLOC_RELEASING) {
+		rec->state = KR_ALLOC_RELEASING;
+		if (kr_alloc_write(c->cfg->state_dir, rec, &err) < 0)
+			kr_log(KR_LOG_WARNING, "%s", kr_err_text(&err));
+		c->call->changed = 1;
+	}
 	for (i = 0; i < rec->n_vfs; i++) {
 		const struct kr_alloc_vf *v = &rec->vfs[i];
 		struct kr_node_pf *pf = kr_node_find_pf(c->node, v->pf);
 
+		if (pf)
+			pthread_mutex_lock(&pf->lock);
 		return_vf(c, v, pf, e, &failed);
 		/* through the PF: whether or not the netns still exists */
 		if (!pf || !pf->handle) {
@@ -348,6 +379,8 @@ static int release(struct ctx *c, const struct kr_alloc *rec,
 			     "cannot reset a VF", "PF %s VF %u: %s", v->pf,
 			     v->vf, kr_err_text(&err));
 		}
+		if (pf)
+			pthread_mutex_unlock(&pf->lock);
 	}
 	/* one IPAM reservation per interface, keyed by its name */
 	ipam_env.container_id = rec->container_id;
@@ -390,11 +423,31 @@ static int iface_name(const char *ifname, const struct kr_iface_req *r,
 }
 
 /*
+ * How the agent reaches the API server: the network configuration's
+ * kubeconfig, else [daemon] kubeconfig, else its service account when it
+ * runs in a pod.  0 with *ret NULL when it has no way.
+ */
+static int api_access(const struct kr_config *cfg,
+		      const struct kr_cni_conf *conf,
+		      struct kr_kubeconfig **ret, struct kr_err *err)
+{
+	*ret = NULL;
+	if (conf->kubeconfig)
+		return kr_kubeconfig_load(conf->kubeconfig, ret, err);
+	if (cfg->daemon_kubeconfig)
+		return kr_kubeconfig_load(cfg->daemon_kubeconfig, ret, err);
+	if (getenv("KUBERNETES_SERVICE_HOST"))
+		return kr_kubeconfig_in_cluster(ret, err);
+	return 0;
+}
+
+/*
  * The pod's request: its annotation, read from the API server, when the
- * configuration names a kubeconfig and the runtime names the pod; else the
+ * agent can reach one and the runtime names the pod; else the
  * configuration's "interfaces" (runtimes without Kubernetes).
  */
-static int read_request(const struct kr_cni_env *env,
+static int read_request(const struct kr_config *cfg,
+			const struct kr_cni_env *env,
 			const struct kr_cni_conf *conf,
 			struct kr_request **req, char **ret_placement,
 			struct kr_cni_error *e)
@@ -404,17 +457,25 @@ static int read_request(const struct kr_cni_env *env,
 	json_t *pod = NULL, *annotations;
 	const char *uid, *placement;
 	char *text, *path = NULL;
-	int r;
+	int r = 0;
 
-	if (conf->kubeconfig && env->pod_name[0]) {
-		if (!env->pod_namespace[0])
+	if (env->pod_name[0])
+		r = api_access(cfg, conf, &kc, &err);
+	if (r < 0)
+		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+				"cannot read the pod from the API server",
+				"%s/%s: %s", env->pod_namespace, env->pod_name,
+				kr_err_text(&err));
+	if (kc) {
+		if (!env->pod_namespace[0]) {
+			kr_kubeconfig_free(kc);
 			return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
 					"invalid CNI_ARGS",
 					"K8S_POD_NAME without "
 					"K8S_POD_NAMESPACE");
-		r = kr_kubeconfig_load(conf->kubeconfig, &kc, &err);
-		if (!r && asprintf(&path, "/api/v1/namespaces/%s/pods/%s",
-				   env->pod_namespace, env->pod_name) < 0)
+		}
+		if (asprintf(&path, "/api/v1/namespaces/%s/pods/%s",
+			     env->pod_namespace, env->pod_name) < 0)
 			r = kr_err_set(&err, -ENOMEM, "out of memory");
 		if (!r)
 			r = kr_k8s_get(kc, path, 10000, &pod, &err);
@@ -486,8 +547,11 @@ static int plan(struct ctx *c, const struct kr_inventory *inv,
 	snprintf(rec->pod_name, sizeof(rec->pod_name), "%s",
 		 c->env->pod_name);
 	snprintf(rec->pod_uid, sizeof(rec->pod_uid), "%s", c->env->pod_uid);
+	rec->state = KR_ALLOC_ADDING;
 	rec->vfs = calloc(req->n, sizeof(*rec->vfs));
-	if (!rec->vfs)
+	rec->netconf = strndup(c->conf->raw, c->conf->raw_len);
+	rec->cni_path = c->env->path ? strdup(c->env->path) : NULL;
+	if (!rec->vfs || !rec->netconf || (c->env->path && !rec->cni_path))
 		return cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
 	rec->n_vfs = req->n;
 	for (i = 0; i < req->n; i++) {
@@ -540,10 +604,10 @@ static int plan(struct ctx *c, const struct kr_inventory *inv,
  * kernel to settle the namespace, and interleaving it with links going up
  * makes each wait longer.
  */
-static int move_vf(struct ctx *c, const struct kr_alloc_vf *v, size_t i,
-		   struct kr_cni_error *e)
+static int move_vf_locked(struct ctx *c, struct kr_node_pf *pf,
+			  const struct kr_alloc_vf *v, size_t i,
+			  struct kr_cni_error *e)
 {
-	struct kr_node_pf *pf = kr_node_find_pf(c->node, v->pf);
 	const char *netdev = v->host_netdev;
 	struct kr_err err = { 0 };
 	struct kr_vf_info info;
@@ -587,6 +651,18 @@ out_fail:
 	return cni_fail(e, KR_CNI_ERR_INTERFACE, "cannot set up an interface",
 			"interface %zu (%s, PF %s VF %u): %s: %s", i,
 			v->pod_ifname, v->pf, v->vf, step, kr_err_text(&err));
+}
+
+static int move_vf(struct ctx *c, const struct kr_alloc_vf *v, size_t i,
+		   struct kr_cni_error *e)
+{
+	struct kr_node_pf *pf = kr_node_find_pf(c->node, v->pf);
+	int r;
+
+	pthread_mutex_lock(&pf->lock);
+	r = move_vf_locked(c, pf, v, i, e);
+	pthread_mutex_unlock(&pf->lock);
+	return r;
 }
 
 /* IPAM, addresses, link up, routes: the second pass. */
@@ -639,44 +715,22 @@ out_fail:
 			v->pod_ifname, v->pf, v->vf, step, kr_err_text(&err));
 }
 
-static int print_result(json_t *res, struct kr_cni_error *e)
+/*
+ * Read the node, place the request and write the record, all under the
+ * placement lock: a concurrent ADD sees this one's VFs as taken.
+ */
+static int reserve(struct ctx *c, const struct kr_request *req,
+		   const char *decided, struct kr_alloc *rec,
+		   struct kr_cni_error *e)
 {
-	if (!res || json_dumpf(res, stdout, JSON_COMPACT) < 0) {
-		json_decref(res);
-		return cni_fail(e, KR_CNI_ERR_IO, "cannot write the result",
-				NULL);
-	}
-	fputc('\n', stdout);
-	json_decref(res);
-	return 0;
-}
-
-int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
-	    struct kr_cni_error *e)
-{
-	struct kr_cni_ipam_result *ipam = NULL;
 	struct kr_place_opts opts = { .policy = KR_POLICY_BINPACK };
 	struct kr_placement p = { 0 };
 	struct kr_inventory *inv = NULL;
-	struct kr_request *req = NULL;
-	struct kr_cni_iface *ifaces = NULL;
-	struct kr_alloc rec = { 0 }, *stale = NULL;
 	struct kr_err err = { 0 };
-	char *decided = NULL;	/* the extender's placement, if any */
-	struct ctx c;
-	int r = -1, ifindex;
-	size_t i;
+	int r = -1;
 
-	if (read_request(env, conf, &req, &decided, e) < 0)
-		return -1;
-	if (ctx_open(&c, env, conf, 1, e) < 0 ||
-	    ctx_open_pod(&c, env->netns, 1, e) < 0)
-		goto out;
-	/* an earlier ADD of this attachment that never finished */
-	if (kr_alloc_read(c.cfg->state_dir, env->container_id, env->ifname,
-			  &stale, &err) == 0 && release(&c, stale, e) < 0)
-		goto out;
-	if (kr_node_inventory(c.node, NULL, &inv, &err) < 0) {
+	pthread_mutex_lock(&c->call->agent->placement_lock);
+	if (kr_node_inventory(c->node, NULL, &inv, &err) < 0) {
 		cni_fail(e, KR_CNI_ERR_INTERNAL, "cannot read the node", "%s",
 			 kr_err_text(&err));
 		goto out;
@@ -690,7 +744,7 @@ int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 			kr_log(KR_LOG_WARNING,
 			       "%s of %s/%s no longer fits (%s); placing "
 			       "locally", KR_ANNOTATION_PLACEMENT,
-			       env->pod_namespace, env->pod_name,
+			       c->env->pod_namespace, c->env->pod_name,
 			       kr_err_text(&err));
 		if (kr_place(inv, req, &opts, &p, &err) < 0) {
 			cni_fail(e, KR_CNI_ERR_INTERNAL, "placement failed",
@@ -704,7 +758,56 @@ int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 			 "%s", p.reason);
 		goto out;
 	}
-	if (req->n && plan(&c, inv, req, &p, &rec, e) < 0)
+	if (!req->n) {
+		r = 0;
+		goto out;
+	}
+	if (plan(c, inv, req, &p, rec, e) < 0)
+		goto out;
+	if (kr_alloc_write(c->cfg->state_dir, rec, &err) < 0) {
+		cni_fail(e, KR_CNI_ERR_IO, "cannot write the record", "%s",
+			 kr_err_text(&err));
+		goto out;
+	}
+	c->call->changed = 1;
+	r = 0;
+out:
+	pthread_mutex_unlock(&c->call->agent->placement_lock);
+	kr_placement_clear(&p);
+	kr_inventory_free(inv);
+	return r;
+}
+
+int cni_add(struct kr_cni_call *call, struct kr_cni_error *e)
+{
+	const struct kr_cni_env *env = &call->env;
+	struct kr_cni_conf *conf = &call->conf;
+	struct kr_cni_ipam_result *ipam = NULL;
+	struct kr_request *req = NULL;
+	struct kr_cni_iface *ifaces = NULL;
+	struct kr_alloc rec = { 0 }, *stale = NULL;
+	struct kr_err err = { 0 };
+	char *decided = NULL;	/* the extender's placement, if any */
+	struct ctx c;
+	int r = -1, ifindex;
+	size_t i;
+
+	if (ctx_open(&c, call, e) < 0)
+		goto out;
+	if (read_request(call->cfg, env, conf, &req, &decided, e) < 0 ||
+	    ctx_open_pod(&c, env->netns, 1, e) < 0)
+		goto out;
+	/* an earlier ADD of this attachment that never finished */
+	if (kr_alloc_read(c.cfg->state_dir, env->container_id, env->ifname,
+			  &stale, &err) == 0 && release(&c, stale, e) < 0)
+		goto out;
+	ifaces = calloc(req->n + 1, sizeof(*ifaces));
+	ipam = calloc(req->n + 1, sizeof(*ipam));
+	if (!ifaces || !ipam) {
+		cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+		goto out;
+	}
+	if (reserve(&c, req, decided, &rec, e) < 0)
 		goto out;
 	for (i = 0; i < rec.n_vfs; i++)
 		if (kr_nl_ifindex(c.pod_nl, rec.vfs[i].pod_ifname, &ifindex,
@@ -712,19 +815,8 @@ int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 			cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
 				 "interface already exists in the container",
 				 "%s", rec.vfs[i].pod_ifname);
-			goto out;
+			goto out_release;
 		}
-	ifaces = calloc(req->n + 1, sizeof(*ifaces));
-	ipam = calloc(req->n + 1, sizeof(*ipam));
-	if (!ifaces || !ipam) {
-		cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
-		goto out;
-	}
-	if (rec.n_vfs && kr_alloc_write(c.cfg->state_dir, &rec, &err) < 0) {
-		cni_fail(e, KR_CNI_ERR_IO, "cannot write the record", "%s",
-			 kr_err_text(&err));
-		goto out;
-	}
 	for (i = 0; i < 2 * rec.n_vfs; i++) {
 		size_t k = i % rec.n_vfs;
 		int r2 = i < rec.n_vfs
@@ -732,29 +824,42 @@ int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 				 : configure_vf(&c, &rec.vfs[k], k, &ifaces[k],
 						&ipam[k], e);
 
-		if (r2 < 0) {
-			struct kr_cni_error undo;
-
-			if (release(&c, &rec, &undo) < 0)
-				kr_log(KR_LOG_ERR, "rollback: %s: %s",
-				       undo.msg, undo.details);
-			goto out;
+		if (r2 < 0)
+			goto out_release;
+	}
+	if (rec.n_vfs) {
+		rec.state = KR_ALLOC_READY;
+		if (kr_alloc_write(c.cfg->state_dir, &rec, &err) < 0) {
+			cni_fail(e, KR_CNI_ERR_IO, "cannot write the record",
+				 "%s", kr_err_text(&err));
+			goto out_release;
 		}
 	}
-	r = print_result(cni_result_build(conf->cni_version, conf->prev_result,
-					  env->netns, ifaces, ipam, req->n,
-					  conf->dns),
-			 e);
+	call->result = cni_result_build(conf->cni_version, conf->prev_result,
+					env->netns, ifaces, ipam, req->n,
+					conf->dns);
+	if (call->result)
+		r = 0;
+	else
+		cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+	if (r == 0)
+		goto out;
+out_release:
+	if (rec.n_vfs) {
+		struct kr_cni_error undo;
+
+		if (release(&c, &rec, &undo) < 0)
+			kr_log(KR_LOG_ERR, "rollback: %s: %s", undo.msg,
+			       undo.details);
+	}
 out:
 	for (i = 0; ipam && i < req->n; i++)
 		cni_ipam_result_clear(&ipam[i]);
 	free(ipam);
 	free(ifaces);
-	free(rec.vfs);
+	kr_alloc_clear(&rec);
 	kr_alloc_free(stale);
 	free(decided);
-	kr_placement_clear(&p);
-	kr_inventory_free(inv);
 	kr_request_free(req);
 	ctx_close(&c);
 	return r;
@@ -762,22 +867,23 @@ out:
 
 /* ---- DEL ---- */
 
-int cni_del(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
-	    struct kr_cni_error *e)
+int cni_del(struct kr_cni_call *call, struct kr_cni_error *e)
 {
+	const struct kr_cni_env *env = &call->env;
 	struct kr_alloc *rec = NULL;
 	struct kr_err err = { 0 };
 	struct ctx c;
 	int r = -1;
 
-	if (ctx_open(&c, env, conf, 1, e) < 0)
+	if (ctx_open(&c, call, e) < 0)
 		goto out;
 	ctx_open_pod(&c, env->netns, 0, e);
 	r = kr_alloc_read(c.cfg->state_dir, env->container_id, env->ifname,
 			  &rec, &err);
 	if (r == -ENOENT) {
 		/* nothing of ours; IPAM may still hold the first address */
-		r = cni_ipam_exec(env, conf, "DEL", env->ifname, NULL, e);
+		r = cni_ipam_exec(env, &call->conf, "DEL", env->ifname, NULL,
+				  e);
 	} else if (r < 0) {
 		cni_fail(e, KR_CNI_ERR_IO, "cannot read the record", "%s",
 			 kr_err_text(&err));
@@ -858,7 +964,10 @@ static int check_vf(struct ctx *c, const struct kr_alloc_vf *v,
 	if (!pf || !pf->handle)
 		return cni_fail(e, KR_CNI_ERR_CHECK, "PF not available", "%s",
 				v->pf);
-	if (vf_info(pf, v->vf, &info, &err) < 0)
+	pthread_mutex_lock(&pf->lock);
+	r = vf_info(pf, v->vf, &info, &err);
+	pthread_mutex_unlock(&pf->lock);
+	if (r < 0)
 		return cni_fail(e, KR_CNI_ERR_CHECK, "cannot read the VF", "%s",
 				kr_err_text(&err));
 	if (info.min_tx_rate != v->min_tx_rate ||
@@ -871,9 +980,10 @@ static int check_vf(struct ctx *c, const struct kr_alloc_vf *v,
 	return 0;
 }
 
-int cni_check(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
-	      struct kr_cni_error *e)
+int cni_check(struct kr_cni_call *call, struct kr_cni_error *e)
 {
+	const struct kr_cni_env *env = &call->env;
+	struct kr_cni_conf *conf = &call->conf;
 	struct kr_alloc *rec = NULL;
 	struct kr_err err = { 0 };
 	struct ctx c;
@@ -883,7 +993,7 @@ int cni_check(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 	if (!conf->prev_result)
 		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
 				"Required prevResult missing", NULL);
-	if (ctx_open(&c, env, conf, 0, e) < 0 ||
+	if (ctx_open(&c, call, e) < 0 ||
 	    ctx_open_pod(&c, env->netns, 1, e) < 0)
 		goto out;
 	if (kr_alloc_read(c.cfg->state_dir, env->container_id, env->ifname,
@@ -931,9 +1041,10 @@ static int attachment_valid(json_t *valid, const struct kr_alloc *a)
 	return 0;
 }
 
-int cni_gc(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
-	   struct kr_cni_error *e)
+int cni_gc(struct kr_cni_call *call, struct kr_cni_error *e)
 {
+	const struct kr_cni_env *env = &call->env;
+	struct kr_cni_conf *conf = &call->conf;
 	struct kr_alloc **list = NULL;
 	struct kr_err err = { 0 };
 	struct kr_cni_error first = { 0 };
@@ -945,7 +1056,7 @@ int cni_gc(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
 				"cni.dev/valid-attachments must be an array",
 				NULL);
-	if (ctx_open(&c, env, conf, 1, e) < 0) {
+	if (ctx_open(&c, call, e) < 0) {
 		ctx_close(&c);
 		return -1;
 	}
@@ -982,14 +1093,13 @@ int cni_gc(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 	return failed ? -1 : 0;
 }
 
-int cni_status(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
-	       struct kr_cni_error *e)
+int cni_status(struct kr_cni_call *call, struct kr_cni_error *e)
 {
 	struct ctx c;
 	size_t i, usable = 0;
 	int r = -1;
 
-	if (ctx_open(&c, env, conf, 0, e) < 0) {
+	if (ctx_open(&c, call, e) < 0) {
 		e->code = KR_CNI_ERR_NOT_AVAILABLE;
 		goto out;
 	}
@@ -1000,8 +1110,84 @@ int cni_status(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 			 kr_err_text(&c.node->pfs[0].open_err));
 		goto out;
 	}
-	r = cni_ipam_exec(env, conf, "STATUS", NULL, NULL, e);
+	r = cni_ipam_exec(&call->env, &call->conf, "STATUS", NULL, NULL, e);
 out:
 	ctx_close(&c);
 	return r;
+}
+
+/* ---- the agent's repair at start ---- */
+
+/* Release one unfinished attachment as a DEL from its runtime would. */
+static int repair_one(struct kr_cni_call *call, struct kr_alloc *rec,
+		      struct kr_cni_error *e)
+{
+	struct ctx c;
+	int r = -1;
+
+	call->env.vars = json_pack("{s:s, s:s, s:s, s:s, s:s}", "CNI_COMMAND",
+				   "DEL", "CNI_CONTAINERID", rec->container_id,
+				   "CNI_IFNAME", rec->ifname, "CNI_NETNS",
+				   rec->netns, "CNI_PATH",
+				   rec->cni_path ? rec->cni_path : "");
+	call->env.command = "DEL";
+	call->env.container_id = rec->container_id;
+	call->env.ifname = rec->ifname;
+	call->env.netns = rec->netns;
+	call->env.path = rec->cni_path;
+	/* without its configuration, IPAM cannot be asked (old records) */
+	if (rec->netconf && cni_conf_parse(rec->netconf, strlen(rec->netconf),
+					   &call->conf, e) < 0)
+		kr_log(KR_LOG_WARNING, "%s.%s: the recorded network "
+				       "configuration does not parse (%s), "
+				       "so its addresses stay with IPAM",
+		       rec->container_id, rec->ifname, e->details);
+	if (!call->env.vars)
+		cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+	else if (ctx_open(&c, call, e) == 0) {
+		ctx_open_pod(&c, rec->netns, 0, e);
+		r = release(&c, rec, e);
+	}
+	ctx_close(&c);
+	json_decref(call->env.vars);
+	json_decref(call->conf.doc);
+	return r;
+}
+
+size_t cni_repair(struct cni_agent *agent, const struct kr_config *cfg,
+		  struct kr_node *node)
+{
+	struct kr_alloc **list = NULL;
+	struct kr_err err = { 0 };
+	size_t n = 0, i, failed = 0;
+
+	if (kr_alloc_list(cfg->state_dir, NULL, &list, &n, &err) < 0) {
+		kr_log(KR_LOG_ERR, "cannot list allocation records: %s",
+		       kr_err_text(&err));
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		struct kr_cni_call call = { .agent = agent, .cfg = cfg,
+					    .node = node };
+		struct kr_cni_error e = { 0 };
+		struct kr_alloc *rec = list[i];
+		enum kr_alloc_state was = rec->state;
+
+		if (was == KR_ALLOC_READY)
+			continue;
+		if (repair_one(&call, rec, &e) < 0) {
+			kr_log(KR_LOG_ERR, "%s.%s (%s when the agent stopped): "
+					   "cannot release: %s: %s",
+			       rec->container_id, rec->ifname,
+			       kr_alloc_state_name(was), e.msg, e.details);
+			failed++;
+		} else {
+			kr_log(KR_LOG_INFO, "%s.%s: released the attachment "
+					    "(%s when the agent stopped)",
+			       rec->container_id, rec->ifname,
+			       kr_alloc_state_name(was));
+		}
+	}
+	kr_alloc_list_free(list, n);
+	return failed;
 }

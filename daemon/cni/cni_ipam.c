@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * IPAM delegation (SPEC.md section 4): the plugin named by ipam.type, found
- * in CNI_PATH, runs with our environment (CNI_IFNAME set per interface, so
- * host-local keys each interface's address apart) and the whole
- * configuration on stdin.
+ * in the request's CNI_PATH, runs with the runtime's CNI_* environment
+ * (CNI_IFNAME set per interface, so host-local keys each interface's
+ * address apart) and the whole configuration on stdin.  The agent is
+ * threaded, so the child is started with posix_spawn and an environment
+ * built beforehand, never with setenv after fork.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "cni.h"
+#include "util.h"
 
 #define IPAM_OUTPUT_MAX (1u << 20)
 
@@ -131,48 +134,107 @@ static int plugin_error(const char *type, const char *command, int status,
 	return -1;
 }
 
+/*
+ * The child's environment: the runtime's CNI_* variables with CNI_COMMAND,
+ * and CNI_CONTAINERID and CNI_IFNAME when given, replaced; and a PATH.
+ * NULL-terminated; free with free_env.
+ */
+static char **plugin_env(json_t *vars, const char *command,
+			 const char *container_id, const char *ifname)
+{
+	const char *const set[][2] = {
+		{ "CNI_COMMAND", command },
+		{ "CNI_CONTAINERID", container_id },
+		{ "CNI_IFNAME", ifname },
+	};
+	size_t n = 0, i, max = json_object_size(vars) + KR_ARRAY_SIZE(set) + 2;
+	char **envp = calloc(max, sizeof(*envp));
+	const char *key;
+	json_t *v;
+
+	if (!envp)
+		return NULL;
+	json_object_foreach(vars, key, v) {
+		int replaced = 0;
+
+		for (i = 0; i < KR_ARRAY_SIZE(set); i++)
+			replaced |= set[i][1] && !strcmp(key, set[i][0]);
+		if (replaced || !json_is_string(v))
+			continue;
+		if (asprintf(&envp[n], "%s=%s", key, json_string_value(v)) < 0)
+			goto out_nomem;
+		n++;
+	}
+	for (i = 0; i < KR_ARRAY_SIZE(set); i++) {
+		if (!set[i][1])
+			continue;
+		if (asprintf(&envp[n], "%s=%s", set[i][0], set[i][1]) < 0)
+			goto out_nomem;
+		n++;
+	}
+	envp[n] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+			 "/usr/bin:/sbin:/bin");
+	if (envp[n])
+		return envp;
+out_nomem:
+	for (i = 0; i < n; i++)
+		free(envp[i]);
+	free(envp);
+	return NULL;
+}
+
+static void free_env(char **envp)
+{
+	size_t i;
+
+	for (i = 0; envp && envp[i]; i++)
+		free(envp[i]);
+	free(envp);
+}
+
 /* Run 'plugin' with 'command' and stdin; its stdout and exit status. */
-static int run_plugin(const char *plugin, const char *command,
+static int run_plugin(const char *plugin, json_t *vars, const char *command,
 		      const char *container_id, const char *ifname,
 		      const char *in, size_t in_len,
 		      char **out, size_t *out_len, int *status,
 		      struct kr_cni_error *e)
 {
-	int to_child[2], from_child[2];
+	posix_spawn_file_actions_t actions;
+	int to_child[2], from_child[2], r;
+	char *argv[] = { (char *)plugin, NULL };
+	char **envp;
 	pid_t pid;
 
-	if (pipe2(to_child, O_CLOEXEC) < 0)
+	envp = plugin_env(vars, command, container_id, ifname);
+	if (!envp)
+		return cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+	if (pipe2(to_child, O_CLOEXEC) < 0) {
+		free_env(envp);
 		return cni_fail(e, KR_CNI_ERR_IO, "pipe", "%s",
 				strerror(errno));
+	}
 	if (pipe2(from_child, O_CLOEXEC) < 0) {
 		close(to_child[0]);
 		close(to_child[1]);
+		free_env(envp);
 		return cni_fail(e, KR_CNI_ERR_IO, "pipe", "%s",
 				strerror(errno));
 	}
-	pid = fork();
-	if (pid == 0) {
-		dup2(to_child[0], 0);
-		dup2(from_child[1], 1);
-		/* stderr stays ours: the runtime logs it */
-		setenv("CNI_COMMAND", command, 1);
-		/* GC releases attachments the environment does not name */
-		if (container_id)
-			setenv("CNI_CONTAINERID", container_id, 1);
-		if (ifname)
-			setenv("CNI_IFNAME", ifname, 1);
-		execl(plugin, plugin, (char *)NULL);
-		_exit(127);
-	}
+	/* stderr stays the agent's: its log */
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, to_child[0], 0);
+	posix_spawn_file_actions_adddup2(&actions, from_child[1], 1);
+	r = posix_spawn(&pid, plugin, &actions, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&actions);
+	free_env(envp);
 	close(to_child[0]);
 	close(from_child[1]);
-	if (pid < 0) {
+	if (r) {
 		close(to_child[1]);
 		close(from_child[0]);
-		return cni_fail(e, KR_CNI_ERR_IO, "fork", "%s",
-				strerror(errno));
+		return cni_fail(e, KR_CNI_ERR_IPAM, "cannot run the IPAM plugin",
+				"%s: %s", plugin, strerror(r));
 	}
-	signal(SIGPIPE, SIG_IGN);
 	pump(to_child[1], in, in_len, from_child[0], out, out_len);
 	close(from_child[0]);
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
@@ -186,10 +248,10 @@ static int run_plugin(const char *plugin, const char *command,
  * host-local stops at 1.0.0 while our configuration may say 1.1.0).
  * NULL when none is common.
  */
-static const char *negotiate(const char *plugin, const char *version)
+static int negotiate(const char *plugin, json_t *vars, const char *version,
+		     char chosen[16])
 {
 	static const char *const ours[] = { "1.1.0", "1.0.0", "0.4.0" };
-	static char chosen[16];
 	struct kr_cni_error e;
 	char in[64], *out = NULL;
 	size_t out_len = 0, i, j;
@@ -197,9 +259,9 @@ static const char *negotiate(const char *plugin, const char *version)
 	int status = 0;
 
 	snprintf(in, sizeof(in), "{\"cniVersion\": \"%s\"}", version);
-	if (run_plugin(plugin, "VERSION", NULL, NULL, in, strlen(in), &out,
-		       &out_len, &status, &e) < 0)
-		return NULL;
+	if (run_plugin(plugin, vars, "VERSION", NULL, NULL, in, strlen(in),
+		       &out, &out_len, &status, &e) < 0)
+		return -1;
 	doc = json_loadb(out ? out : "", out_len, 0, NULL);
 	free(out);
 	list = json_object_get(doc, "supportedVersions");
@@ -210,18 +272,17 @@ static const char *negotiate(const char *plugin, const char *version)
 		json_array_foreach(list, j, v)
 			if (json_is_string(v) &&
 			    !strcmp(json_string_value(v), ours[i]))
-				snprintf(chosen, sizeof(chosen), "%s",
-					 ours[i]);
+				snprintf(chosen, 16, "%s", ours[i]);
 	}
 	json_decref(doc);
-	return chosen[0] ? chosen : NULL;
+	return chosen[0] ? 0 : -1;
 }
 
-int cni_ipam_exec(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+int cni_ipam_exec(const struct kr_cni_env *env, struct kr_cni_conf *conf,
 		  const char *command, const char *ifname,
 		  struct kr_cni_ipam_result *ret, struct kr_cni_error *e)
 {
-	static const char *version;	/* negotiated once per process */
+	const char *version = conf->ipam_version;	/* once per request */
 	char plugin[4096], *out = NULL, *in = NULL;
 	size_t out_len = 0;
 	int status = 0, r;
@@ -232,9 +293,8 @@ int cni_ipam_exec(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 		return cni_fail(e, KR_CNI_ERR_IPAM, "IPAM plugin not found",
 				"no executable \"%s\" in CNI_PATH %s",
 				conf->ipam_type, env->path ? env->path : "");
-	if (!version)
-		version = negotiate(plugin, conf->cni_version);
-	if (!version)
+	if (!version[0] && negotiate(plugin, env->vars, conf->cni_version,
+				     conf->ipam_version) < 0)
 		return cni_fail(e, KR_CNI_ERR_IPAM,
 				"IPAM plugin speaks no version we do",
 				"%s, config version %s", conf->ipam_type,
@@ -252,7 +312,7 @@ int cni_ipam_exec(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
 			return cni_fail(e, KR_CNI_ERR_INTERNAL,
 					"out of memory", NULL);
 	}
-	r = run_plugin(plugin, command, env->container_id, ifname,
+	r = run_plugin(plugin, env->vars, command, env->container_id, ifname,
 		       in ? in : conf->raw,
 		       in ? strlen(in) : conf->raw_len, &out, &out_len,
 		       &status, e);

@@ -54,7 +54,8 @@ static int known_key(const char *key)
 {
 	static const char *const keys[] = {
 		"cniVersion", "cniVersions", "name", "type", "config",
-		"kubeconfig", "ipam", "dns", "interfaces", "prevResult",
+		"kubeconfig", "agent_socket", "ipam", "dns", "interfaces",
+		"prevResult",
 		"runtimeConfig", "args", "capabilities",
 	};
 	size_t i;
@@ -132,8 +133,8 @@ int cni_conf_parse(const char *text, size_t len, struct kr_cni_conf *conf,
 			cni_fail(e, KR_CNI_ERR_UNSUPPORTED_FIELD,
 				 "unsupported field in the network "
 				 "configuration",
-				 "%s = %.200s (known: config, kubeconfig, "
-				 "ipam, dns, interfaces)", key,
+				 "%s = %.200s (known: agent_socket, ipam, "
+				 "dns, interfaces, kubeconfig, config)", key,
 				 value ? value : "?");
 			free(value);
 			return -1;

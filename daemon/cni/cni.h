@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The kube-rdma CNI plugin: shared types.  docs/cni.md describes the
- * behaviour; ../README.md the configuration.
+ * The CNI verbs the node agent runs for the kube-rdma plugin: shared
+ * types.  docs/cni.md describes the behaviour and the agent's socket.
  */
 #ifndef KR_CNI_H
 #define KR_CNI_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #include "alloc.h"
+#include "config.h"
 #include "kube-rdma/backend.h"
+#include "node.h"
 
 /* Well-known CNI error codes (SPEC.md "Error"), and ours (100+). */
 enum kr_cni_code {
@@ -30,6 +33,7 @@ enum kr_cni_code {
 	KR_CNI_ERR_INTERFACE = 101,	/* setting up an interface failed */
 	KR_CNI_ERR_IPAM = 102,		/* the delegated IPAM plugin failed */
 	KR_CNI_ERR_CHECK = 103,		/* CHECK found a difference */
+	KR_CNI_ERR_NOT_PERMITTED = 104,	/* the agent refused the caller */
 	KR_CNI_ERR_INTERNAL = 999,
 };
 
@@ -41,11 +45,13 @@ struct kr_cni_error {
 
 /* What the runtime passed in the environment. */
 struct kr_cni_env {
+	json_t *vars;			/* every CNI_* variable, borrowed */
 	const char *command;
 	const char *container_id;
 	const char *netns;		/* may be "" on DEL */
 	const char *ifname;
 	const char *path;		/* CNI_PATH */
+	const char *args;		/* CNI_ARGS */
 	/* from CNI_ARGS */
 	char pod_namespace[64];
 	char pod_name[254];
@@ -66,7 +72,57 @@ struct kr_cni_conf {
 	json_t *prev_result;		/* or NULL */
 	json_t *interfaces;		/* the request without Kubernetes */
 	json_t *valid_attachments;	/* GC */
+	/* the version spoken with the IPAM plugin, once negotiated */
+	char ipam_version[16];
 };
+
+/* What the node agent's CNI requests share. */
+struct cni_agent {
+	/* held from reading the node to writing the record, so that
+	 * concurrent ADDs never choose the same VF */
+	pthread_mutex_t placement_lock;
+	/* GC holds it for writing, every other verb for reading: the
+	 * runtime never runs GC beside ADD or DEL, the agent makes sure */
+	pthread_rwlock_t gc_lock;
+	/* attachments with a request running: a DEL that the runtime sends
+	 * after giving up on an ADD waits for that ADD to finish */
+	pthread_mutex_t busy_lock;
+	pthread_cond_t busy_done;
+	struct cni_busy *busy;
+};
+
+void cni_agent_init(struct cni_agent *agent);
+void cni_agent_destroy(struct cni_agent *agent);
+
+/* One request, from the agent's socket or from the agent's own repair. */
+struct kr_cni_call {
+	struct cni_agent *agent;
+	const struct kr_config *cfg;	/* the configuration in force */
+	struct kr_node *node;		/* its PFs, shared */
+	struct kr_cni_env env;
+	struct kr_cni_conf conf;
+	json_t *result;			/* ADD's result, new reference */
+	int changed;			/* records were written or removed */
+};
+
+/*
+ * Run one CNI request: 'vars' is the runtime's environment (CNI_* names
+ * to strings), 'text' the network configuration.  *ret_stdout (malloc'd)
+ * is what the plugin prints: the result, nothing, or the error JSON.
+ * Returns the plugin's exit status (0 or 1).  *ret_changed says whether
+ * allocation records changed.
+ */
+int cni_run(struct cni_agent *agent, const struct kr_config *cfg,
+	    struct kr_node *node, json_t *vars, const char *text, size_t len,
+	    char **ret_stdout, int *ret_changed);
+
+/*
+ * Release every attachment whose ADD or DEL never finished (its record is
+ * "adding" or "releasing"): what the agent does before it serves.
+ * Returns how many failed to release (each is logged).
+ */
+size_t cni_repair(struct cni_agent *agent, const struct kr_config *cfg,
+		  struct kr_node *node);
 
 /* Fill an error; returns -1 so "return cni_fail(...)" reads well. */
 int cni_fail(struct kr_cni_error *e, int code, const char *msg,
@@ -90,6 +146,9 @@ int cni_conf_parse(const char *text, size_t len, struct kr_cni_conf *conf,
 int cni_args_parse(const char *args, struct kr_cni_env *env,
 		   struct kr_cni_error *e);
 
+/* The error JSON the plugin prints for 'e' (malloc'd, newline-ended). */
+char *cni_error_json(const char *version, struct kr_cni_error *e);
+
 /* ---- IPAM delegation (cni_ipam.c) ---- */
 
 /* What an IPAM ADD gave one interface. */
@@ -104,24 +163,19 @@ struct kr_cni_ipam_result {
  * runtime's environment but CNI_IFNAME = 'ifname', and the whole config on
  * stdin.  On ADD, '*ret' (may be NULL otherwise) gets the result.
  */
-int cni_ipam_exec(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
+int cni_ipam_exec(const struct kr_cni_env *env, struct kr_cni_conf *conf,
 		  const char *command, const char *ifname,
 		  struct kr_cni_ipam_result *ret, struct kr_cni_error *e);
 void cni_ipam_result_clear(struct kr_cni_ipam_result *r);
 
 /* ---- verbs (cni_attach.c) ---- */
 
-/* ADD: prints the result on success. */
-int cni_add(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
-	    struct kr_cni_error *e);
-int cni_del(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
-	    struct kr_cni_error *e);
-int cni_check(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
-	      struct kr_cni_error *e);
-int cni_gc(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
-	   struct kr_cni_error *e);
-int cni_status(const struct kr_cni_env *env, const struct kr_cni_conf *conf,
-	       struct kr_cni_error *e);
+/* ADD: call->result gets the result on success. */
+int cni_add(struct kr_cni_call *call, struct kr_cni_error *e);
+int cni_del(struct kr_cni_call *call, struct kr_cni_error *e);
+int cni_check(struct kr_cni_call *call, struct kr_cni_error *e);
+int cni_gc(struct kr_cni_call *call, struct kr_cni_error *e);
+int cni_status(struct kr_cni_call *call, struct kr_cni_error *e);
 
 /* ---- results (cni_result.c) ---- */
 
