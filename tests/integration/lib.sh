@@ -49,6 +49,7 @@ write_config() {
 # the background (its log in $work/agent.log; $agent_pid) and wait for its
 # CNI socket.  The test's cleanup stops it.
 start_agent() {
+	rm -f "$2"	# left by a killed agent; the new one binds when ready
 	"$bin/kube-rdma-daemon" serve --config "$1" 2>>"$work/agent.log" &
 	agent_pid=$!
 	pids="$pids $agent_pid"

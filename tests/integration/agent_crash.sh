@@ -1,0 +1,120 @@
+#!/bin/sh
+# kill -9 of the node agent in the middle of ADDs and of DELs: the plugins
+# in flight answer 11 (try again later) or finished; the restarted agent
+# releases every attachment it was killed in before it serves (no record
+# left "adding" or "releasing"); the runtime's DELs then give every VF
+# back, and the books balance: every VF on the host under its own name,
+# no rate, no record, no address left in IPAM.
+. "$(dirname "$0")/lib.sh"
+
+sock=$work/cni.sock
+conf=$work/node.conf
+write_config "$conf" crash-node '[daemon]' "agent_socket = $sock" \
+	'[pf "cp0"]' 'backend = mock' 'num_vfs = 32' \
+	'[pf "cp1"]' 'backend = mock' 'num_vfs = 32'
+"$bin/kube-rdma-daemon" init --config "$conf" >/dev/null
+start_agent "$conf" "$sock"
+pods="p0 p1 p2 p3"
+for p in $pods; do ip netns add "$p"; done
+ifaces=$(jq -nc '[range(8) | {min_tx_rate: 100, max_tx_rate: 200}]')
+cat >"$work/net.json" <<EOF2
+{"cniVersion": "1.0.0", "name": "rdma", "type": "kube-rdma",
+ "agent_socket": "$sock",
+ "ipam": {"type": "host-local", "dataDir": "$work/ipam",
+          "ranges": [[{"subnet": "198.18.0.0/22"}]]},
+ "interfaces": $ifaces}
+EOF2
+
+# cni COMMAND POD: the plugin as a runtime runs it; out/rc in $work/POD.*
+cni() {
+	if env CNI_COMMAND="$1" CNI_CONTAINERID="$2" CNI_NETNS="/run/netns/$2" \
+		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "$bin/kube-rdma" \
+		<"$work/net.json" >"$work/$2.out" 2>>"$work/$2.err"; then
+		echo 0 >"$work/$2.rc"
+	else
+		echo 1 >"$work/$2.rc"
+	fi
+}
+# in_flight COMMAND DELAY: COMMAND for every pod at once, kill -9 of the
+# agent after DELAY seconds; every plugin finished or answered 11
+in_flight() {
+	running=""
+	for p in $pods; do
+		cni "$1" "$p" &
+		running="$running $!"
+	done
+	sleep "$2"
+	kill -9 "$agent_pid"
+	wait "$agent_pid" 2>/dev/null || true
+	# shellcheck disable=SC2086
+	wait $running
+	for p in $pods; do
+		[ "$(cat "$work/$p.rc")" = 0 ] ||
+			jq -e '.code == 11' "$work/$p.out" >/dev/null ||
+			fail "$1 $p during the kill: $(cat "$work/$p.out")"
+	done
+}
+inventory() { "$bin/kube-rdma-ctl" inventory --config "$conf" --json; }
+records() { ls "$work/state-crash-node/attachments" 2>/dev/null | grep -c '\.json$' || true; }
+# after a restart: nothing half done, and each VF either free on the host
+# (own name, no rate) or held by exactly one record with all its VFs in
+# its pod
+after_restart() {
+	for f in "$work"/state-crash-node/attachments/*.json; do
+		[ -e "$f" ] || continue
+		state=$(jq -r '.state' "$f")
+		[ "$state" = ready ] || fail "$1: $(basename "$f") is $state"
+		p=$(jq -r .container_id "$f")
+		for name in $(jq -r '.vfs[].pod_ifname' "$f"); do
+			ip -n "$p" link show "$name" >/dev/null 2>&1 ||
+				fail "$1: $p lacks $name of its record"
+		done
+	done
+	inventory | jq -e '[.pfs[].vfs[] | select(.allocated | not) |
+		select(.min_tx_rate > 0 or .max_tx_rate > 0 or
+		       (.netdev | test("^cp[01]v[0-9]+$") | not))] | length == 0' \
+		>/dev/null || fail "$1: a free VF is not reset: $(inventory)"
+	n=$(inventory | jq '[.pfs[].vfs[] | select(.allocated)] | length')
+	[ "$n" = "$(($(records) * 8))" ] ||
+		fail "$1: $n VFs allocated for $(records) records"
+}
+# the runtime's DELs; then the books balance
+balanced() {
+	for p in $pods; do
+		cni DEL "$p"
+		[ "$(cat "$work/$p.rc")" = 0 ] || fail "$1: DEL $p: $(cat "$work/$p.out")"
+	done
+	[ "$(records)" = 0 ] || fail "$1: records left: $(records)"
+	inventory | jq -e '[.pfs[].vfs_free] | add == 64' >/dev/null ||
+		fail "$1: VFs not free: $(inventory)"
+	[ "$(ip -o link | grep -cE ' cp[01]v[0-9]+[:@]')" = 64 ] ||
+		fail "$1: not every VF is on the host under its name"
+	for p in $pods; do
+		[ -z "$(ip -n "$p" -o link | grep -v ' lo:')" ] ||
+			fail "$1: $p kept a link"
+	done
+	[ -z "$(ls "$work/ipam/rdma" 2>/dev/null | grep '^198')" ] ||
+		fail "$1: IPAM kept addresses: $(ls "$work/ipam/rdma")"
+}
+
+for delay in 0.1 0.3 0.6; do
+	in_flight ADD $delay
+	start_agent "$conf" "$sock"
+	after_restart "ADD killed after ${delay}s"
+	balanced "ADD killed after ${delay}s"
+done
+for delay in 0.05 0.2 0.4; do
+	for p in $pods; do
+		cni ADD "$p"
+		[ "$(cat "$work/$p.rc")" = 0 ] || fail "ADD $p: $(cat "$work/$p.out")"
+	done
+	in_flight DEL $delay
+	start_agent "$conf" "$sock"
+	after_restart "DEL killed after ${delay}s"
+	balanced "DEL killed after ${delay}s"
+done
+grep -q "released the attachment (adding when the agent stopped)" \
+	"$work/agent.log" || fail "no ADD was cut: $(tail "$work/agent.log")"
+grep -q "released the attachment (releasing when the agent stopped)" \
+	"$work/agent.log" || fail "no DEL was cut: $(tail "$work/agent.log")"
+echo PASS
