@@ -13,12 +13,21 @@ if [ -z "${KR_TEST_PRIVATE:-}" ]; then
 	exec unshare --net --mount --propagation private "$0" "$@"
 fi
 
+# KR_TEST_KEEP=1 keeps the work directory, to look at after a failure
 work=$(mktemp -d /tmp/kr-test-XXXXXX)
 pids=""
 cleanup() {
+	status=$?
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	# the sanitizer build: what the node agent found, to its last breath
+	if grep -q "Sanitizer" "$work/agent.log" 2>/dev/null; then
+		echo "FAIL: the node agent:" >&2
+		grep -A30 "Sanitizer" "$work/agent.log" >&2
+		status=1
+	fi
 	[ -n "${KR_TEST_KEEP:-}" ] || rm -rf "$work"
+	exit "$status"
 }
 trap cleanup EXIT
 ip link set lo up
