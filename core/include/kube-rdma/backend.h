@@ -48,14 +48,18 @@
  *   caller.  Memory is never freed across the .so boundary.
  *
  * THREADING
- *   The core calls init and fini once per process, from one thread.  It
- *   serialises all operations on one PF (a mutex per PF in the daemon, a
- *   node-wide lock in the CNI), but operations on different PFs may run
- *   concurrently: state shared between PFs is set up in init and read-only
- *   afterwards, or protected by the backend.  The CNI plugin is a
- *   short-lived process, and several processes may drive the same PF one
- *   after another: no operation may rely on a cache for correctness; the
- *   kernel is the source of truth.
+ *   The core calls init and fini once per process, from one thread.  One
+ *   process drives a node's PFs: the node agent (kube-rdma-daemon serve),
+ *   whose inventory refresher and CNI requests share one open PF, and
+ *   before it kube-rdma-daemon init; they hold a node-wide lock file, so
+ *   they never run together.  Within the process, the core serialises all
+ *   operations on one PF (a mutex per PF, held across each sequence of
+ *   calls), but operations on different PFs may run concurrently: state
+ *   shared between PFs is set up in init and read-only afterwards, or
+ *   protected by the backend.  kube-rdma-ctl may read a PF from another
+ *   process at the same time (vf_list and the query operations only).  No
+ *   operation may rely on a cache for correctness: the kernel is the
+ *   source of truth.
  *
  * UNITS
  *   Rates are in Mbit/s, as for `ip link set PF vf N max_tx_rate R`; 0 means
