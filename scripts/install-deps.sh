@@ -9,7 +9,7 @@ packages="
 	libmicrohttpd-dev libcurl4-openssl-dev libpci-dev pci.ids libibverbs-dev
 	libcmocka-dev libyaml-dev libssl-dev
 	iproute2 iputils-ping iperf3 procps curl jq containernetworking-plugins
-	podman runc busybox-static python3-yaml
+	podman runc busybox-static python3-yaml debootstrap
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -3,9 +3,11 @@
 # podman storage of the test's own:
 #  - its CNI plugin is static, and alone in an empty root it answers
 #    VERSION, and ADD with "agent not answering" (code 11);
-#  - its node agent (kube-rdma-daemon init, then serve, in a privileged
-#    container in a "node" network namespace, mounted as docs/deploy.md
-#    says) serves that plugin run on the host: ADD of a pod namespace made
+#  - its installer copies that plugin, and nothing else, into a directory
+#    standing in for the node's /opt/cni/bin;
+#  - its node agent (kube-rdma-daemon init, then serve, in containers in a
+#    "node" network namespace, mounted and confined as docs/deploy.md says)
+#    serves that plugin run on the host: ADD of a pod namespace made
 #    after the agent started, 3 interfaces with host-local addresses, CHECK,
 #    DEL; then every mock VF is back on the node; with the agent stopped,
 #    ADD fails with code 11.
@@ -16,8 +18,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=${KR_TEST_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 image=kube-rdma:0.1.0
-# runc: crun fails on this host's cgroups.  The ulimits: podman's default
-# nofile exceeds what this host lets runc set.
+# runc: crun fails on this host's hybrid cgroups.  The ulimits: runc
+# cannot give a container podman's default nofile limit (above this host's
+# hard limit).
 run_opts="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 
 if [ -z "${KR_IMAGE_STORE:-}" ]; then
@@ -111,15 +114,36 @@ rc=0
 echo '{"cniVersion": "1.0.0", "name": "rdma", "type": "kube-rdma"}' |
 	env -i CNI_COMMAND=ADD CNI_CONTAINERID=kr-bare CNI_NETNS=/nonexistent \
 		CNI_IFNAME=eth0 CNI_PATH=/ "$chroot" "$bare" /kube-rdma \
-	>"$work/bare-add.json" || rc=$?
+	>"$work/bare-add.json" 2>"$work/bare-add.err" || rc=$?
 [ "$rc" -ne 0 ] && jq -e '.code == 11' "$work/bare-add.json" >/dev/null ||
 	fail "ADD without an agent: exit $rc, $(cat "$work/bare-add.json")"
 echo "static plugin: ok ($(cat "$work/version.json"))"
 
+# The installer, confined as cni-install.yaml confines it, puts that plugin
+# and nothing else into the node's CNI directory.
+mkdir "$work/host-bin"
+# shellcheck disable=SC2086
+$podman run -d --name kr-install --network none $run_opts --read-only \
+	--cap-drop all --security-opt no-new-privileges \
+	-v "$work/host-bin:/host/opt/cni/bin" "$image" kube-rdma-install-cni >/dev/null
+i=0
+until $podman logs kr-install 2>&1 | grep -q installed; do
+	i=$((i + 1))
+	[ $i -lt 50 ] && [ "$($podman inspect -f '{{.State.Running}}' kr-install)" = true ] ||
+		fail "kube-rdma-install-cni: $($podman logs kr-install 2>&1)"
+	sleep 0.2
+done
+[ "$(ls -A "$work/host-bin")" = kube-rdma ] &&
+	[ "$(stat -c %a "$work/host-bin/kube-rdma")" = 755 ] &&
+	cmp -s "$work/host-bin/kube-rdma" "$bare/kube-rdma" ||
+	fail "the installer left: $(ls -lA "$work/host-bin")"
+$podman rm -f -t 0 kr-install >/dev/null
+
 # The node agent in a container, as the DaemonSet runs it: host network
-# (here the "node" namespace), privileged, the netns directory with
-# host-to-container propagation, the CNI plugins read-only at the same
-# path, state, socket and host-local's data in $work at the same path.
+# (here the "node" namespace), init privileged, serve with only NET_ADMIN
+# and SYS_ADMIN, the netns directory with host-to-container propagation,
+# the CNI plugins read-only at the same path, state, socket and
+# host-local's data in $work at the same path.
 ip netns add node
 ip -n node link set lo up
 mount --make-shared /run/netns
@@ -139,16 +163,20 @@ agent_socket = $work/sock/cni.sock
 backend = mock
 num_vfs = 4
 CONF
-agent_opts="--privileged --network ns:/run/netns/node $run_opts
+agent_opts="--network ns:/run/netns/node $run_opts
 	-v $work:$work -v /run/netns:/run/netns:rslave
 	-v /usr/lib/cni:/usr/lib/cni:ro"
 # shellcheck disable=SC2086
-$podman run --rm $agent_opts "$image" \
+$podman run --rm --privileged $agent_opts "$image" \
 	kube-rdma-daemon init --config "$work/node.conf" >"$work/init.log" 2>&1 ||
 	fail "kube-rdma-daemon init: $(cat "$work/init.log")"
 # shellcheck disable=SC2086
-$podman run -d --name kr-agent $agent_opts "$image" \
-	kube-rdma-daemon serve --config "$work/node.conf" >/dev/null
+$podman run -d --name kr-agent \
+	--cap-drop all --cap-add NET_ADMIN --cap-add SYS_ADMIN $agent_opts \
+	"$image" kube-rdma-daemon serve --config "$work/node.conf" >/dev/null
+agent_log() {
+	$podman logs kr-agent 2>&1 | tail -n 20
+}
 inventory() {
 	ip netns exec node curl -fsS "http://127.0.0.1:$port/v1/inventory"
 }
@@ -164,7 +192,7 @@ i=0
 until [ -S "$work/sock/cni.sock" ] && inventory >/dev/null 2>&1; do
 	i=$((i + 1))
 	[ $i -lt 100 ] && [ "$($podman inspect -f '{{.State.Running}}' kr-agent)" = true ] ||
-		fail "the agent did not come up: $($podman logs kr-agent 2>&1)"
+		fail "the agent did not come up: $(agent_log)"
 	sleep 0.2
 done
 case $(stat -c %a "$work/sock/cni.sock") in
@@ -174,7 +202,7 @@ esac
 
 # A pod's namespace, named as containerd names them, made after the agent
 # started, and given by its /var/run path, as containerd gives it.
-pod=cni-4b5e6c1e-1f0a-4c39-9d1c-kr0image0001
+pod=cni-4b5e6c1e-1f0a-4c39-9d1c-6a2f0e8b7d13
 ip netns add $pod
 netns=/var/run/netns/$pod
 netconf=$(jq -nc --arg sock "$work/sock/cni.sock" --arg ipam "$work/ipam" '
@@ -190,7 +218,7 @@ cni() {	# COMMAND [NETCONF]: the plugin, run on the host as kubelet runs it
 		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "$bare/kube-rdma"
 }
 
-cni ADD >"$work/add.json" || fail "ADD: $(cat "$work/add.json")"
+cni ADD >"$work/add.json" || fail "ADD: $(cat "$work/add.json") $(agent_log)"
 jq -e --arg ns "$netns" '[.interfaces[] | select(.sandbox == $ns) | .name] ==
 	["eth0", "eth0-1", "eth0-2"] and (.ips | length) == 3' "$work/add.json" \
 	>/dev/null || fail "ADD answered $(cat "$work/add.json")"
@@ -207,10 +235,11 @@ echo "in the pod:"; cat "$work/pod-addrs"
 
 checkconf=$(printf '%s' "$netconf" |
 	jq -c --slurpfile prev "$work/add.json" '. + {prevResult: $prev[0]}')
-cni CHECK "$checkconf" >"$work/check.json" || fail "CHECK: $(cat "$work/check.json")"
+cni CHECK "$checkconf" >"$work/check.json" ||
+	fail "CHECK: $(cat "$work/check.json") $(agent_log)"
 
-cni DEL >"$work/del.json" || fail "DEL: $(cat "$work/del.json")"
-[ -z "$(ip -n $pod -o link show | grep -v ': lo:')" ] ||
+cni DEL >"$work/del.json" || fail "DEL: $(cat "$work/del.json") $(agent_log)"
+! ip -n $pod -o link show | grep -qv ': lo:' ||
 	fail "links left in the pod: $(ip -n $pod -o link show)"
 [ "$(ip -n node -o link show | sed -n 's/^[0-9]*: \(im0v[0-9]*\)[@:].*/\1/p' | sort | tr '\n' ' ')" = \
 	"im0v0 im0v1 im0v2 im0v3 " ] ||
@@ -218,13 +247,18 @@ cni DEL >"$work/del.json" || fail "DEL: $(cat "$work/del.json")"
 inventory_shows '.pfs[0] | .vfs_free == 4 and .reserved_mbps == 0 and
 	all(.vfs[]; .allocated == false and .min_tx_rate == 0 and
 	.max_tx_rate == 0)' || fail "inventory after DEL: $(inventory)"
-[ -z "$(ls "$work/ipam/rdma" | grep -v -e '^last_reserved_ip' -e '^lock$')" ] ||
-	fail "host-local kept addresses: $(ls "$work/ipam/rdma")"
+[ -d "$work/ipam/rdma" ] || fail "host-local did not use its dataDir"
+for f in "$work/ipam/rdma"/*; do
+	case ${f##*/} in
+	last_reserved_ip.* | lock) ;;
+	*) fail "host-local kept ${f##*/}" ;;
+	esac
+done
 
-# The agent gone, its socket left behind: "try again later".
+# The agent stopped: "try again later".
 $podman stop -t 5 kr-agent >/dev/null
 rc=0
-cni ADD >"$work/add2.json" || rc=$?
+cni ADD >"$work/add2.json" 2>"$work/add2.err" || rc=$?
 [ "$rc" -ne 0 ] && jq -e '.code == 11' "$work/add2.json" >/dev/null ||
 	fail "ADD with the agent stopped: exit $rc, $(cat "$work/add2.json")"
 echo PASS

@@ -4,7 +4,14 @@ labels) and check every object: it parses, has apiVersion, kind and a name;
 workload selectors match their pod labels; every command is a program the
 project installs (or kube-scheduler); volumes that containers mount exist;
 the shipped node configuration passes kube-rdma-ctl check-config (with the
-mock backend standing in for hardware)."""
+mock backend standing in for hardware).  And the split of docs/deploy.md:
+the CNI installer puts only the static plugin on the node (no backends, no
+kubeconfig, no API access); the node agent (kube-rdma-daemon serve) has the
+node's paths it works on at their own paths (/run/netns with host-to-
+container propagation, the socket directory, /sys, the CNI plugins, IPAM
+state), NET_ADMIN and SYS_ADMIN, host networking, and a service account
+that may only get pods; the network attachment has no obsolete keys."""
+import json
 import os
 import subprocess
 import sys
@@ -99,6 +106,175 @@ for obj in objects:
         sa = obj["spec"]["template"]["spec"].get("serviceAccountName")
         if sa and sa not in accounts:
             problem(f"{obj['metadata']['name']}: no ServiceAccount {sa}")
+
+
+
+def workload(name):
+    for obj in objects:
+        if obj.get("kind") == "DaemonSet" and obj["metadata"]["name"] == name:
+            return obj["spec"]["template"]["spec"]
+    problem(f"no DaemonSet {name}")
+    return None
+
+
+def mounts(spec, container):
+    """(mountPath, volumeMount, volume) of the container's mounts."""
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    return [(m["mountPath"], m, volumes.get(m["name"], {}))
+            for m in container.get("volumeMounts", [])]
+
+
+def host_path(volume):
+    return (volume.get("hostPath") or {}).get("path")
+
+
+def norm(path):
+    """/var/run is /run on the node and in the image."""
+    path = os.path.normpath(path)
+    if path == "/var/run" or path.startswith("/var/run/"):
+        path = path[len("/var"):]
+    return path
+
+
+def under(path, top):
+    path, top = norm(path), norm(top)
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+# The installer: the plugin and nothing else.  What the installer of the
+# plugin that did everything itself wrote: the backends, and a kubeconfig.
+OBSOLETE = ("/usr/lib/x86_64-linux-gnu/kube-rdma",
+            "/etc/cni/net.d/kube-rdma.d/kubeconfig")
+install = workload("kube-rdma-cni-install")
+if install is not None:
+    if install.get("serviceAccountName") or \
+            install.get("automountServiceAccountToken") is not False:
+        problem("kube-rdma-cni-install: has API credentials it does not need")
+    for c in install.get("initContainers", []) + install.get("containers", []):
+        for path, m, vol in mounts(install, c):
+            hp = host_path(vol)
+            for p in (path, hp) if hp else (path,):
+                if "backends" in p or "kubeconfig" in p or any(
+                        under(p, o) or under(o, p) for o in OBSOLETE):
+                    problem(f"kube-rdma-cni-install: {c['name']} mounts {p}")
+                    break
+            if vol.get("configMap") or vol.get("secret") or \
+                    vol.get("projected"):
+                problem(f"kube-rdma-cni-install: {c['name']} mounts "
+                        f"{m['name']}: the plugin needs no configuration")
+    installer = os.path.join(SRC, "scripts/install-cni.sh")
+    text = open(installer).read()
+    for word in ("backends", "kubeconfig", "serviceaccount", "token"):
+        if word in text.lower():
+            problem(f"scripts/install-cni.sh still mentions {word}")
+
+# The node agent: the node's paths at their own paths.
+daemon = workload("kube-rdma-daemon")
+serve = None
+if daemon is not None:
+    for c in daemon.get("containers", []):
+        if c.get("command", [])[:2] == ["kube-rdma-daemon", "serve"]:
+            serve = c
+    if serve is None:
+        problem("kube-rdma-daemon: no container runs serve")
+    if not daemon.get("hostNetwork"):
+        problem("kube-rdma-daemon: not on the host network")
+if serve is not None:
+    have = {}
+    for path, m, vol in mounts(daemon, serve):
+        have[norm(path)] = (m, vol)
+
+    def need(path, host=None, read_only=None, propagation=None,
+             create=False):
+        m, vol = have.get(norm(path), (None, None))
+        if m is None:
+            problem(f"serve does not mount {path}")
+            return
+        if norm(host_path(vol) or "") != norm(host or path):
+            problem(f"serve: {path} is not the node's {host or path}")
+        if read_only is not None and bool(m.get("readOnly")) != read_only:
+            problem(f"serve: {path} should be "
+                    f"{'read-only' if read_only else 'writable'}")
+        if propagation and m.get("mountPropagation") != propagation:
+            problem(f"serve: {path} needs mountPropagation {propagation}")
+        if create and vol["hostPath"].get("type") != "DirectoryOrCreate":
+            problem(f"serve: {path} should be DirectoryOrCreate")
+
+    # containerd's /var/run/netns, CRI-O's, podman's /run/netns: one mount,
+    # and namespaces made after the agent started must show up in it
+    need("/run/netns", propagation="HostToContainer")
+    need("/run/kube-rdma", read_only=False, create=True)
+    need("/sys")
+    need("/var/lib/kube-rdma", read_only=False)
+    need("/opt/cni/bin", read_only=True)
+    if not any(under(p, "/var/lib/cni") and
+               norm(host_path(v) or "") == p for p, (m, v) in have.items()):
+        problem("serve does not mount the node's /var/lib/cni (IPAM state)")
+    caps = set(serve.get("securityContext", {}).get("capabilities", {})
+               .get("add", []))
+    if not serve.get("securityContext", {}).get("privileged") and \
+            not {"NET_ADMIN", "SYS_ADMIN"} <= caps:
+        problem(f"serve has capabilities {sorted(caps)}, "
+                "needs NET_ADMIN and SYS_ADMIN")
+
+    # the CNI socket the plugin dials is in the socket directory
+    socket = "/run/kube-rdma/cni.sock"
+    for obj in objects:
+        if obj.get("kind") == "ConfigMap" and \
+                "kube-rdma.conf" in obj.get("data", {}):
+            for line in obj["data"]["kube-rdma.conf"].splitlines():
+                key, _, value = line.partition("=")
+                if key.strip() == "agent_socket":
+                    socket = value.split(";")[0].strip()
+    if not under(socket, "/run/kube-rdma"):
+        problem(f"agent_socket {socket} is outside the mounted /run/kube-rdma")
+
+    # the daemon's service account may get pods, and nothing else
+    sa = daemon.get("serviceAccountName") or "default"
+    if sa == "default":
+        problem("kube-rdma-daemon: no service account of its own")
+    roles = {(o["kind"], o["metadata"]["name"]): o for o in objects
+             if o.get("kind") in ("ClusterRole", "Role")}
+    rules = []
+    for obj in objects:
+        if obj.get("kind") not in ("ClusterRoleBinding", "RoleBinding"):
+            continue
+        if not any(s.get("kind") == "ServiceAccount" and s.get("name") == sa
+                   and s.get("namespace", obj["metadata"].get("namespace"))
+                   == "kube-rdma" for s in obj.get("subjects", [])):
+            continue
+        ref = obj["roleRef"]
+        role = roles.get((ref["kind"], ref["name"]))
+        if role is None:
+            problem(f"{obj['metadata']['name']}: binds {sa} to "
+                    f"{ref['kind']} {ref['name']}, not in the manifests")
+            continue
+        rules += role.get("rules", [])
+    granted = {(g, r, v) for rule in rules for g in rule.get("apiGroups", [])
+               for r in rule.get("resources", [])
+               for v in rule.get("verbs", [])}
+    if granted != {("", "pods", "get")}:
+        problem(f"{sa} may {sorted(granted)}: only get pods")
+
+# The network attachment: the plugin's netconf, without the keys of the
+# plugin that did everything itself.
+for obj in objects:
+    if obj.get("kind") != "NetworkAttachmentDefinition":
+        continue
+    try:
+        conf = json.loads(obj["spec"]["config"])
+    except (KeyError, ValueError) as e:
+        problem(f"{obj['metadata']['name']}: netconf does not parse: {e}")
+        continue
+    if conf.get("type") != "kube-rdma":
+        problem(f"{obj['metadata']['name']}: type {conf.get('type')}")
+    for key in ("config", "kubeconfig"):
+        if key in conf:
+            problem(f"{obj['metadata']['name']}: obsolete key {key}")
+    if "agent_socket" in conf and not under(conf["agent_socket"],
+                                            "/run/kube-rdma"):
+        problem(f"{obj['metadata']['name']}: agent_socket outside "
+                "/run/kube-rdma")
 
 for extra in ("examples/paper-pod.yaml", "kube-scheduler-config.yaml"):
     yaml.safe_load(open(os.path.join(SRC, "etc", extra)))
