@@ -10,17 +10,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cni.h"
 #include "util.h"
 
 #define IPAM_OUTPUT_MAX (1u << 20)
+/* An IPAM call that takes longer is killed: an agent thread must never
+ * wait forever, and the plugin waits less than twice this for the agent. */
+#define IPAM_TIMEOUT_MS 30000
 
 /* The plugin's path from CNI_PATH, or -ENOENT. */
 static int find_plugin(const char *path, const char *type, char *out,
@@ -41,14 +46,19 @@ static int find_plugin(const char *path, const char *type, char *out,
 	return -ENOENT;
 }
 
-/* Write all of 'data' to fd while reading its output from 'out'. */
+/*
+ * Write all of 'data' to fd while reading its output from 'out', until
+ * the output ends or IPAM_TIMEOUT_MS passed (-ETIMEDOUT).
+ */
 static int pump(int in, const char *data, size_t len, int out, char **ret,
 		size_t *ret_len)
 {
+	struct timespec start, now;
 	char *buf = NULL;
 	size_t have = 0, sent = 0;
-	int done = 0;
+	int done = 0, r = 0;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (!len) {
 		close(in);
 		in = -1;
@@ -56,8 +66,18 @@ static int pump(int in, const char *data, size_t len, int out, char **ret,
 	while (!done) {
 		struct pollfd fds[2] = { { .fd = out, .events = POLLIN },
 					 { .fd = in, .events = POLLOUT } };
+		long elapsed;
 
-		if (poll(fds, in >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (now.tv_sec - start.tv_sec) * 1000 +
+			  (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed >= IPAM_TIMEOUT_MS) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (poll(fds, in >= 0 ? 2 : 1, (int)(IPAM_TIMEOUT_MS - elapsed)) <
+			    0 &&
+		    errno != EINTR)
 			break;
 		if (in >= 0 && fds[1].revents) {
 			ssize_t n = write(in, data + sent, len - sent);
@@ -92,7 +112,7 @@ static int pump(int in, const char *data, size_t len, int out, char **ret,
 		close(in);
 	*ret = buf;
 	*ret_len = have;
-	return 0;
+	return r;
 }
 
 static int parse_result(const char *out, size_t len,
@@ -235,10 +255,19 @@ static int run_plugin(const char *plugin, json_t *vars, const char *command,
 		return cni_fail(e, KR_CNI_ERR_IPAM, "cannot run the IPAM plugin",
 				"%s: %s", plugin, strerror(r));
 	}
-	pump(to_child[1], in, in_len, from_child[0], out, out_len);
+	r = pump(to_child[1], in, in_len, from_child[0], out, out_len);
 	close(from_child[0]);
+	if (r == -ETIMEDOUT)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
+	if (r == -ETIMEDOUT) {
+		free(*out);
+		*out = NULL;
+		return cni_fail(e, KR_CNI_ERR_IPAM, "IPAM plugin timed out",
+				"%s %s: no answer within %d s, killed",
+				plugin, command, IPAM_TIMEOUT_MS / 1000);
+	}
 	return 0;
 }
 
