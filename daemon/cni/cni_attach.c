@@ -270,7 +270,7 @@ static int return_rdma(struct ctx *c, const struct kr_alloc_vf *v,
 		       struct kr_cni_error *e, int *failed)
 {
 	struct kr_err err = { 0 };
-	struct kr_rdma_nl *pod;
+	struct kr_rdma_nl *pod = NULL;
 	int r;
 
 	r = rdma_follows(c, v, &pod, &err);
@@ -921,7 +921,7 @@ static int check_vf(struct ctx *c, const struct kr_alloc_vf *v,
 	char mac[KR_MAC_STR_SIZE];
 	struct kr_vf_info info;
 	struct kr_err err = { 0 };
-	struct kr_rdma_nl *pod;
+	struct kr_rdma_nl *pod = NULL;
 	json_int_t index = -1;
 	uint32_t rdma_index;
 	int ifindex, r;
