@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Allocation records: which VFs a pod holds.  The CNI plugin writes one
+ * Allocation records: which VFs a pod holds.  The node agent writes one
  * record per attachment (container ID + CNI_IFNAME) before it touches a VF
- * and removes it after the VFs are back; the daemon reads them to say who
- * owns each VF; DEL and GC use them to find what to return.
+ * and removes it after the VFs are back; the inventory reads them to say
+ * who owns each VF; DEL, GC and the agent's repair at start use them to
+ * find what to return.
  *
  * Files live in STATE_DIR/attachments/CONTAINERID.IFNAME.json, each written
  * whole (temp file, fsync, rename, fsync of the directory), so a reader
  * never sees half a record and a crash leaves the old one or the new one.
- * The format is documented in docs/state.md.
+ * The format is documented in docs/daemon.md.
  */
 #ifndef KR_ALLOC_H
 #define KR_ALLOC_H
