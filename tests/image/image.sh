@@ -7,7 +7,8 @@
 #    standing in for the node's /opt/cni/bin;
 #  - its node agent (kube-rdma-daemon init, then serve, in containers in a
 #    "node" network namespace, mounted and confined as docs/deploy.md says)
-#    serves that plugin run on the host: ADD of a pod namespace made
+#    serves that plugin run on the host from a root holding only itself
+#    and the agent's socket (at its default path): ADD of a pod namespace made
 #    after the agent started, 3 interfaces with host-local addresses, CHECK,
 #    DEL; then every mock VF is back on the node; with the agent stopped,
 #    ADD fails with code 11.
@@ -147,7 +148,7 @@ $podman rm -f -t 0 kr-install >/dev/null
 ip netns add node
 ip -n node link set lo up
 mount --make-shared /run/netns
-mkdir "$work/state" "$work/sock" "$work/ipam"
+mkdir "$work/state" "$work/ipam"
 port=54005
 cat >"$work/node.conf" <<CONF
 [node]
@@ -158,7 +159,8 @@ state_dir = $work/state
 dev_root = $work
 [daemon]
 listen = 127.0.0.1:$port
-agent_socket = $work/sock/cni.sock
+; in the bare root, where the plugin runs: at its default path there
+agent_socket = $bare/run/kube-rdma/cni.sock
 [pf "im0"]
 backend = mock
 num_vfs = 4
@@ -189,15 +191,15 @@ inventory_shows() {	# JQ_FILTER: within 5 s (the inventory refreshes each second
 	done
 }
 i=0
-until [ -S "$work/sock/cni.sock" ] && inventory >/dev/null 2>&1; do
+until [ -S "$bare/run/kube-rdma/cni.sock" ] && inventory >/dev/null 2>&1; do
 	i=$((i + 1))
 	[ $i -lt 100 ] && [ "$($podman inspect -f '{{.State.Running}}' kr-agent)" = true ] ||
 		fail "the agent did not come up: $(agent_log)"
 	sleep 0.2
 done
-case $(stat -c %a "$work/sock/cni.sock") in
+case $(stat -c %a "$bare/run/kube-rdma/cni.sock") in
 ?00) ;;
-*) fail "agent socket mode $(stat -c %a "$work/sock/cni.sock"): others may connect" ;;
+*) fail "agent socket mode $(stat -c %a "$bare/run/kube-rdma/cni.sock"): others may connect" ;;
 esac
 
 # A pod's namespace, named as containerd names them, made after the agent
@@ -205,17 +207,16 @@ esac
 pod=cni-4b5e6c1e-1f0a-4c39-9d1c-6a2f0e8b7d13
 ip netns add $pod
 netns=/var/run/netns/$pod
-netconf=$(jq -nc --arg sock "$work/sock/cni.sock" --arg ipam "$work/ipam" '
+netconf=$(jq -nc --arg ipam "$work/ipam" '
 	{cniVersion: "1.0.0", name: "rdma", type: "kube-rdma",
-	 agent_socket: $sock,
 	 ipam: {type: "host-local", dataDir: $ipam,
 	        ranges: [[{subnet: "198.18.8.0/24"}]]},
 	 interfaces: [{min_tx_rate: 1000, max_tx_rate: 5000},
 	              {min_tx_rate: 2000}, {}]}')
-cni() {	# COMMAND [NETCONF]: the plugin, run on the host as kubelet runs it
-	printf '%s' "${2:-$netconf}" | env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+cni() {	# COMMAND [NETCONF]: the plugin, from the bare root, as kubelet runs it
+	printf '%s' "${2:-$netconf}" | env -i \
 		CNI_COMMAND="$1" CNI_CONTAINERID=kr-image-pod CNI_NETNS="$netns" \
-		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "$bare/kube-rdma"
+		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "$chroot" "$bare" /kube-rdma
 }
 
 cni ADD >"$work/add.json" || fail "ADD: $(cat "$work/add.json") $(agent_log)"
