@@ -21,8 +21,9 @@ static void add_node(json_t *nodes, const char *devdir, const char *name)
 {
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/%s", devdir, name);
-	if (access(path, F_OK) == 0)
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", devdir, name) <
+		    sizeof(path) &&
+	    access(path, F_OK) == 0)
 		json_array_append_new(nodes,
 				      json_pack("{s:s+}", "path",
 						"/dev/infiniband/", name));

@@ -300,6 +300,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 }
 
+/* libmicrohttpd's error logger (MHD_OPTION_EXTERNAL_LOGGER). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];

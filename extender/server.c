@@ -255,6 +255,10 @@ static void on_done(void *cls, struct MHD_Connection *c, void **state,
 	}
 }
 
+/* libmicrohttpd's error logger (MHD_OPTION_EXTERNAL_LOGGER). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];

@@ -4,7 +4,7 @@
 set -eu
 
 packages="
-	build-essential cmake pkg-config git
+	build-essential clang cmake pkg-config git
 	libinih-dev libjansson-dev libnl-3-dev libnl-route-3-dev
 	libmicrohttpd-dev libcurl4-openssl-dev libpci-dev pci.ids libibverbs-dev
 	libcmocka-dev libyaml-dev libssl-dev
