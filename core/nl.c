@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -95,6 +97,22 @@ void kr_netns_leave(int self)
 	close(self);
 }
 
+const struct kr_nl_fake_transport *kr_nl_fakes;
+/* ROOT/netlink of the sysfs root in force, when a fake kernel is there */
+static char fake_dir[PATH_MAX];
+
+void kr_nl_use_sysfs_root(const char *root)
+{
+	struct stat st;
+
+	fake_dir[0] = '\0';
+	if (!kr_nl_fakes || !root ||
+	    (size_t)snprintf(fake_dir, sizeof(fake_dir), "%s/netlink", root) >=
+		    sizeof(fake_dir) ||
+	    stat(fake_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		fake_dir[0] = '\0';
+}
+
 int kr_nl_init(struct kr_nl *nl, int protocol, const char *name,
 	       int netns_fd, struct kr_err *err)
 {
@@ -103,10 +121,7 @@ int kr_nl_init(struct kr_nl *nl, int protocol, const char *name,
 	nl->sock = nl_socket_alloc();
 	if (!nl->sock)
 		return kr_err_set(err, -ENOMEM, "out of memory");
-	/* a setuid program never takes it from the caller */
-	nl->fake_dir = secure_getenv("KR_NETLINK_FAKE");
-	if (nl->fake_dir && !*nl->fake_dir)
-		nl->fake_dir = NULL;
+	nl->fake_dir = kr_nl_fakes && fake_dir[0] ? fake_dir : NULL;
 	/* the fakes answer everything but rtnetlink: nothing to connect to
 	 * (the kernel here may not have the protocol at all) */
 	if (nl->fake_dir && protocol != NETLINK_ROUTE)

@@ -15,6 +15,15 @@
 struct kr_nl;
 
 /*
+ * The sysfs root in force ([node] sysfs_root; kr_node_open passes it on).
+ * Programs built with the test build's fake kernels (KR_TEST_FAKES=ON)
+ * send VF and RDMA requests to the fake kernel in ROOT/netlink when there
+ * is one, which is how tests run the real programs against fake trees;
+ * other programs ignore it.  Process-wide, set before sockets are opened.
+ */
+void kr_nl_use_sysfs_root(const char *root);
+
+/*
  * A route socket in the network namespace behind 'netns_fd' (-1: the
  * caller's).  The socket stays in that namespace for its life.
  */

@@ -10,19 +10,45 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
+#include <stdint.h>
+
 #include "err.h"
 
 struct kr_nl {
 	struct nl_sock *sock;
-	/* $KR_NETLINK_FAKE: requests to the fake kernels (nl_fake.h),
-	 * except nl.c's, which always go to the kernel */
+	/* the fake kernel's directory when its requests go there (below),
+	 * else NULL; nl.c's requests always go to the kernel */
 	const char *fake_dir;
 };
 
 /*
+ * The seam for the test build's fake kernels (tests/support/fake_kernel.c,
+ * compiled into programs only with KR_TEST_FAKES=ON, which release builds
+ * leave OFF): a transport that answers VF and RDMA requests instead of the
+ * kernel.  It is installed before main() runs, or never; with none, every
+ * request goes to the kernel.
+ */
+struct kr_nl_fake_transport {
+	/* an rtnetlink VF request (RTM_GETLINK/SETLINK) */
+	int (*vf_exchange)(const char *dir, struct nlmsghdr *req,
+			   int (*on_reply)(struct nl_msg *msg, void *arg),
+			   void *arg);
+	/* does the fake kernel have RDMA netlink? */
+	int (*rdma_present)(const char *dir);
+	/* an RDMA netlink request from a socket of namespace 'sock_netns' */
+	int (*rdma_exchange)(const char *dir, uint64_t sock_netns,
+			     struct nlmsghdr *req,
+			     int (*on_reply)(struct nl_msg *msg, void *arg),
+			     void *arg);
+};
+
+extern const struct kr_nl_fake_transport *kr_nl_fakes;
+
+/*
  * Connect 'nl' to netlink 'protocol' ('name' for messages) in the
- * namespace behind 'netns_fd' (-1: the caller's), and read
- * $KR_NETLINK_FAKE.  On failure nothing is left allocated.
+ * namespace behind 'netns_fd' (-1: the caller's); with a fake transport
+ * and a fake kernel for the sysfs root in force (kr_nl_use_sysfs_root),
+ * requests go to it.  On failure nothing is left allocated.
  */
 int kr_nl_init(struct kr_nl *nl, int protocol, const char *name,
 	       int netns_fd, struct kr_err *err);

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "err.h"
-#include "nl_fake.h"
 #include "nl_internal.h"
 #include "nl_vf.h"
 
@@ -27,7 +26,8 @@ static int exchange(struct kr_nl *nl, struct nl_msg *msg,
 		return kr_nl_exchange(nl, msg, on_reply, arg);
 	/* the header as the kernel would get it: flags, sequence, port */
 	nl_complete_msg(nl->sock, msg);
-	r = kr_nl_fake_exchange(nl->fake_dir, nlmsg_hdr(msg), on_reply, arg);
+	r = kr_nl_fakes->vf_exchange(nl->fake_dir, nlmsg_hdr(msg), on_reply,
+				     arg);
 	nlmsg_free(msg);
 	return r;
 }

@@ -3,10 +3,11 @@
  * VF settings on a PF through rtnetlink: every request kube-rdma makes
  * about a VF's rates, MAC, VLAN, spoofchk, trust, link state or GUIDs goes
  * through here, addressed to the PF by name (ifi_index 0, IFLA_IFNAME) so
- * no ifindex can go stale between a lookup and the request.  With
- * $KR_NETLINK_FAKE set (not for setuid programs), the requests are answered
- * by the fake kernel of nl_fake.h instead: that is how the tests check each
- * message attribute by attribute without SR-IOV hardware.
+ * no ifindex can go stale between a lookup and the request.  In the test
+ * build (KR_TEST_FAKES, nl_internal.h's fake transport) the requests for a
+ * fake tree are answered by the fake kernel of tests/support/nl_fake.h:
+ * that is how the tests check each message attribute by attribute without
+ * SR-IOV hardware.
  */
 #ifndef KR_NL_VF_H
 #define KR_NL_VF_H

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "nl_internal.h"
-#include "rdma_fake.h"
 #include "rdma_nl.h"
 
 struct kr_rdma_nl {
@@ -30,7 +29,8 @@ static int fake_open(struct kr_rdma_nl *rn, struct kr_err *err)
 			       : stat("/proc/thread-self/ns/net", &st)) < 0)
 		return kr_err_set(err, -errno, "netns: %s", strerror(errno));
 	rn->netns_ino = (uint64_t)st.st_ino;
-	return kr_rdma_fake_present(rn->nl.fake_dir) ? 0 : -EPROTONOSUPPORT;
+	return kr_nl_fakes->rdma_present(rn->nl.fake_dir) ? 0
+							   : -EPROTONOSUPPORT;
 }
 
 int kr_rdma_nl_open(int netns_fd, struct kr_rdma_nl **ret,
@@ -95,8 +95,8 @@ static int exchange(struct kr_rdma_nl *rn, struct nl_msg *msg,
 	if (!rn->nl.fake_dir)
 		return kr_nl_exchange(&rn->nl, msg, on_reply, arg);
 	nl_complete_msg(rn->nl.sock, msg);
-	r = kr_rdma_fake_exchange(rn->nl.fake_dir, rn->netns_ino,
-				  nlmsg_hdr(msg), on_reply, arg);
+	r = kr_nl_fakes->rdma_exchange(rn->nl.fake_dir, rn->netns_ino,
+				       nlmsg_hdr(msg), on_reply, arg);
 	nlmsg_free(msg);
 	return r;
 }

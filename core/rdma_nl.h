@@ -10,8 +10,8 @@
  * from the namespace it belongs to, and the CNI plugin moves a VF's RDMA
  * device into the pod with its netdev, so the pod sees only its own.
  *
- * With $KR_NETLINK_FAKE set every request goes to the fake kernel of
- * rdma_fake.h instead.
+ * In the test build, requests for a fake tree go to the fake kernel of
+ * tests/support/rdma_fake.h instead (nl_internal.h's fake transport).
  */
 #ifndef KR_RDMA_NL_H
 #define KR_RDMA_NL_H

@@ -11,14 +11,6 @@
 #include "err.h"
 #include "sysfs.h"
 
-const char *kr_sysfs_root(const char *configured)
-{
-	/* secure_getenv: a setuid program never takes it from the caller */
-	const char *env = secure_getenv("KR_SYSFS_ROOT");
-
-	return env && *env ? env : configured;
-}
-
 static int full_path(const char *root, const char *rel, char *out,
 		     struct kr_err *err)
 {

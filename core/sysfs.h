@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Root-relative sysfs access: every read and write of /sys by kube-rdma
- * goes through here, against a configurable root ([node] sysfs_root, or
- * $KR_SYSFS_ROOT, ignored for setuid programs), so tests run the same code
+ * goes through here, against a configurable root ([node] sysfs_root, the
+ * one way to point a program at a fake tree), so tests run the same code
  * against fake trees.  Offered to backends through the services table.
  */
 #ifndef KR_SYSFS_H
@@ -12,9 +12,6 @@
 #include <stdint.h>
 
 #include "kube-rdma/backend.h"
-
-/* The root in force: $KR_SYSFS_ROOT (not when setuid), else 'configured'. */
-const char *kr_sysfs_root(const char *configured);
 
 /*
  * Read ROOT/REL into 'buf' without the trailing newline.  -ENOENT when

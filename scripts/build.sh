@@ -5,7 +5,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$top/build
-opts="-DKR_WERROR=ON"
+# the fake kernels in the programs: the integration tests need them
+opts="-DKR_WERROR=ON -DKR_TEST_FAKES=ON"
 if [ "${1:-}" = "--sanitize" ]; then
 	dir=$top/build-asan
 	opts="$opts -DKR_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"

@@ -21,5 +21,15 @@ for cc in gcc clang; do
 	cmake -S "$top" -B "$top/build-release-$cc" -DCMAKE_BUILD_TYPE=Release \
 		-DCMAKE_C_COMPILER=$cc -DKR_WERROR=ON -DKR_BUILD_TESTS=OFF >/dev/null
 	cmake --build "$top/build-release-$cc" -j "$(nproc)"
+	# what a release installs holds no test code: no fake kernel, and no
+	# environment variable that points a program at other hardware
+	for f in "$top/build-release-$cc"/bin/kube-rdma* \
+		"$top/build-release-$cc"/lib/kube-rdma/backends-abi1/*.so; do
+		if nm "$f" 2>/dev/null | grep -E 'kr_(nl|rdma)_fake_|fake_kernels' ||
+			grep -aqE 'KR_NETLINK_FAKE|KR_SYSFS_ROOT' "$f"; then
+			echo "test code in the release build: $f" >&2
+			exit 1
+		fi
+	done
 done
 echo "All tests passed."

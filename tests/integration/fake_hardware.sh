@@ -1,7 +1,8 @@
 #!/bin/sh
 # The hardware backends through the real programs, on fake node trees
 # (tests/support/fake_node.py) with the fake rtnetlink kernel of
-# core/nl_fake.h ($KR_NETLINK_FAKE), which logs every VF request:
+# tests/support/nl_fake.h (in the tree's netlink/), which logs every VF
+# request:
 #  - kube-rdma-daemon serves the inventory of ConnectX-5 PFs with 8 and with
 #    0 VFs (mlx5), a ConnectX-6 InfiniBand PF (mlx5), an Intel E810 PF
 #    (generic-sriov), and names the NIC without SR-IOV it cannot serve;
@@ -10,9 +11,11 @@
 . "$(dirname "$0")/lib.sh"
 
 sys=$work/sys
-export KR_NETLINK_FAKE=$sys/netlink
+# the fake kernels of the sysfs root (the programs are built with
+# KR_TEST_FAKES; [node] sysfs_root names the tree)
+fake=$sys/netlink
 fake() { python3 "$KR_TEST_SOURCE_DIR/tests/support/fake_node.py" "$sys" "$@" \
-	--netlink "$KR_NETLINK_FAKE"; }
+	--netlink "$fake"; }
 fake add-pf cx5 ens1f0 0000:3b:00.0 --vfs 8
 fake add-pf cx5 ens1f1 0000:3b:00.1 --ibdev 20
 fake add-pf cx6-ib ib0 0000:af:00.0 --vfs 2 --ibdev 40
@@ -59,26 +62,26 @@ check '.pfs[3] | .backend == "generic-sriov" and .link_speed_mbps == 25000
 grep -q "eno1 has no SR-IOV (no sriov_totalvfs)" "$work/daemon.log" ||
 	fail "no reason for eno1: $(cat "$work/daemon.log")"
 # a rate set behind the daemon's back shows in the next inventory
-jq '.vfs[2].max_tx_rate = 3000' "$KR_NETLINK_FAKE/ens2f0.json" >"$work/t"
-mv "$work/t" "$KR_NETLINK_FAKE/ens2f0.json"
+jq '.vfs[2].max_tx_rate = 3000' "$fake/ens2f0.json" >"$work/t"
+mv "$work/t" "$fake/ens2f0.json"
 i=0
 until curl -sf http://127.0.0.1:54011/v1/inventory |
 	jq -e '.pfs[3].vfs[2].max_tx_rate == 3000' >/dev/null; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "rate never showed"
 	sleep 0.1
 done
-jq '.vfs[2].max_tx_rate = 0' "$KR_NETLINK_FAKE/ens2f0.json" >"$work/t"
-mv "$work/t" "$KR_NETLINK_FAKE/ens2f0.json"
+jq '.vfs[2].max_tx_rate = 0' "$fake/ens2f0.json" >"$work/t"
+mv "$work/t" "$fake/ens2f0.json"
 
 # one inventory reads an InfiniBand PF's VFs with one GETLINK, not one per
 # VF (it shows no GUIDs)
-: >"$KR_NETLINK_FAKE/netlink.log"
+: >"$fake/netlink.log"
 write_config "$work/ib.conf" hw-node "sysfs_root = $sys" \
 	'[pf "ib0"]' "backend = mlx5" "num_vfs = 2"
 "$bin/kube-rdma-ctl" inventory --config "$work/ib.conf" --json >"$work/ctl" 2>&1 ||
 	fail "kube-rdma-ctl inventory: $(cat "$work/ctl")"
-[ "$(grep -c '^GETLINK ib0 ' "$KR_NETLINK_FAKE/netlink.log")" = 1 ] ||
-	fail "GETLINKs of ib0: $(cat "$KR_NETLINK_FAKE/netlink.log")"
+[ "$(grep -c '^GETLINK ib0 ' "$fake/netlink.log")" = 1 ] ||
+	fail "GETLINKs of ib0: $(cat "$fake/netlink.log")"
 
 # ---- CNI ADD and DEL against generic-sriov ----
 kill "$daemon" && wait "$daemon" || fail "daemon did not stop cleanly"
@@ -97,7 +100,7 @@ cat >"$work/net.json" <<JSON
  "interfaces": [{"max_tx_rate": 1000}, {"max_tx_rate": 2000, "name": "rdma1"}]}
 JSON
 ip netns add hwpod
-log=$KR_NETLINK_FAKE/netlink.log
+log=$fake/netlink.log
 cni() {
 	env CNI_COMMAND="$1" CNI_CONTAINERID=hw1 CNI_NETNS=/run/netns/hwpod \
 		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
@@ -135,8 +138,8 @@ ip link show ens2f0v0 >/dev/null && ip link show ens2f0v1 >/dev/null ||
 
 # a driver without IFLA_VF_RATE: the ceiling goes through the legacy
 # IFLA_VF_TX_RATE, on ADD and on DEL
-jq '.refuse = ["IFLA_VF_RATE"]' "$KR_NETLINK_FAKE/ens2f0.json" >"$work/t"
-mv "$work/t" "$KR_NETLINK_FAKE/ens2f0.json"
+jq '.refuse = ["IFLA_VF_RATE"]' "$fake/ens2f0.json" >"$work/t"
+mv "$work/t" "$fake/ens2f0.json"
 : >"$log"
 cni ADD
 grep -q "IFLA_VF_TX_RATE rate 1000 -> OK" "$log" ||

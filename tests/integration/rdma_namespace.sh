@@ -1,16 +1,19 @@
 #!/bin/sh
 # A VF's RDMA device follows it into the pod when the system runs in
 # exclusive RDMA namespace mode, and comes back on DEL: the CNI plugin
-# and the node agent against mlx5 on a fake ConnectX-5 tree (tests/support/fake_node.py), the
-# fake rtnetlink and RDMA netlink kernels of core/nl_fake.h and
-# core/rdma_fake.h ($KR_NETLINK_FAKE), and real veths standing in for the
-# VF netdevs, so the netdev moves are the kernel's.
+# and the node agent against mlx5 on a fake ConnectX-5 tree
+# (tests/support/fake_node.py), the fake rtnetlink and RDMA netlink kernels
+# of tests/support/nl_fake.h and rdma_fake.h (in the tree's netlink/), and
+# real veths standing in for the VF netdevs, so the netdev moves are the
+# kernel's.
 . "$(dirname "$0")/lib.sh"
 
 sys=$work/sys
-export KR_NETLINK_FAKE=$sys/netlink
+# the fake kernels of the sysfs root (the programs are built with
+# KR_TEST_FAKES; [node] sysfs_root names the tree)
+fake=$sys/netlink
 python3 "$KR_TEST_SOURCE_DIR/tests/support/fake_node.py" "$sys" \
-	add-pf cx5 ens1f0 0000:3b:00.0 --vfs 4 --netlink "$KR_NETLINK_FAKE"
+	add-pf cx5 ens1f0 0000:3b:00.0 --vfs 4 --netlink "$fake"
 for v in 0 1 2 3; do ip link add "ens1f0v$v" type veth peer name "mx$v"; done
 # the agent's own refreshes: only the one after each change (the last
 # request of each ADD and DEL below)
@@ -29,8 +32,8 @@ JSON
 ip netns add rpod
 host_ns=$(stat -L -c %i /proc/self/ns/net)
 pod_ns=$(stat -L -c %i /run/netns/rpod)
-log=$KR_NETLINK_FAKE/netlink.log
-rdma=$KR_NETLINK_FAKE/rdma.json
+log=$fake/netlink.log
+rdma=$fake/rdma.json
 # cni COMMAND [NETWORK_CONFIG]
 cni() {
 	env CNI_COMMAND="$1" CNI_CONTAINERID=r1 CNI_NETNS=/run/netns/rpod \

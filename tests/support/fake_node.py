@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Fake sysfs trees shaped like a real node's, and the matching VF tables
-of the fake rtnetlink kernel (core/nl_fake.h) and RDMA devices of the fake
-RDMA netlink kernel (core/rdma_fake.h), for the backend tests.
+of the fake rtnetlink kernel (tests/support/nl_fake.h) and RDMA devices of the fake
+RDMA netlink kernel (tests/support/rdma_fake.h), for the backend tests.
 
     fake_node.py ROOT add-pf KIND NAME PCI [--vfs N] [--netlink DIR]
                  [--vf-name FORMAT] [--ibdev N]

@@ -25,8 +25,9 @@ int kr_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Run tests/support/fake_node.py on the fake sysfs tree 'root' with the
- * fake rtnetlink tables in ROOT/netlink ($KR_NETLINK_FAKE for the code
- * under test), e.g. ("add-pf cx5 ens1f0 0000:3b:00.0 --vfs 8").
+ * fake rtnetlink tables in ROOT/netlink (where the code under test finds
+ * them, given ROOT as its sysfs root), e.g.
+ * ("add-pf cx5 ens1f0 0000:3b:00.0 --vfs 8").
  */
 int kr_test_fake_node(const char *root, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -4,7 +4,7 @@
  * trees shaped like real ones (an SR-IOV PF, a PF without SR-IOV, an
  * InfiniBand PF).  Writes to sriov_numvfs are answered as the kernel does:
  * EBUSY from non-zero to non-zero, and VFs appearing a little later.  The
- * services' netlink requests go to the fake kernel of core/nl_fake.h.
+ * services' netlink requests go to the fake kernel of tests/support/nl_fake.h.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -75,13 +75,10 @@ static struct kr_backend *be;
 static int setup(void **state)
 {
 	struct kr_err err = { 0 };
-	char nl[96];
 
 	snprintf(root, sizeof(root), "/tmp/kr-test-gsriov-XXXXXX");
 	if (!mkdtemp(root))
 		return -1;
-	snprintf(nl, sizeof(nl), "%s/netlink", root);
-	setenv("KR_NETLINK_FAKE", nl, 1);
 	/* an Intel E810 PF, a NIC without SR-IOV, an InfiniBand PF */
 	if (kr_test_fake_node(root, "add-pf e810 ens1f0 0000:3b:00.0") ||
 	    kr_test_fake_node(root, "add-pf plain eno1 0000:00:19.0") ||

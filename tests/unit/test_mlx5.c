@@ -3,7 +3,7 @@
  * The mlx5 backend, loaded through the loader, against fake node trees
  * (tests/support/fake_node.py): a ConnectX-5 Ethernet PF with 0 and with 8
  * VFs, a ConnectX-6 InfiniBand PF, an Intel E810 PF and a NIC without
- * SR-IOV.  VF requests go to the fake rtnetlink kernel (core/nl_fake.h),
+ * SR-IOV.  VF requests go to the fake rtnetlink kernel (tests/support/nl_fake.h),
  * which logs them attribute by attribute.
  */
 #include <errno.h>
@@ -51,13 +51,10 @@ static const char *requests(void)
 static int setup(void **state)
 {
 	struct kr_err err = { 0 };
-	char nl[96];
 
 	snprintf(root, sizeof(root), "/tmp/kr-test-mlx5-XXXXXX");
 	if (!mkdtemp(root))
 		return -1;
-	snprintf(nl, sizeof(nl), "%s/netlink", root);
-	setenv("KR_NETLINK_FAKE", nl, 1);
 	if (kr_test_fake_node(root, "add-pf cx5 ens1f0 0000:3b:00.0 --vfs 8") ||
 	    kr_test_fake_node(root, "add-pf cx5 ens1f1 0000:3b:00.1 "
 				    "--ibdev 20") ||

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The VF requests of core/nl_vf.c, answered by the fake kernel of
- * core/nl_fake.c: the fake decodes every message from its bytes (header
+ * tests/support/nl_fake.c: the fake decodes every message from its bytes (header
  * flags, PF named with ifi_index 0, IFLA_VFINFO_LIST > IFLA_VF_INFO
  * nesting, exact attribute sizes) and logs it attribute by attribute, so
  * each test states the exact requests an operation sends, and how the
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -24,7 +25,7 @@
 #include "nl_vf.h"
 #include "../support/netns.h"
 
-static char dir[64];
+static char root[64], dir[80];	/* a fake tree, and its fake kernel */
 static struct kr_nl *nl;
 
 /* The requests logged since the last call, then forget them. */
@@ -49,16 +50,20 @@ static int setup(void **state)
 {
 	struct kr_err err = { 0 };
 
-	snprintf(dir, sizeof(dir), "/tmp/kr-test-nlvf-XXXXXX");
-	if (!mkdtemp(dir) || setenv("KR_NETLINK_FAKE", dir, 1) < 0)
+	snprintf(root, sizeof(root), "/tmp/kr-test-nlvf-XXXXXX");
+	if (!mkdtemp(root))
 		return -1;
+	snprintf(dir, sizeof(dir), "%s/netlink", root);
+	if (mkdir(dir, 0700) < 0)
+		return -1;
+	kr_nl_use_sysfs_root(root);
 	return kr_nl_open(-1, &nl, &err);
 }
 
 static int teardown(void **state)
 {
 	kr_nl_close(nl);
-	return kr_test_sh("rm -rf %s", dir);
+	return kr_test_sh("rm -rf %s", root);
 }
 
 static int reset_pf(void **state)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/rdma_nl.c: the RDMA namespace mode, device lookup and moves, against
- * the fake kernel of core/rdma_fake.c (which decodes each request and
+ * the fake kernel of tests/support/rdma_fake.c (which decodes each request and
  * answers as nldev.c does) with real network namespaces, and against this
  * machine's kernel, which has no RDMA netlink.
  */
@@ -15,15 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "err.h"
+#include "nl.h"
 #include "rdma_nl.h"
 #include "../support/netns.h"
 
-static char dir[64];
+static char root[64], dir[80];	/* a fake tree, and its fake kernel */
 static unsigned long long host_ino, pod_ino;
 static int pod_fd = -1;
 
@@ -62,23 +64,23 @@ static int setup(void **state)
 		return -1;
 	host_ino = (unsigned long long)st.st_ino;
 	pod_ino = ino_of(pod_fd);
-	snprintf(dir, sizeof(dir), "/tmp/kr-test-rdmanl-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	snprintf(root, sizeof(root), "/tmp/kr-test-rdmanl-XXXXXX");
+	if (!mkdtemp(root))
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/netlink", root);
+	return mkdir(dir, 0700);
 }
 
 static int teardown(void **state)
 {
 	if (pod_fd >= 0)
 		close(pod_fd);
-	return kr_test_sh("rm -rf %s", dir);
+	return kr_test_sh("rm -rf %s", root);
 }
 
 static void use_fake(int on)
 {
-	if (on)
-		assert_int_equal(setenv("KR_NETLINK_FAKE", dir, 1), 0);
-	else
-		assert_int_equal(unsetenv("KR_NETLINK_FAKE"), 0);
+	kr_nl_use_sysfs_root(on ? root : NULL);
 }
 
 /* This kernel has no ib_core: the socket cannot even be made. */

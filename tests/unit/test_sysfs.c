@@ -90,20 +90,11 @@ static void test_errors(void **state)
 					    buf, sizeof(buf), &err), -EINVAL);
 }
 
-static void test_root_override(void **state)
-{
-	setenv("KR_SYSFS_ROOT", "/elsewhere", 1);
-	assert_string_equal(kr_sysfs_root("/sys"), "/elsewhere");
-	unsetenv("KR_SYSFS_ROOT");
-	assert_string_equal(kr_sysfs_root("/sys"), "/sys");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_write),
 		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_root_override),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

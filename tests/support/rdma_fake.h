@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A fake kernel for the RDMA netlink requests of rdma_nl.c, enabled with
- * the rtnetlink one (nl_fake.h) by $KR_NETLINK_FAKE=DIR: there are no RDMA
- * devices where the tests run, and no ib_core.
+ * A fake kernel for the RDMA netlink requests of core/rdma_nl.c, in the
+ * same directory DIR as the rtnetlink one (nl_fake.h), and test code as it
+ * is: there are no RDMA devices where the tests run, and no ib_core.
  *
  * DIR/rdma.json holds the kernel's RDMA devices and its mode:
  *   {"netns_mode": "exclusive",            or "shared" (the default)

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A fake kernel for the VF requests of nl_vf.c, enabled by
- * $KR_NETLINK_FAKE=DIR: there is no SR-IOV NIC where the tests run, and a
- * real netdev refuses VF settings.  Like Open vSwitch's dummy netdev, it
- * ships in the core so the real programs (daemon, CNI plugin) can run
- * against it; nothing enables it but that variable, which setuid
- * programs ignore.
+ * A fake kernel for the VF requests of core/nl_vf.c: there is no SR-IOV
+ * NIC where the tests run, and a real netdev refuses VF settings.  Test
+ * code: the unit tests link it, and the programs only when built with
+ * KR_TEST_FAKES=ON (fake_kernel.c installs it as the core's fake
+ * transport); then a sysfs root with a netlink/ directory, DIR, sends the
+ * requests here.
  *
  * DIR/PF.json is the PF's VF table as a driver would hold it:
  *   {"mac_len": 6,
