@@ -20,6 +20,7 @@
 #include "backend_loader.h"
 #include "config.h"
 #include "err.h"
+#include "kr_limits.h"
 #include "paths.h"
 #include "util.h"
 
@@ -100,10 +101,9 @@ static const struct key_spec key_specs[] = {
 	{ SECTION_PF, "capacity_mbps", VALUE_MBPS, PF(capacity_mbps), 0, 0 },
 };
 
-/* Most VFs a PCIe function can have (the SR-IOV TotalVFs field is 16 bits). */
-#define KR_MAX_VFS 65535u
-/* More PF sections than any NIC population we know of; bounds the arrays. */
-#define KR_MAX_PFS 256u
+#define KR_MAX_VFS KR_MAX_VFS_PER_PF
+/* As many PF sections as placement and the extender can hold. */
+#define KR_MAX_PFS ((unsigned int)KR_MAX_PFS_PER_NODE)
 
 /* Keys seen in the current section, to reject repeats. */
 struct seen_key {

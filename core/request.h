@@ -12,11 +12,12 @@
 #include <stdint.h>
 
 #include "kube-rdma/backend.h"
+#include "kr_limits.h"
 
 #define KR_ANNOTATION_INTERFACES "kube-rdma.io/interfaces"
 #define KR_ANNOTATION_INTERFACES_PAPER "rdma_interfaces_required"
 /* Default most interfaces one pod may ask for. */
-#define KR_REQUEST_MAX_DEFAULT 128
+#define KR_REQUEST_MAX_DEFAULT KR_MAX_IFACES_PER_POD
 
 struct kr_iface_req {
 	uint32_t min_tx_rate;		/* Mbit/s reserved, 0 = none */

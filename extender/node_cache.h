@@ -77,7 +77,7 @@ struct kr_node_entry *kr_node_cache_find(struct kr_node_cache *c,
 					 const char *name);
 
 /* Most PFs a node may have in the cache (the solver's limit). */
-#define KR_VIEW_MAX_PFS 64
+#define KR_VIEW_MAX_PFS KR_MAX_PFS_PER_NODE
 
 /* What placement may use on a node now, built without allocating. */
 struct kr_node_view {

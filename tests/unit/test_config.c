@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "kr_limits.h"
 
 static struct kr_config *parse_ok(const char *text)
 {
@@ -204,6 +205,23 @@ static void test_pf_errors(void **state)
 		    "line 4");
 }
 
+/* As many PFs as placement and the extender hold, and not one more. */
+static void test_pf_limit(void **state)
+{
+	char text[8192];
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < KR_MAX_PFS_PER_NODE; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"[pf \"p%d\"]\nbackend = mock\n"
+					"num_vfs = 1\n", i);
+	kr_config_free(parse_ok(text));
+	snprintf(text + len, sizeof(text) - len,
+		 "[pf \"p%d\"]\nbackend = mock\nnum_vfs = 1\n", i);
+	parse_fails(text, -EINVAL, "more than 64 PF sections");
+}
+
 static void test_backend_options(void **state)
 {
 	static const char *const accepted[] = { "total_vfs", NULL };
@@ -264,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_section_errors),
 		cmocka_unit_test(test_key_errors),
 		cmocka_unit_test(test_pf_errors),
+		cmocka_unit_test(test_pf_limit),
 		cmocka_unit_test(test_backend_options),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_file_errors),
