@@ -729,6 +729,8 @@ static int reserve(struct ctx *c, const struct kr_request *req,
 	struct kr_err err = { 0 };
 	int r = -1;
 
+	/* the cluster's policy, as the extender would have placed it */
+	kr_policy_parse(c->cfg->extender_policy, &opts.policy);
 	pthread_mutex_lock(&c->call->agent->placement_lock);
 	if (kr_node_inventory(c->node, NULL, &inv, &err) < 0) {
 		cni_fail(e, KR_CNI_ERR_INTERNAL, "cannot read the node", "%s",

@@ -370,6 +370,8 @@ sed 's/s3cret/wrong/' "$work/kubeconfig" >"$work/kubeconfig.bad"
 # its service account in a cluster); a netconf's kubeconfig overrides them
 stop_agent
 sed -i "s|^agent_socket = .*|&\nkubeconfig = $work/kubeconfig|" "$conf"
+# and places what the extender did not with the cluster's policy
+printf '[extender]\npolicy = spread\n' >>"$conf"
 start_agent "$conf" "$sock"
 netconf 1.0.0 "$(ifaces 1)" >"$work/k8s.json"
 jq --arg k "$work/kubeconfig.bad" '.kubeconfig = $k' "$work/k8s.json" \
@@ -395,6 +397,9 @@ jq -e '[.interfaces[].name] == ["net1", "rdma9"]' "$work/out" >/dev/null ||
 "$ctl" inventory --config "$conf" --json |
 	jq -e '[.pfs[].vfs[] | select(.owner.pod == "web") | .max_tx_rate]
 		| sort == [0, 6000]' >/dev/null || fail "annotation rates"
+"$ctl" inventory --config "$conf" --json |
+	jq -e '[.pfs[] | select(any(.vfs[]; .owner.pod == "web")) | .name] |
+		length == 2' >/dev/null || fail "not spread over both PFs"
 kube_plugin DEL web uid-web <"$work/k8s.json"
 want_ok "DEL web"
 kube_plugin ADD web other-uid <"$work/k8s.json"
