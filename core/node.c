@@ -200,6 +200,24 @@ static int pf_fail(struct kr_node_pf *pf, int r, const char *what,
 	return r;
 }
 
+int kr_node_pf_vf_set_rate(struct kr_node_pf *pf, uint32_t vf,
+			   uint32_t min_tx_rate, uint32_t max_tx_rate,
+			   struct kr_err *err)
+{
+	if (!pf->handle)
+		return not_open(pf, err);
+	return pf->backend->ops.vf_set_rate(pf->handle, vf, min_tx_rate,
+					    max_tx_rate, err);
+}
+
+int kr_node_pf_vf_reset(struct kr_node_pf *pf, uint32_t vf,
+			struct kr_err *err)
+{
+	if (!pf->handle)
+		return not_open(pf, err);
+	return pf->backend->ops.vf_reset(pf->handle, vf, err);
+}
+
 int kr_node_pf_caps(struct kr_node_pf *pf, struct kr_pf_caps *caps,
 		    struct kr_err *err)
 {

@@ -73,6 +73,18 @@ int kr_node_pf_set_num_vfs(struct kr_node_pf *pf, uint32_t num,
 			   int *ret_changed, struct kr_err *err);
 
 /*
+ * Set VF 'vf''s reservation and ceiling in Mbit/s (the backend's
+ * vf_set_rate), and give it back its host state (vf_reset: rates 0 and
+ * the rest its backend restores; -ENODEV when the VF is gone).  The
+ * backend's error, unprefixed: callers name the PF, VF and step.
+ */
+int kr_node_pf_vf_set_rate(struct kr_node_pf *pf, uint32_t vf,
+			   uint32_t min_tx_rate, uint32_t max_tx_rate,
+			   struct kr_err *err);
+int kr_node_pf_vf_reset(struct kr_node_pf *pf, uint32_t vf,
+			struct kr_err *err);
+
+/*
  * Every VF of the PF as its backend lists them now; *ret_vfs is malloc'd
  * (free()), *ret_count entries.  Errors name the PF.
  */

@@ -89,7 +89,7 @@ static int init_pf(struct kr_node_pf *pf, struct kr_alloc **allocs,
 			continue;
 		if (owned(allocs, n_allocs, pf->cfg->name, vfs[i].index))
 			continue;
-		r = pf->backend->ops.vf_reset(pf->handle, vfs[i].index, err);
+		r = kr_node_pf_vf_reset(pf, vfs[i].index, err);
 		if (r < 0) {
 			kr_err_prefix(err, "PF %s VF %u: reset",
 				      pf->cfg->name, vfs[i].index);

@@ -168,7 +168,7 @@ int cni_ipam_exec(const struct kr_cni_env *env, struct kr_cni_conf *conf,
 		  struct kr_cni_ipam_result *ret, struct kr_cni_error *e);
 void cni_ipam_result_clear(struct kr_cni_ipam_result *r);
 
-/* ---- verbs (cni_attach.c) ---- */
+/* ---- verbs (cni_add.c, cni_release.c, cni_check.c) ---- */
 
 /* ADD: call->result gets the result on success. */
 int cni_add(struct kr_cni_call *call, struct kr_cni_error *e);

@@ -97,6 +97,30 @@ static int check_env(struct kr_cni_env *env, int needs_attachment,
 	return cni_args_parse(env->args, env, e);
 }
 
+void cni_agent_init(struct cni_agent *agent)
+{
+	pthread_rwlockattr_t attr;
+
+	memset(agent, 0, sizeof(*agent));
+	pthread_mutex_init(&agent->placement_lock, NULL);
+	pthread_mutex_init(&agent->busy_lock, NULL);
+	pthread_cond_init(&agent->busy_done, NULL);
+	/* a GC must not wait behind an endless stream of ADDs */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(
+		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&agent->gc_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
+void cni_agent_destroy(struct cni_agent *agent)
+{
+	pthread_mutex_destroy(&agent->placement_lock);
+	pthread_rwlock_destroy(&agent->gc_lock);
+	pthread_mutex_destroy(&agent->busy_lock);
+	pthread_cond_destroy(&agent->busy_done);
+}
+
 /* An attachment a request is working on. */
 struct cni_busy {
 	const char *container_id, *ifname;	/* the request's */
