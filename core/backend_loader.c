@@ -18,6 +18,7 @@
 #include "nl.h"
 #include "nl_vf.h"
 #include "sysfs.h"
+#include "util.h"
 
 int kr_backend_name_valid(const char *name)
 {
@@ -139,9 +140,23 @@ static int find_other_major(void *dl)
 	return -1;
 }
 
+/* What every backend supplies: the operations marked REQUIRED. */
+#define REQUIRED_OP(op) { offsetof(struct kr_backend_ops, op), #op }
+static const struct {
+	size_t offset;
+	const char *name;
+} required_ops[] = {
+	REQUIRED_OP(probe),	    REQUIRED_OP(pf_open),
+	REQUIRED_OP(pf_close),	    REQUIRED_OP(pf_query_caps),
+	REQUIRED_OP(pf_get_num_vfs), REQUIRED_OP(vf_list),
+	REQUIRED_OP(vf_set_rate),   REQUIRED_OP(vf_reset),
+};
+
 static int check_table(const char *path, const char *name,
 		       const struct kr_backend_ops *ops, struct kr_err *err)
 {
+	size_t i;
+
 	if (!ops)
 		return kr_err_set(err, -EPROTO,
 				  "%s: entry function returned no table", path);
@@ -171,6 +186,17 @@ static int check_table(const char *path, const char *name,
 				  "%s: backend calls itself \"%s\", expected "
 				  "\"%s\" from the file name",
 				  path, ops->name ? ops->name : "(null)", name);
+	for (i = 0; i < KR_ARRAY_SIZE(required_ops); i++) {
+		void *fn;
+
+		memcpy(&fn, (const char *)ops + required_ops[i].offset,
+		       sizeof(fn));
+		if (!fn)
+			return kr_err_set(err, -EINVAL,
+					  "%s: required operation %s is "
+					  "missing (backend.h, REQUIRED)",
+					  path, required_ops[i].name);
+	}
 	return 0;
 }
 

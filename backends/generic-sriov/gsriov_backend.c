@@ -109,12 +109,10 @@ static const struct kr_backend_ops gsriov_ops = {
 	.vf_reset = gsriov_vf_reset,
 };
 
+/* the one exported symbol (its prototype is backend.h's) */
 __attribute__((visibility("default"))) int
 KR_BACKEND_ENTRY(const struct kr_backend_services *svc,
-		 const struct kr_backend_ops **ret_ops);
-
-int KR_BACKEND_ENTRY(const struct kr_backend_services *svc,
-		     const struct kr_backend_ops **ret_ops)
+		 const struct kr_backend_ops **ret_ops)
 {
 	if (!kr_sriov_services_ok(svc))
 		return -EPROTO;

@@ -518,12 +518,10 @@ static const struct kr_backend_ops mock_ops = {
 	.vf_reset = mock_vf_reset,
 };
 
+/* the one exported symbol (its prototype is backend.h's) */
 __attribute__((visibility("default"))) int
 KR_BACKEND_ENTRY(const struct kr_backend_services *svc,
-		 const struct kr_backend_ops **ret_ops);
-
-int KR_BACKEND_ENTRY(const struct kr_backend_services *svc,
-		     const struct kr_backend_ops **ret_ops)
+		 const struct kr_backend_ops **ret_ops)
 {
 	if (svc->abi_major != KR_BACKEND_ABI_MAJOR)
 		return -EPROTO;

@@ -63,17 +63,21 @@ static void test_minimal_gets_stubs(void **state)
 	assert_int_equal(kr_backend_load(bad_dir(), "minimal", "/sys", "/tmp",
 					 &be, &err), 0);
 	/* absent operations answer -EOPNOTSUPP, naming themselves */
-	assert_int_equal(be->ops.vf_list(NULL, vfs, 1, &n, &err), -EOPNOTSUPP);
-	assert_string_equal(err.msg, "operation vf_list not supported");
-	assert_int_equal(be->ops.vf_set_rate(NULL, 0, 1, 2, &err), -EOPNOTSUPP);
-	assert_int_equal(be->ops.vf_reset(NULL, 0, &err), -EOPNOTSUPP);
 	assert_int_equal(be->ops.vf_set_guid(NULL, 0, 1, 2, &err),
 			 -EOPNOTSUPP);
-	assert_int_equal(be->ops.pf_get_num_vfs(NULL, &n, &err), -EOPNOTSUPP);
+	assert_string_equal(err.msg, "operation vf_set_guid not supported");
+	assert_int_equal(be->ops.vf_set_mac(NULL, 0, (const uint8_t *)"abcdef",
+					    &err), -EOPNOTSUPP);
+	assert_int_equal(be->ops.vf_get_rdma(NULL, 0, NULL, &err),
+			 -EOPNOTSUPP);
 	/* a supplied one is the backend's */
+	assert_int_equal(be->ops.vf_list(NULL, vfs, 1, &n, &err), 0);
+	assert_int_equal(n, 0);
 	assert_int_equal(be->ops.pf_set_num_vfs(NULL, 1, &err), -EIO);
 	assert_string_equal(err.msg, "no hardware");
-	assert_int_equal(be->supported_caps, KR_CAP_VF_COUNT);
+	assert_int_equal(be->supported_caps, KR_CAP_VF_COUNT |
+						      KR_CAP_VF_RATE_MAX |
+						      KR_CAP_VF_RATE_MIN);
 	assert_int_equal(kr_backend_check_caps(be, KR_CAP_VF_COUNT, &err), 0);
 	kr_backend_unload(be);
 }
@@ -102,6 +106,8 @@ static void test_rejections(void **state)
 		   "no_such_backend.so");
 	load_fails("missing_symbol", -ELIBBAD, "missing_symbol.so: no entry "
 		   "symbol kr_backend_entry_v1", NULL);
+	load_fails("missing_op", -EINVAL, "missing_op.so: required operation "
+		   "vf_list is missing", NULL);
 	char core[32], newer[32], shorter[96];
 
 	snprintf(core, sizeof(core), "has ABI 1.%d", KR_BACKEND_ABI_MINOR);
@@ -134,10 +140,10 @@ static void test_cap_without_op(void **state)
 
 	assert_int_equal(kr_backend_load(bad_dir(), "cap_without_op", "/sys",
 					 "/tmp", &be, &err), 0);
-	assert_int_equal(kr_backend_check_caps(be, KR_CAP_VF_RATE_MIN, &err),
+	assert_int_equal(kr_backend_check_caps(be, KR_CAP_VF_MAC, &err),
 			 -EPROTO);
-	assert_non_null(strstr(err.msg, "advertises KR_CAP_VF_RATE_MIN but "
-					"has no vf_set_rate operation"));
+	assert_non_null(strstr(err.msg, "advertises KR_CAP_VF_MAC but "
+					"has no vf_set_mac operation"));
 	kr_backend_unload(be);
 }
 

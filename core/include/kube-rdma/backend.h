@@ -36,9 +36,15 @@
  *     -ERANGE      a number outside what the device accepts
  *     -EBUSY       in use; try again later or release it first
  *     -EIO         sysfs, netlink or firmware failure
+ *     -EEXIST      a name the backend would create belongs to something
+ *                  else (a netdev that is not the PF's)
+ *     -EACCES      the process lacks the privilege (-EPERM likewise)
  *     -ENOMEM      out of memory
  *     -ETIMEDOUT   the device did not reach the requested state in time
- *   and may write one sentence into the caller's struct kr_err (through
+ *     -EPROTO      the entry function only: the core's ABI minor is too
+ *                  old for this backend
+ *   Codes from the kernel that fit none of these are passed on as they
+ *   are (-EAGAIN from netlink, say).  An operation may write one sentence into the caller's struct kr_err (through
  *   svc->err_set) saying what failed, naming the PF and VF.  The caller logs
  *   it once; backends never print.
  *
@@ -354,10 +360,11 @@ struct kr_backend_pf;
 
 /*
  * The operations table.  A backend defines one static const instance with
- * designated initialisers and returns it from the entry function.  The core
- * copies it into a full-sized table in which every absent operation (NULL,
- * or beyond struct_size) answers -EOPNOTSUPP, so a backend leaves out what
- * it cannot do.
+ * designated initialisers and returns it from the entry function.  The
+ * operations marked REQUIRED must be there: the loader refuses a table
+ * without one, naming it.  The core copies the table into a full-sized one
+ * in which every other absent operation (NULL, or beyond struct_size)
+ * answers -EOPNOTSUPP, so a backend leaves out what it cannot do.
  */
 struct kr_backend_ops {
 	/* ---- header: never moves ---- */
@@ -392,16 +399,19 @@ struct kr_backend_ops {
 	/* ---- PF lifetime ---- */
 
 	/*
-	 * Does this backend drive the PF?  Returns 0 with *ret_score > 0
-	 * (higher wins when several could) or a negative errno with a reason
-	 * a user can act on (-ENODEV "no netdev ens1f0", -EOPNOTSUPP
-	 * "ens1f0 is driven by ice, not mlx5_core").  Reads the system only.
+	 * REQUIRED.  Does this backend drive the PF?  Returns 0 with
+	 * *ret_score > 0 when it does (the configuration names one backend
+	 * per PF, so scores are never compared: any positive value means
+	 * yes), 0 with *ret_score = 0 when it does not, or a negative errno
+	 * with a reason a user can act on (-ENODEV "no netdev ens1f0",
+	 * -EOPNOTSUPP "ens1f0 is driven by ice, not mlx5_core").  Reads the
+	 * system only.
 	 */
 	int (*probe)(struct kr_backend_ctx *ctx, const struct kr_pf_desc *pf,
 		     int *ret_score, struct kr_err *err);
 
 	/*
-	 * Open a PF for the other operations.  Validates the backend's own
+	 * REQUIRED.  Open a PF for the other operations.  Validates the backend's own
 	 * options: an error about one starts with KEY = "VALUE": so the
 	 * core can name the option's line.  Must not change VF
 	 * state; may create what the PF needs to exist (the mock's bridge).
@@ -410,17 +420,19 @@ struct kr_backend_ops {
 	int (*pf_open)(struct kr_backend_ctx *ctx, const struct kr_pf_desc *pf,
 		       struct kr_backend_pf **ret_pf, struct kr_err *err);
 
-	/* Release a PF handle.  Leaves VFs as they are.  Accepts NULL. */
+	/* REQUIRED.  Release a PF handle.  Leaves VFs as they are.  Accepts
+	 * NULL. */
 	void (*pf_close)(struct kr_backend_pf *pf);
 
 	/*
-	 * Fill 'caps' (see struct kr_pf_caps).  Reads live state each time
+	 * REQUIRED.  Fill 'caps' (see struct kr_pf_caps).  Reads live state
+	 * each time
 	 * (link speed changes with the link).
 	 */
 	int (*pf_query_caps)(struct kr_backend_pf *pf, struct kr_pf_caps *caps,
 			     struct kr_err *err);
 
-	/* Number of VFs enabled now (sriov_numvfs). */
+	/* REQUIRED.  Number of VFs enabled now (sriov_numvfs). */
 	int (*pf_get_num_vfs)(struct kr_backend_pf *pf, uint32_t *ret_num,
 			      struct kr_err *err);
 
@@ -436,8 +448,8 @@ struct kr_backend_ops {
 			      struct kr_err *err);
 
 	/*
-	 * List the PF's VFs in index order into the caller's array of 'max'
-	 * entries; *ret_count is the number of VFs, which may exceed 'max'
+	 * REQUIRED.  List the PF's VFs in index order into the caller's array
+	 * of 'max' entries; *ret_count is the number of VFs, which may exceed 'max'
 	 * (then only 'max' were written: call again with a larger array).
 	 * Entries are zeroed by the backend before filling.
 	 */
@@ -445,10 +457,11 @@ struct kr_backend_ops {
 		       uint32_t max, uint32_t *ret_count, struct kr_err *err);
 
 	/*
-	 * Set VF 'vf''s reservation and ceiling together (the kernel's
-	 * IFLA_VF_RATE takes both).  0 = none.  -ERANGE when max != 0 and
-	 * min > max, or beyond max_rate_mbps; -EOPNOTSUPP for min != 0
-	 * without KR_CAP_VF_RATE_MIN.  On failure both rates are unchanged.
+	 * REQUIRED.  Set VF 'vf''s reservation and ceiling together (the
+	 * kernel's IFLA_VF_RATE takes both).  0 = none.  -ERANGE when max !=
+	 * 0 and min > max, or beyond max_rate_mbps; -EOPNOTSUPP for min != 0
+	 * without KR_CAP_VF_RATE_MIN, and for anything but 0 and 0 on a NIC
+	 * without rate limits.  On failure both rates are unchanged.
 	 * Works wherever the VF's netdev is (host or pod namespace).
 	 */
 	int (*vf_set_rate)(struct kr_backend_pf *pf, uint32_t vf,
@@ -456,9 +469,11 @@ struct kr_backend_ops {
 			   struct kr_err *err);
 
 	/*
-	 * Return VF 'vf' to defaults: rates 0, and where supported MAC as
-	 * created, no VLAN, spoofchk on, trust off, link state auto.  Does
-	 * not move the netdev.  Idempotent.
+	 * REQUIRED.  Give VF 'vf' back its host state: rates 0, and where
+	 * supported its MAC as created, no VLAN, spoofchk on, trust off,
+	 * link state auto.  Does not move the netdev.  Idempotent.  (The
+	 * service svc->vf_restore is narrower: the kernel's defaults of the
+	 * settings, not the MAC; a backend's vf_reset builds on it.)
 	 */
 	int (*vf_reset)(struct kr_backend_pf *pf, uint32_t vf,
 			struct kr_err *err);
@@ -502,6 +517,11 @@ struct kr_backend_ops {
  */
 typedef int (*kr_backend_entry_fn)(const struct kr_backend_services *svc,
 				   const struct kr_backend_ops **ret_ops);
+
+/* Its prototype, for the backend that defines it (give it default
+ * visibility there: the rest of a backend stays hidden). */
+int KR_BACKEND_ENTRY(const struct kr_backend_services *svc,
+		     const struct kr_backend_ops **ret_ops);
 
 #ifdef __cplusplus
 }

@@ -2,8 +2,8 @@
 /*
  * A backend with one flaw, chosen by a KR_BAD_* define (see
  * CMakeLists.txt).  KR_BAD_NONE is a correct minimal backend: it supplies
- * only probe, pf_open, pf_close and pf_query_caps, so every other operation
- * must reach the core's stubs.
+ * the required operations and pf_set_num_vfs, so every other operation
+ * must reach the core's stubs; KR_BAD_MISSING_OP lacks a required one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +48,7 @@ static int bad_pf_query_caps(struct kr_backend_pf *pf, struct kr_pf_caps *caps,
 {
 	caps->caps = KR_CAP_VF_COUNT;
 #ifdef KR_BAD_CAP_WITHOUT_OP
-	caps->caps |= KR_CAP_VF_RATE_MIN;
+	caps->caps |= KR_CAP_VF_MAC;
 #endif
 	caps->total_vfs = 4;
 	caps->link_speed_mbps = 1000;
@@ -59,6 +59,35 @@ static int bad_pf_set_num_vfs(struct kr_backend_pf *pf, uint32_t num,
 			      struct kr_err *err)
 {
 	return services->err_set(err, -EIO, "no hardware");
+}
+
+static int bad_pf_get_num_vfs(struct kr_backend_pf *pf, uint32_t *ret_num,
+			      struct kr_err *err)
+{
+	*ret_num = 0;
+	return 0;
+}
+
+#ifndef KR_BAD_MISSING_OP
+static int bad_vf_list(struct kr_backend_pf *pf, struct kr_vf_info *vfs,
+		       uint32_t max, uint32_t *ret_count, struct kr_err *err)
+{
+	*ret_count = 0;
+	return 0;
+}
+#endif
+
+static int bad_vf_set_rate(struct kr_backend_pf *pf, uint32_t vf,
+			   uint32_t min_tx_rate, uint32_t max_tx_rate,
+			   struct kr_err *err)
+{
+	return services->err_set(err, -ENODEV, "no VF %u", vf);
+}
+
+static int bad_vf_reset(struct kr_backend_pf *pf, uint32_t vf,
+			struct kr_err *err)
+{
+	return services->err_set(err, -ENODEV, "no VF %u", vf);
 }
 
 static const struct kr_backend_ops bad_ops = {
@@ -89,7 +118,13 @@ static const struct kr_backend_ops bad_ops = {
 	.pf_open = bad_pf_open,
 	.pf_close = bad_pf_close,
 	.pf_query_caps = bad_pf_query_caps,
+	.pf_get_num_vfs = bad_pf_get_num_vfs,
 	.pf_set_num_vfs = bad_pf_set_num_vfs,
+#ifndef KR_BAD_MISSING_OP
+	.vf_list = bad_vf_list,
+#endif
+	.vf_set_rate = bad_vf_set_rate,
+	.vf_reset = bad_vf_reset,
 };
 
 #if defined(KR_BAD_MISSING_SYMBOL)
@@ -100,12 +135,14 @@ static const struct kr_backend_ops bad_ops = {
 #define ENTRY KR_BACKEND_ENTRY
 #endif
 
+#if defined(KR_BAD_MISSING_SYMBOL) || defined(KR_BAD_OTHER_MAJOR_SYMBOL)
+int ENTRY(const struct kr_backend_services *svc,
+	  const struct kr_backend_ops **ret_ops);
+#endif
+
 __attribute__((visibility("default"))) int
 ENTRY(const struct kr_backend_services *svc,
-      const struct kr_backend_ops **ret_ops);
-
-int ENTRY(const struct kr_backend_services *svc,
-	  const struct kr_backend_ops **ret_ops)
+      const struct kr_backend_ops **ret_ops)
 {
 #ifdef KR_BAD_ENTRY_FAILS
 	return svc->err_set(NULL, -EPROTO, "unused");
