@@ -29,7 +29,7 @@ static void add_node(json_t *nodes, const char *devdir, const char *name)
 						"/dev/infiniband/", name));
 }
 
-int kr_cdi_write(const struct kr_config *cfg, struct kr_err *err)
+int cdi_write(const struct kr_config *cfg, struct kr_err *err)
 {
 	char devdir[4096], spec[4096], *text = NULL, *old = NULL;
 	json_t *doc = NULL, *devices, *all, *common;

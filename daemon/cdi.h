@@ -15,6 +15,6 @@
  * matching umadN and issmN when present), a device "all", and rdma_cm for
  * every device.  No RDMA device: no spec (an old one is removed).
  */
-int kr_cdi_write(const struct kr_config *cfg, struct kr_err *err);
+int cdi_write(const struct kr_config *cfg, struct kr_err *err);
 
 #endif

@@ -18,7 +18,7 @@
 #include "wire.h"
 
 struct cni_server {
-	struct kr_inv_cache *cache;
+	struct inv_cache *cache;
 	struct cni_agent agent;
 	char *path;
 	int fd;				/* listening socket */
@@ -61,7 +61,7 @@ static void respond(int fd, int exit_status, const char *out,
 /* Answer with a CNI error the agent found before running the request. */
 static void refuse(int fd, int code, const char *msg, const char *details)
 {
-	struct kr_cni_error e = { .code = code };
+	struct cni_error e = { .code = code };
 	char *out;
 
 	snprintf(e.msg, sizeof(e.msg), "%s", msg);
@@ -100,12 +100,12 @@ static void serve(struct cni_server *srv, int fd)
 	FILE *capture;
 
 	if (!peer_allowed(fd, msg, sizeof(msg))) {
-		refuse(fd, KR_CNI_ERR_NOT_PERMITTED, "not permitted", msg);
+		refuse(fd, CNI_ERR_NOT_PERMITTED, "not permitted", msg);
 		return;
 	}
 	if (cni_wire_recv(fd, CNI_WIRE_MAX_FRAME, CNI_WIRE_REQUEST_TIMEOUT_MS,
 			  &req, msg, sizeof(msg)) < 0) {
-		refuse(fd, KR_CNI_ERR_IO, "cannot read the request", msg);
+		refuse(fd, CNI_ERR_IO, "cannot read the request", msg);
 		return;
 	}
 	vars = json_object_get(req, "env");
@@ -115,27 +115,27 @@ static void serve(struct cni_server *srv, int fd)
 		/* an upgrade in progress: the runtime retries */
 		snprintf(msg, sizeof(msg), "the plugin speaks protocol %d, "
 			 "the agent %d", version, CNI_WIRE_VERSION);
-		refuse(fd, KR_CNI_ERR_TRY_AGAIN, "protocol version mismatch",
+		refuse(fd, CNI_ERR_TRY_AGAIN, "protocol version mismatch",
 		       msg);
 		goto out;
 	}
 	if (!json_is_object(vars) || !json_is_string(text)) {
-		refuse(fd, KR_CNI_ERR_DECODE, "malformed request",
+		refuse(fd, CNI_ERR_DECODE, "malformed request",
 		       "needs an object \"env\" and a string \"stdin\"");
 		goto out;
 	}
 	capture = open_memstream(&log, &log_len);
 	kr_log_capture(capture);
-	node = kr_inv_cache_node_get(srv->cache, &cfg);
+	node = inv_cache_node_get(srv->cache, &cfg);
 	status = cni_run(&srv->agent, cfg, node, vars, json_string_value(text),
 			 json_string_length(text), &out, &changed);
-	kr_inv_cache_node_put(srv->cache);
+	inv_cache_node_put(srv->cache);
 	kr_log_capture(NULL);
 	if (capture)
 		fclose(capture);
 	/* the inventory shows the change before the runtime hears of it */
 	if (changed)
-		kr_inv_cache_refresh(srv->cache);
+		inv_cache_refresh(srv->cache);
 	if (log)
 		printable(log);
 	respond(fd, status, out ? out : "", log);
@@ -264,7 +264,7 @@ static int listen_on(const char *path, struct kr_err *err)
 	return fd;
 }
 
-int cni_server_start(const struct kr_config *cfg, struct kr_inv_cache *cache,
+int cni_server_start(const struct kr_config *cfg, struct inv_cache *cache,
 		     struct cni_server **ret, struct kr_err *err)
 {
 	struct cni_server *srv = calloc(1, sizeof(*srv));
@@ -281,14 +281,14 @@ int cni_server_start(const struct kr_config *cfg, struct kr_inv_cache *cache,
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->done, NULL);
 	/* before the first request: what a killed agent left half done */
-	node = kr_inv_cache_node_get(cache, &in_force);
+	node = inv_cache_node_get(cache, &in_force);
 	unrepaired = cni_repair(&srv->agent, in_force, node);
-	kr_inv_cache_node_put(cache);
+	inv_cache_node_put(cache);
 	if (unrepaired)
 		kr_log(KR_LOG_ERR, "%zu attachments could not be released; "
 				   "DEL or GC of them tries again",
 		       unrepaired);
-	kr_inv_cache_refresh(cache);
+	inv_cache_refresh(cache);
 	srv->path = strdup(cfg->daemon_agent_socket);
 	if (!srv->path) {
 		r = kr_err_set(err, -ENOMEM, "out of memory");

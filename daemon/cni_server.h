@@ -20,7 +20,7 @@ struct cni_server;
  * Release what ADDs and DELs left unfinished (cni_repair), then listen on
  * cfg->daemon_agent_socket, replacing a stale socket file.
  */
-int cni_server_start(const struct kr_config *cfg, struct kr_inv_cache *cache,
+int cni_server_start(const struct kr_config *cfg, struct inv_cache *cache,
 		     struct cni_server **ret, struct kr_err *err);
 
 /*

@@ -6,28 +6,28 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-enum kr_route {
-	KR_ROUTE_INVENTORY,
-	KR_ROUTE_GETPFS,
-	KR_ROUTE_HEALTHZ,
-	KR_ROUTE_METRICS,
-	KR_ROUTE_OTHER,
+enum http_route {
+	ROUTE_INVENTORY,
+	ROUTE_GETPFS,
+	ROUTE_HEALTHZ,
+	ROUTE_METRICS,
+	ROUTE_OTHER,
 	_KR_ROUTE_MAX,
 };
 
 /* Status codes the daemon answers with. */
-#define KR_HTTP_CODES { 200, 304, 400, 404, 405, 413, 500, 503 }
-#define KR_N_HTTP_CODES 8
+#define HTTP_CODES { 200, 304, 400, 404, 405, 413, 500, 503 }
+#define N_HTTP_CODES 8
 
-struct kr_http_stats {
-	_Atomic uint64_t served[_KR_ROUTE_MAX][KR_N_HTTP_CODES];
+struct http_stats {
+	_Atomic uint64_t served[_KR_ROUTE_MAX][N_HTTP_CODES];
 };
 
 /* The label of a route ("/v1/inventory", ..., "other"). */
-const char *kr_route_label(enum kr_route route);
+const char *http_route_label(enum http_route route);
 
 /* Count one answer. */
-void kr_http_stats_count(struct kr_http_stats *stats, enum kr_route route,
+void http_stats_count(struct http_stats *stats, enum http_route route,
 			 unsigned int code);
 
 #endif

@@ -17,7 +17,7 @@
 #include "inventory_cache.h"
 #include "log.h"
 #include "node.h"
-#include "paper_api.h"
+#include "getpfs_api.h"
 
 /* A PF's last error, so each failure is logged once, not every refresh. */
 struct pf_error {
@@ -25,7 +25,7 @@ struct pf_error {
 	char msg[KR_ERR_MSG_SIZE];
 };
 
-struct kr_inv_cache {
+struct inv_cache {
 	char *config_path;
 	struct kr_config *cfg;		/* refresher's; swapped on reload */
 	struct kr_node *node;
@@ -37,7 +37,7 @@ struct kr_inv_cache {
 	pthread_rwlock_t node_lock;
 	/* one refresh at a time: the refresher's or a CNI request's */
 	pthread_mutex_t refresh_lock;
-	struct kr_inv_snapshot *current;
+	struct inv_snapshot *current;
 	char *last_doc;			/* last document, generation 0 */
 	uint64_t generation;
 	char *generation_path;
@@ -49,7 +49,7 @@ struct kr_inv_cache {
 	volatile int reload;
 };
 
-uint64_t kr_now_ms(void)
+uint64_t monotonic_ms(void)
 {
 	struct timespec ts;
 
@@ -57,7 +57,7 @@ uint64_t kr_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void snapshot_free(struct kr_inv_snapshot *s)
+static void snapshot_free(struct inv_snapshot *s)
 {
 	if (!s)
 		return;
@@ -68,9 +68,9 @@ static void snapshot_free(struct kr_inv_snapshot *s)
 	free(s);
 }
 
-struct kr_inv_snapshot *kr_inv_cache_get(struct kr_inv_cache *c)
+struct inv_snapshot *inv_cache_get(struct inv_cache *c)
 {
-	struct kr_inv_snapshot *s;
+	struct inv_snapshot *s;
 
 	pthread_mutex_lock(&c->lock);
 	s = c->current;
@@ -79,7 +79,7 @@ struct kr_inv_snapshot *kr_inv_cache_get(struct kr_inv_cache *c)
 	return s;
 }
 
-void kr_inv_snapshot_put(struct kr_inv_cache *c, struct kr_inv_snapshot *s)
+void inv_snapshot_put(struct inv_cache *c, struct inv_snapshot *s)
 {
 	int last;
 
@@ -90,7 +90,7 @@ void kr_inv_snapshot_put(struct kr_inv_cache *c, struct kr_inv_snapshot *s)
 		snapshot_free(s);
 }
 
-uint32_t kr_inv_cache_interval_ms(struct kr_inv_cache *c)
+uint32_t inv_cache_interval_ms(struct inv_cache *c)
 {
 	return c->cfg->daemon_refresh_ms;
 }
@@ -110,7 +110,7 @@ static uint64_t generation_load(const char *path)
 	return g;
 }
 
-static void generation_store(struct kr_inv_cache *c)
+static void generation_store(struct inv_cache *c)
 {
 	struct kr_err err = { 0 };
 	char text[32];
@@ -124,11 +124,11 @@ static void generation_store(struct kr_inv_cache *c)
 
 /* ---- PF errors: logged when they change ---- */
 
-static __thread struct kr_inv_cache *refreshing;
+static __thread struct inv_cache *refreshing;
 
 static void on_pf_error(const char *pf, const struct kr_err *err)
 {
-	struct kr_inv_cache *c = refreshing;
+	struct inv_cache *c = refreshing;
 	struct pf_error *grown;
 
 	if (!pf) {	/* allocation records */
@@ -156,7 +156,7 @@ static const struct pf_error *find_error(const struct pf_error *list,
 	return NULL;
 }
 
-static int errors_unchanged(const struct kr_inv_cache *c)
+static int errors_unchanged(const struct inv_cache *c)
 {
 	const struct pf_error *was;
 	size_t i;
@@ -171,7 +171,7 @@ static int errors_unchanged(const struct kr_inv_cache *c)
 	return 1;
 }
 
-static void log_error_changes(struct kr_inv_cache *c)
+static void log_error_changes(struct inv_cache *c)
 {
 	const struct pf_error *was;
 	size_t i;
@@ -208,9 +208,9 @@ static char *dump(json_t *doc, size_t *len)
  * Build a snapshot of the node now; publish it (new generation) when the
  * document changed.  Returns 0 or -ENOMEM.
  */
-static int refresh(struct kr_inv_cache *c)
+static int refresh(struct inv_cache *c)
 {
-	struct kr_inv_snapshot *s, *old = NULL;
+	struct inv_snapshot *s, *old = NULL;
 	struct kr_err err = { 0 };
 	char *doc;
 	size_t i;
@@ -232,7 +232,7 @@ static int refresh(struct kr_inv_cache *c)
 		c->errors = NULL;
 		c->n_errors = 0;
 		pthread_mutex_lock(&c->lock);
-		c->current->refreshed_at_ms = kr_now_ms();
+		c->current->refreshed_at_ms = monotonic_ms();
 		pthread_mutex_unlock(&c->lock);
 		snapshot_free(s);
 		return 0;
@@ -244,7 +244,7 @@ static int refresh(struct kr_inv_cache *c)
 	s->inv->generation = s->generation = c->generation;
 	snprintf(s->etag, sizeof(s->etag), "\"g%" PRIu64 "\"", c->generation);
 	s->json = dump(kr_inventory_to_json(s->inv), &s->json_len);
-	s->paper_json = dump(kr_paper_pfs_json(s->inv), &s->paper_len);
+	s->paper_json = dump(getpfs_json(s->inv), &s->paper_len);
 	if (c->n_errors) {
 		s->down = calloc(c->n_errors, sizeof(*s->down));
 		if (!s->down)
@@ -256,7 +256,7 @@ static int refresh(struct kr_inv_cache *c)
 	if (!s->json || !s->paper_json)
 		goto out_nomem;
 	log_error_changes(c);
-	s->refreshed_at_ms = kr_now_ms();
+	s->refreshed_at_ms = monotonic_ms();
 	s->refs = 1;
 	pthread_mutex_lock(&c->lock);
 	if (c->current && --c->current->refs == 0)
@@ -272,16 +272,16 @@ out_nomem:
 }
 
 /* Keep the CDI spec in step with the node's RDMA devices. */
-static void cdi(struct kr_inv_cache *c)
+static void cdi(struct inv_cache *c)
 {
 	struct kr_err err = { 0 };
 
-	if (kr_cdi_write(c->cfg, &err) < 0)
+	if (cdi_write(c->cfg, &err) < 0)
 		kr_log(KR_LOG_WARNING, "CDI spec: %s", kr_err_text(&err));
 }
 
 /* Open the node of c->cfg; PF failures are the refresher's to log. */
-static int open_node(struct kr_inv_cache *c, struct kr_err *err)
+static int open_node(struct inv_cache *c, struct kr_err *err)
 {
 	int r;
 
@@ -296,7 +296,7 @@ static int open_node(struct kr_inv_cache *c, struct kr_err *err)
 	return 0;
 }
 
-static void do_reload(struct kr_inv_cache *c)
+static void do_reload(struct inv_cache *c)
 {
 	struct kr_config *cfg = NULL;
 	struct kr_node *old_node = c->node;
@@ -342,7 +342,7 @@ static void drain(int fd)
 
 static void *refresher(void *arg)
 {
-	struct kr_inv_cache *c = arg;
+	struct inv_cache *c = arg;
 
 	while (!c->stopping) {
 		struct pollfd wake = { .fd = c->wake[0], .events = POLLIN };
@@ -359,13 +359,13 @@ static void *refresher(void *arg)
 			pthread_rwlock_unlock(&c->node_lock);
 			pthread_mutex_unlock(&c->refresh_lock);
 		}
-		kr_inv_cache_refresh(c);
+		inv_cache_refresh(c);
 		cdi(c);
 	}
 	return NULL;
 }
 
-void kr_inv_cache_refresh(struct kr_inv_cache *c)
+void inv_cache_refresh(struct inv_cache *c)
 {
 	pthread_mutex_lock(&c->refresh_lock);
 	pthread_rwlock_rdlock(&c->node_lock);
@@ -375,7 +375,7 @@ void kr_inv_cache_refresh(struct kr_inv_cache *c)
 	pthread_mutex_unlock(&c->refresh_lock);
 }
 
-struct kr_node *kr_inv_cache_node_get(struct kr_inv_cache *c,
+struct kr_node *inv_cache_node_get(struct inv_cache *c,
 				      const struct kr_config **ret_cfg)
 {
 	pthread_rwlock_rdlock(&c->node_lock);
@@ -383,15 +383,15 @@ struct kr_node *kr_inv_cache_node_get(struct kr_inv_cache *c,
 	return c->node;
 }
 
-void kr_inv_cache_node_put(struct kr_inv_cache *c)
+void inv_cache_node_put(struct inv_cache *c)
 {
 	pthread_rwlock_unlock(&c->node_lock);
 }
 
-int kr_inv_cache_start(const char *config_path, struct kr_config *cfg,
-		       struct kr_inv_cache **ret, struct kr_err *err)
+int inv_cache_start(const char *config_path, struct kr_config *cfg,
+		       struct inv_cache **ret, struct kr_err *err)
 {
-	struct kr_inv_cache *c = calloc(1, sizeof(*c));
+	struct inv_cache *c = calloc(1, sizeof(*c));
 	pthread_rwlockattr_t attr;
 	int r;
 
@@ -450,11 +450,11 @@ int kr_inv_cache_start(const char *config_path, struct kr_config *cfg,
 	return 0;
 out_free:
 	c->stopping = 1;
-	kr_inv_cache_stop(c);
+	inv_cache_stop(c);
 	return r;
 }
 
-void kr_inv_cache_reload(struct kr_inv_cache *c)
+void inv_cache_reload(struct inv_cache *c)
 {
 	c->reload = 1;
 	if (write(c->wake[1], "r", 1) < 0) {
@@ -462,7 +462,7 @@ void kr_inv_cache_reload(struct kr_inv_cache *c)
 	}
 }
 
-void kr_inv_cache_stop(struct kr_inv_cache *c)
+void inv_cache_stop(struct inv_cache *c)
 {
 	if (!c)
 		return;

@@ -22,7 +22,7 @@
 #include "inventory.h"
 
 /* One immutable state of the node, shared by readers. */
-struct kr_inv_snapshot {
+struct inv_snapshot {
 	uint64_t generation;
 	char etag[32];			/* "\"g<generation>\"" */
 	char *json;			/* GET /v1/inventory body */
@@ -37,45 +37,45 @@ struct kr_inv_snapshot {
 	int refs;			/* guarded by the cache's lock */
 };
 
-struct kr_inv_cache;
+struct inv_cache;
 
 /*
  * Open the node of 'cfg' (ownership passes to the cache), build the first
  * inventory and start the refresher.  'config_path' is re-read on reload.
  */
-int kr_inv_cache_start(const char *config_path, struct kr_config *cfg,
-		       struct kr_inv_cache **ret, struct kr_err *err);
+int inv_cache_start(const char *config_path, struct kr_config *cfg,
+		       struct inv_cache **ret, struct kr_err *err);
 
 /* Stop the refresher and release everything.  Accepts NULL. */
-void kr_inv_cache_stop(struct kr_inv_cache *cache);
+void inv_cache_stop(struct inv_cache *cache);
 
 /*
  * Re-read the configuration file and reopen the node (SIGHUP).  A bad file
  * is logged and the running configuration kept.  Asynchronous.
  */
-void kr_inv_cache_reload(struct kr_inv_cache *cache);
+void inv_cache_reload(struct inv_cache *cache);
 
-/* The current snapshot, referenced; release with kr_inv_snapshot_put. */
-struct kr_inv_snapshot *kr_inv_cache_get(struct kr_inv_cache *cache);
-void kr_inv_snapshot_put(struct kr_inv_cache *cache,
-			 struct kr_inv_snapshot *snap);
+/* The current snapshot, referenced; release with inv_snapshot_put. */
+struct inv_snapshot *inv_cache_get(struct inv_cache *cache);
+void inv_snapshot_put(struct inv_cache *cache,
+			 struct inv_snapshot *snap);
 
 /* Rebuild the snapshot now, in the calling thread. */
-void kr_inv_cache_refresh(struct kr_inv_cache *cache);
+void inv_cache_refresh(struct inv_cache *cache);
 
 /*
  * The node and configuration in force, for the node agent's CNI requests:
- * held against a reload until kr_inv_cache_node_put.  Its PFs are shared
+ * held against a reload until inv_cache_node_put.  Its PFs are shared
  * with the refresher: each PF's backend calls go under the PF's lock.
  */
-struct kr_node *kr_inv_cache_node_get(struct kr_inv_cache *cache,
+struct kr_node *inv_cache_node_get(struct inv_cache *cache,
 				      const struct kr_config **ret_cfg);
-void kr_inv_cache_node_put(struct kr_inv_cache *cache);
+void inv_cache_node_put(struct inv_cache *cache);
 
 /* Refresh interval in force, for health checks. */
-uint32_t kr_inv_cache_interval_ms(struct kr_inv_cache *cache);
+uint32_t inv_cache_interval_ms(struct inv_cache *cache);
 
 /* Monotonic milliseconds. */
-uint64_t kr_now_ms(void);
+uint64_t monotonic_ms(void);
 
 #endif

@@ -108,7 +108,7 @@ static int cmd_init(const char *config)
 		kr_config_free(cfg);
 		return 1;
 	}
-	failed = kr_vf_init(node, stdout);
+	failed = vf_init_node(node, stdout);
 	kr_node_close(node);
 	kr_config_free(cfg);
 	close(lock);
@@ -117,9 +117,9 @@ static int cmd_init(const char *config)
 
 static int cmd_serve(const char *config)
 {
-	struct kr_inv_cache *cache = NULL;
+	struct inv_cache *cache = NULL;
 	struct cni_server *cni = NULL;
-	struct kr_server *srv = NULL;
+	struct http_server *srv = NULL;
 	struct kr_config *cfg = NULL;
 	struct kr_err err = { 0 };
 	sigset_t set;
@@ -145,12 +145,12 @@ static int cmd_serve(const char *config)
 
 	/* The cache owns cfg from here; it is swapped only on SIGHUP, which
 	 * is not read before the server has started. */
-	if (kr_inv_cache_start(config, cfg, &cache, &err) < 0 ||
-	    kr_server_start(cfg, cache, &srv, &err) < 0 ||
+	if (inv_cache_start(config, cfg, &cache, &err) < 0 ||
+	    http_server_start(cfg, cache, &srv, &err) < 0 ||
 	    cni_server_start(cfg, cache, &cni, &err) < 0) {
 		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
-		kr_server_stop(srv);
-		kr_inv_cache_stop(cache);
+		http_server_stop(srv);
+		inv_cache_stop(cache);
 		close(lock);
 		return 1;
 	}
@@ -162,12 +162,12 @@ static int cmd_serve(const char *config)
 		if (sig != SIGHUP)
 			break;
 		kr_log(KR_LOG_INFO, "SIGHUP: reloading %s", config);
-		kr_inv_cache_reload(cache);
+		inv_cache_reload(cache);
 	}
 	kr_log(KR_LOG_INFO, "%s: stopping", strsignal(sig));
 	cni_server_stop(cni);
-	kr_server_stop(srv);
-	kr_inv_cache_stop(cache);
+	http_server_stop(srv);
+	inv_cache_stop(cache);
 	close(lock);
 	return 0;
 }

@@ -4,27 +4,27 @@
 
 #include "metrics.h"
 
-static const unsigned int codes[KR_N_HTTP_CODES] = KR_HTTP_CODES;
+static const unsigned int codes[N_HTTP_CODES] = HTTP_CODES;
 
-const char *kr_route_label(enum kr_route route)
+const char *http_route_label(enum http_route route)
 {
 	static const char *const labels[_KR_ROUTE_MAX] = {
-		[KR_ROUTE_INVENTORY] = "/v1/inventory",
-		[KR_ROUTE_GETPFS] = "/getpfs",
-		[KR_ROUTE_HEALTHZ] = "/healthz",
-		[KR_ROUTE_METRICS] = "/metrics",
-		[KR_ROUTE_OTHER] = "other",
+		[ROUTE_INVENTORY] = "/v1/inventory",
+		[ROUTE_GETPFS] = "/getpfs",
+		[ROUTE_HEALTHZ] = "/healthz",
+		[ROUTE_METRICS] = "/metrics",
+		[ROUTE_OTHER] = "other",
 	};
 
 	return labels[route];
 }
 
-void kr_http_stats_count(struct kr_http_stats *stats, enum kr_route route,
+void http_stats_count(struct http_stats *stats, enum http_route route,
 			 unsigned int code)
 {
 	int i;
 
-	for (i = 0; i < KR_N_HTTP_CODES; i++)
+	for (i = 0; i < N_HTTP_CODES; i++)
 		if (codes[i] == code) {
 			atomic_fetch_add(&stats->served[route][i], 1);
 			return;
@@ -51,8 +51,8 @@ static void pf_gauge(FILE *out, const struct kr_inventory *inv,
 	}
 }
 
-char *kr_metrics_render(const struct kr_inv_snapshot *snap,
-			const struct kr_http_stats *stats)
+char *metrics_render(const struct inv_snapshot *snap,
+			const struct http_stats *stats)
 {
 	const struct kr_inventory *inv = snap->inv;
 	char *text = NULL;
@@ -91,7 +91,7 @@ char *kr_metrics_render(const struct kr_inv_snapshot *snap,
 		     "by path and status.\n"
 		     "# TYPE kube_rdma_http_requests_total counter\n");
 	for (r = 0; r < _KR_ROUTE_MAX; r++)
-		for (c = 0; c < KR_N_HTTP_CODES; c++) {
+		for (c = 0; c < N_HTTP_CODES; c++) {
 			unsigned long long n =
 				atomic_load(&stats->served[r][c]);
 
@@ -99,7 +99,7 @@ char *kr_metrics_render(const struct kr_inv_snapshot *snap,
 				fprintf(out,
 					"kube_rdma_http_requests_total{path="
 					"\"%s\",code=\"%u\"} %llu\n",
-					kr_route_label((enum kr_route)r),
+					http_route_label((enum http_route)r),
 					codes[c], n);
 		}
 	if (fclose(out) != 0) {

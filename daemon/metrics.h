@@ -7,7 +7,7 @@
 #include "inventory_cache.h"
 
 /* A new string (free()), or NULL when out of memory. */
-char *kr_metrics_render(const struct kr_inv_snapshot *snap,
-			const struct kr_http_stats *stats);
+char *metrics_render(const struct inv_snapshot *snap,
+			const struct http_stats *stats);
 
 #endif

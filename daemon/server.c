@@ -28,10 +28,10 @@ struct shared_responses {
 	struct MHD_Response *paper;
 };
 
-struct kr_server {
+struct http_server {
 	struct MHD_Daemon *mhd;
-	struct kr_inv_cache *cache;
-	struct kr_http_stats stats;
+	struct inv_cache *cache;
+	struct http_stats stats;
 	pthread_mutex_t lock;		/* guards shared */
 	struct shared_responses shared;
 };
@@ -65,8 +65,8 @@ static struct MHD_Response *json_response(const char *body, size_t len,
 }
 
 /* Rebuild the shared responses when the snapshot is newer. */
-static int update_shared(struct kr_server *srv,
-			 const struct kr_inv_snapshot *snap)
+static int update_shared(struct http_server *srv,
+			 const struct inv_snapshot *snap)
 {
 	struct shared_responses *s = &srv->shared;
 
@@ -89,8 +89,8 @@ static int update_shared(struct kr_server *srv,
 }
 
 /* Queue a response made for this request alone. */
-static enum MHD_Result reply(struct kr_server *srv,
-			     struct MHD_Connection *conn, enum kr_route route,
+static enum MHD_Result reply(struct http_server *srv,
+			     struct MHD_Connection *conn, enum http_route route,
 			     unsigned int code, const char *type,
 			     const char *body)
 {
@@ -106,14 +106,14 @@ static enum MHD_Result reply(struct kr_server *srv,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	ret = MHD_queue_response(conn, code, r);
 	MHD_destroy_response(r);
-	kr_http_stats_count(&srv->stats, route, code);
+	http_stats_count(&srv->stats, route, code);
 	return ret;
 }
 
 /* The uniform error body: {"error": "...", "message": "..."}. */
-static enum MHD_Result reply_error(struct kr_server *srv,
+static enum MHD_Result reply_error(struct http_server *srv,
 				   struct MHD_Connection *conn,
-				   enum kr_route route, unsigned int code,
+				   enum http_route route, unsigned int code,
 				   const char *error, const char *message)
 {
 	json_t *doc = json_pack("{s:s, s:s}", "error", error, "message",
@@ -140,11 +140,11 @@ static int etag_matches(struct MHD_Connection *conn, const char *etag)
 	return !strcmp(inm, "*") || strstr(inm, etag) != NULL;
 }
 
-static enum MHD_Result serve_inventory(struct kr_server *srv,
+static enum MHD_Result serve_inventory(struct http_server *srv,
 				       struct MHD_Connection *conn,
-				       enum kr_route route)
+				       enum http_route route)
 {
-	struct kr_inv_snapshot *snap = kr_inv_cache_get(srv->cache);
+	struct inv_snapshot *snap = inv_cache_get(srv->cache);
 	enum MHD_Result ret = MHD_NO;
 	unsigned int code = MHD_HTTP_OK;
 	struct MHD_Response *r;
@@ -152,7 +152,7 @@ static enum MHD_Result serve_inventory(struct kr_server *srv,
 	pthread_mutex_lock(&srv->lock);
 	if (update_shared(srv, snap) < 0) {
 		pthread_mutex_unlock(&srv->lock);
-		kr_inv_snapshot_put(srv->cache, snap);
+		inv_snapshot_put(srv->cache, snap);
 		return reply_error(srv, conn, route, 500, "internal",
 				   "out of memory");
 	}
@@ -160,47 +160,47 @@ static enum MHD_Result serve_inventory(struct kr_server *srv,
 		r = srv->shared.not_modified;
 		code = MHD_HTTP_NOT_MODIFIED;
 	} else {
-		r = route == KR_ROUTE_GETPFS ? srv->shared.paper
+		r = route == ROUTE_GETPFS ? srv->shared.paper
 					     : srv->shared.inventory;
 	}
 	/* queueing takes a reference: a newer generation may replace it */
 	ret = MHD_queue_response(conn, code, r);
 	pthread_mutex_unlock(&srv->lock);
-	kr_inv_snapshot_put(srv->cache, snap);
-	kr_http_stats_count(&srv->stats, route, code);
+	inv_snapshot_put(srv->cache, snap);
+	http_stats_count(&srv->stats, route, code);
 	return ret;
 }
 
-static enum MHD_Result serve_healthz(struct kr_server *srv,
+static enum MHD_Result serve_healthz(struct http_server *srv,
 				     struct MHD_Connection *conn)
 {
-	struct kr_inv_snapshot *snap = kr_inv_cache_get(srv->cache);
-	uint64_t age = kr_now_ms() - snap->refreshed_at_ms;
+	struct inv_snapshot *snap = inv_cache_get(srv->cache);
+	uint64_t age = monotonic_ms() - snap->refreshed_at_ms;
 	/* the refresher is stuck when it missed many refreshes in a row */
-	int stale = age > 10ull * kr_inv_cache_interval_ms(srv->cache) + 5000;
+	int stale = age > 10ull * inv_cache_interval_ms(srv->cache) + 5000;
 
-	kr_inv_snapshot_put(srv->cache, snap);
+	inv_snapshot_put(srv->cache, snap);
 	if (stale)
-		return reply(srv, conn, KR_ROUTE_HEALTHZ,
+		return reply(srv, conn, ROUTE_HEALTHZ,
 			     MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
 			     "stale: the inventory refresher is stuck\n");
-	return reply(srv, conn, KR_ROUTE_HEALTHZ, MHD_HTTP_OK, "text/plain",
+	return reply(srv, conn, ROUTE_HEALTHZ, MHD_HTTP_OK, "text/plain",
 		     "ok\n");
 }
 
-static enum MHD_Result serve_metrics(struct kr_server *srv,
+static enum MHD_Result serve_metrics(struct http_server *srv,
 				     struct MHD_Connection *conn)
 {
-	struct kr_inv_snapshot *snap = kr_inv_cache_get(srv->cache);
+	struct inv_snapshot *snap = inv_cache_get(srv->cache);
 	enum MHD_Result ret;
 	char *text;
 
 	/* count this request before rendering, so it shows in itself */
-	kr_http_stats_count(&srv->stats, KR_ROUTE_METRICS, MHD_HTTP_OK);
-	text = kr_metrics_render(snap, &srv->stats);
-	kr_inv_snapshot_put(srv->cache, snap);
+	http_stats_count(&srv->stats, ROUTE_METRICS, MHD_HTTP_OK);
+	text = metrics_render(snap, &srv->stats);
+	inv_snapshot_put(srv->cache, snap);
 	if (!text)
-		return reply_error(srv, conn, KR_ROUTE_METRICS, 500,
+		return reply_error(srv, conn, ROUTE_METRICS, 500,
 				   "internal", "out of memory");
 	{
 		struct MHD_Response *r = MHD_create_response_from_buffer(
@@ -218,17 +218,17 @@ static enum MHD_Result serve_metrics(struct kr_server *srv,
 	return ret;
 }
 
-static enum kr_route route_of(const char *url)
+static enum http_route route_of(const char *url)
 {
 	if (!strcmp(url, "/v1/inventory"))
-		return KR_ROUTE_INVENTORY;
+		return ROUTE_INVENTORY;
 	if (!strcmp(url, "/getpfs"))
-		return KR_ROUTE_GETPFS;
+		return ROUTE_GETPFS;
 	if (!strcmp(url, "/healthz"))
-		return KR_ROUTE_HEALTHZ;
+		return ROUTE_HEALTHZ;
 	if (!strcmp(url, "/metrics"))
-		return KR_ROUTE_METRICS;
-	return KR_ROUTE_OTHER;
+		return ROUTE_METRICS;
+	return ROUTE_OTHER;
 }
 
 /* A request announcing a body: the API takes none. */
@@ -248,8 +248,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  size_t *upload_data_size, void **con_cls)
 {
 	static int answered;
-	struct kr_server *srv = cls;
-	enum kr_route route = route_of(url);
+	struct http_server *srv = cls;
+	enum http_route route = route_of(url);
 	char msg[160];
 
 	/*
@@ -260,7 +260,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	 */
 	if (!*con_cls) {
 		*con_cls = &answered;
-		if (route == KR_ROUTE_OTHER) {
+		if (route == ROUTE_OTHER) {
 			snprintf(msg, sizeof(msg), "no such path: %.100s",
 				 url);
 			return reply_error(srv, conn, route,
@@ -288,12 +288,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	switch (route) {
-	case KR_ROUTE_INVENTORY:
-	case KR_ROUTE_GETPFS:
+	case ROUTE_INVENTORY:
+	case ROUTE_GETPFS:
 		return serve_inventory(srv, conn, route);
-	case KR_ROUTE_HEALTHZ:
+	case ROUTE_HEALTHZ:
 		return serve_healthz(srv, conn);
-	case KR_ROUTE_METRICS:
+	case ROUTE_METRICS:
 		return serve_metrics(srv, conn);
 	default:
 		return MHD_NO;
@@ -316,13 +316,13 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	kr_log(KR_LOG_WARNING, "http: %s", line);
 }
 
-int kr_server_start(const struct kr_config *cfg, struct kr_inv_cache *cache,
-		    struct kr_server **ret, struct kr_err *err)
+int http_server_start(const struct kr_config *cfg, struct inv_cache *cache,
+		    struct http_server **ret, struct kr_err *err)
 {
 	struct sockaddr_storage ss;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
 			     MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	struct kr_server *srv;
+	struct http_server *srv;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int v6 = 0, r;
 
@@ -360,7 +360,7 @@ int kr_server_start(const struct kr_config *cfg, struct kr_inv_cache *cache,
 	return 0;
 }
 
-void kr_server_stop(struct kr_server *srv)
+void http_server_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;

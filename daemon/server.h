@@ -14,13 +14,13 @@
 #include "config.h"
 #include "inventory_cache.h"
 
-struct kr_server;
+struct http_server;
 
 /* Listen on cfg->daemon_listen with the configured limits. */
-int kr_server_start(const struct kr_config *cfg, struct kr_inv_cache *cache,
-		    struct kr_server **ret, struct kr_err *err);
+int http_server_start(const struct kr_config *cfg, struct inv_cache *cache,
+		    struct http_server **ret, struct kr_err *err);
 
 /* Stop serving (waits for the server's threads).  Accepts NULL. */
-void kr_server_stop(struct kr_server *srv);
+void http_server_stop(struct http_server *srv);
 
 #endif

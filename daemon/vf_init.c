@@ -114,7 +114,7 @@ static void on_bad_record(const char *path, const struct kr_err *err)
 	kr_log(KR_LOG_WARNING, "%s, ignoring", kr_err_text(err));
 }
 
-int kr_vf_init(struct kr_node *node, FILE *out)
+int vf_init_node(struct kr_node *node, FILE *out)
 {
 	struct kr_alloc **allocs = NULL;
 	struct kr_err err = { 0 };

@@ -12,6 +12,6 @@
  * line per PF to 'out'.  One PF failing does not stop the others.  Returns
  * the number of PFs that failed.
  */
-int kr_vf_init(struct kr_node *node, FILE *out);
+int vf_init_node(struct kr_node *node, FILE *out);
 
 #endif

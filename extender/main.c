@@ -48,8 +48,8 @@ int main(int argc, char **argv)
 	};
 	const char *config = KR_DEFAULT_CONFIG;
 	enum kr_log_level level = KR_LOG_INFO;
-	struct kr_extender x = { 0 };
-	struct kr_ext_server *srv = NULL;
+	struct extender x = { 0 };
+	struct ext_server *srv = NULL;
 	struct kr_config *cfg = NULL;
 	struct kr_err err = { 0 };
 	sigset_t set;
@@ -103,8 +103,8 @@ int main(int argc, char **argv)
 		kr_log(KR_LOG_WARNING, "%s: bind and Node lookups disabled",
 		       kr_err_text(&err));
 	}
-	if (kr_node_cache_start(cfg, x.kube, &x.cache, &err) < 0 ||
-	    kr_ext_server_start(&x, &srv, &err) < 0) {
+	if (node_cache_start(cfg, x.kube, &x.cache, &err) < 0 ||
+	    ext_server_start(&x, &srv, &err) < 0) {
 		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
 		goto out;
 	}
@@ -115,8 +115,8 @@ int main(int argc, char **argv)
 	kr_log(KR_LOG_INFO, "%s: stopping", strsignal(sig));
 	status = 0;
 out:
-	kr_ext_server_stop(srv);
-	kr_node_cache_stop(x.cache);
+	ext_server_stop(srv);
+	node_cache_stop(x.cache);
 	kr_kubeconfig_free(x.kube);
 	kr_config_free(cfg);
 	curl_global_cleanup();

@@ -39,7 +39,7 @@ static size_t hash_name(const char *s)
 	return h;
 }
 
-struct kr_node_entry *kr_node_cache_find(struct kr_node_cache *c,
+struct node_entry *node_cache_find(struct node_cache *c,
 					 const char *name)
 {
 	size_t slot, tries;
@@ -59,7 +59,7 @@ struct kr_node_entry *kr_node_cache_find(struct kr_node_cache *c,
 	return NULL;
 }
 
-static int index_insert(struct kr_node_cache *c, size_t pos)
+static int index_insert(struct node_cache *c, size_t pos)
 {
 	size_t slot;
 
@@ -194,7 +194,7 @@ out:
 }
 
 /* A reservation ends when the node shows the pod's VFs. */
-static int shows_pod(const struct kr_node_entry *e, const char *uid)
+static int shows_pod(const struct node_entry *e, const char *uid)
 {
 	size_t i;
 
@@ -208,7 +208,7 @@ static int shows_pod(const struct kr_node_entry *e, const char *uid)
  * Keep what scheduling needs of a full inventory: the PF totals and the
  * UIDs of the pods holding VFs.  Frees 'inv'.
  */
-static void store(struct kr_node_entry *e, struct kr_inventory *inv)
+static void store(struct node_entry *e, struct kr_inventory *inv)
 {
 	char (*owners)[64] = NULL;
 	size_t p, v, n = 0;
@@ -235,7 +235,7 @@ static void store(struct kr_node_entry *e, struct kr_inventory *inv)
 	e->n_owners = n;
 }
 
-static void reservation_clear(struct kr_reservation *r)
+static void reservation_clear(struct reservation *r)
 {
 	free(r->pf);
 	free(r->mbps);
@@ -243,13 +243,13 @@ static void reservation_clear(struct kr_reservation *r)
 }
 
 /* Drop reservations that expired or that the inventory now shows. */
-static void expire(struct kr_node_cache *c, struct kr_node_entry *e,
+static void expire(struct node_cache *c, struct node_entry *e,
 		   uint64_t now)
 {
 	size_t i = 0;
 
 	while (i < e->n_res) {
-		struct kr_reservation *r = &e->res[i];
+		struct reservation *r = &e->res[i];
 
 		if (now < r->expires_ms && !shows_pod(e, r->pod_uid)) {
 			i++;
@@ -267,14 +267,14 @@ static void expire(struct kr_node_cache *c, struct kr_node_entry *e,
 }
 
 /* Store fetch results (write lock held). */
-static void apply(struct kr_node_cache *c, struct fetch *jobs,
-		  struct kr_node_entry **targets, size_t n)
+static void apply(struct node_cache *c, struct fetch *jobs,
+		  struct node_entry **targets, size_t n)
 {
 	uint64_t now = now_ms();
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		struct kr_node_entry *e = targets[i];
+		struct node_entry *e = targets[i];
 		struct fetch *f = &jobs[i];
 
 		c->fetches++;
@@ -312,7 +312,7 @@ static void jobs_free(struct fetch *jobs, size_t n)
 }
 
 /* Fetch 'targets' (their url/etag read under the lock) and store. */
-static void refresh(struct kr_node_cache *c, struct kr_node_entry **targets,
+static void refresh(struct node_cache *c, struct node_entry **targets,
 		    size_t n)
 {
 	struct fetch *jobs = calloc(n + 1, sizeof(*jobs));
@@ -339,11 +339,11 @@ static void refresh(struct kr_node_cache *c, struct kr_node_entry **targets,
 
 static void *poller(void *arg)
 {
-	struct kr_node_cache *c = arg;
+	struct node_cache *c = arg;
 
 	while (!c->stopping) {
 		struct pollfd pfd = { .fd = c->wake[0], .events = POLLIN };
-		struct kr_node_entry **targets;
+		struct node_entry **targets;
 		size_t n;
 
 		poll(&pfd, 1, (int)c->cfg->extender_poll_ms);
@@ -366,7 +366,7 @@ static void *poller(void *arg)
 /* ---- registering nodes ---- */
 
 /* The InternalIP of a Node object, from the API server. */
-static int node_address(struct kr_node_cache *c, const char *name,
+static int node_address(struct node_cache *c, const char *name,
 			char *out, size_t size)
 {
 	struct kr_err err = { 0 };
@@ -426,11 +426,11 @@ static void make_url(const char *tmpl, const char *node, const char *address,
 
 /* A new entry for 'name', its URL made; the API server may be asked for
  * the address, so this runs without the lock. */
-static struct kr_node_entry *new_entry(struct kr_node_cache *c,
+static struct node_entry *new_entry(struct node_cache *c,
 				       const char *name, const char *addr)
 {
 	const char *tmpl = c->cfg->extender_daemon_url;
-	struct kr_node_entry *e = calloc(1, sizeof(*e));
+	struct node_entry *e = calloc(1, sizeof(*e));
 	char address[64] = "";
 
 	if (!e)
@@ -448,13 +448,13 @@ static struct kr_node_entry *new_entry(struct kr_node_cache *c,
 }
 
 /* Add 'e' unless another caller added its node meanwhile (write lock). */
-static int insert(struct kr_node_cache *c, struct kr_node_entry *e)
+static int insert(struct node_cache *c, struct node_entry *e)
 {
-	if (kr_node_cache_find(c, e->name))
+	if (node_cache_find(c, e->name))
 		return -EEXIST;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct kr_node_entry **grown =
+		struct node_entry **grown =
 			realloc(c->entries, cap * sizeof(*grown));
 
 		if (!grown)
@@ -469,17 +469,17 @@ static int insert(struct kr_node_cache *c, struct kr_node_entry *e)
 	return 0;
 }
 
-void kr_node_cache_register(struct kr_node_cache *c, const char **names,
+void node_cache_register(struct node_cache *c, const char **names,
 			    const char **addresses, size_t n)
 {
-	struct kr_node_entry **fresh = NULL;
+	struct node_entry **fresh = NULL;
 	size_t *unknown = NULL, i, n_unknown = 0, k = 0;
 
 	/* The common case, every node known, takes only the read lock, so
 	 * filter calls do not queue behind each other. */
 	pthread_rwlock_rdlock(&c->lock);
 	for (i = 0; i < n; i++) {
-		if (kr_node_cache_find(c, names[i]))
+		if (node_cache_find(c, names[i]))
 			continue;
 		if (!unknown)
 			unknown = calloc(n, sizeof(*unknown));
@@ -495,7 +495,7 @@ void kr_node_cache_register(struct kr_node_cache *c, const char **names,
 				     addresses ? addresses[unknown[i]] : NULL);
 	pthread_rwlock_wrlock(&c->lock);
 	for (i = 0; fresh && i < n_unknown; i++) {
-		struct kr_node_entry *e = fresh[i];
+		struct node_entry *e = fresh[i];
 
 		if (!e || insert(c, e) < 0) {
 			free(e);
@@ -514,8 +514,8 @@ out:
 
 /* ---- views and reservations ---- */
 
-int kr_node_view(struct kr_node_cache *c, const struct kr_node_entry *e,
-		 const char *except_uid, struct kr_node_view *view, char *why,
+int node_view(struct node_cache *c, const struct node_entry *e,
+		 const char *except_uid, struct node_view *view, char *why,
 		 size_t why_size)
 {
 	uint64_t age = now_ms() - e->ok_ms;
@@ -533,8 +533,8 @@ int kr_node_view(struct kr_node_cache *c, const struct kr_node_entry *e,
 			 e->error[0] ? e->error : "no answer");
 		return -1;
 	}
-	if (e->inv->n_pfs > KR_VIEW_MAX_PFS) {
-		snprintf(why, why_size, "more than %d PFs", KR_VIEW_MAX_PFS);
+	if (e->inv->n_pfs > VIEW_MAX_PFS) {
+		snprintf(why, why_size, "more than %d PFs", VIEW_MAX_PFS);
 		return -1;
 	}
 	memcpy(view->inv.node, e->inv->node, sizeof(view->inv.node));
@@ -548,7 +548,7 @@ int kr_node_view(struct kr_node_cache *c, const struct kr_node_entry *e,
 		struct kr_inv_pf *dst = &view->pfs[p];
 
 		for (i = 0; i < e->n_res; i++) {
-			const struct kr_reservation *r = &e->res[i];
+			const struct reservation *r = &e->res[i];
 
 			if (except_uid && !strcmp(r->pod_uid, except_uid))
 				continue;
@@ -563,12 +563,12 @@ int kr_node_view(struct kr_node_cache *c, const struct kr_node_entry *e,
 	return 0;
 }
 
-int kr_node_reserve(struct kr_node_cache *c, struct kr_node_entry *e,
-		    struct kr_reservation *r)
+int node_reserve(struct node_cache *c, struct node_entry *e,
+		    struct reservation *r)
 {
-	struct kr_reservation *grown;
+	struct reservation *grown;
 
-	kr_node_unreserve(e, r->pod_uid);
+	node_unreserve(e, r->pod_uid);
 	grown = realloc(e->res, (e->n_res + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
@@ -580,7 +580,7 @@ int kr_node_reserve(struct kr_node_cache *c, struct kr_node_entry *e,
 	return 0;
 }
 
-void kr_node_unreserve(struct kr_node_entry *e, const char *uid)
+void node_unreserve(struct node_entry *e, const char *uid)
 {
 	size_t i;
 
@@ -592,7 +592,7 @@ void kr_node_unreserve(struct kr_node_entry *e, const char *uid)
 		}
 }
 
-size_t kr_node_cache_reservations(struct kr_node_cache *c)
+size_t node_cache_reservations(struct node_cache *c)
 {
 	size_t i, n = 0;
 
@@ -605,11 +605,11 @@ size_t kr_node_cache_reservations(struct kr_node_cache *c)
 
 /* ---- lifetime ---- */
 
-int kr_node_cache_start(const struct kr_config *cfg,
+int node_cache_start(const struct kr_config *cfg,
 			struct kr_kubeconfig *kube,
-			struct kr_node_cache **ret, struct kr_err *err)
+			struct node_cache **ret, struct kr_err *err)
 {
-	struct kr_node_cache *c = calloc(1, sizeof(*c));
+	struct node_cache *c = calloc(1, sizeof(*c));
 	int r;
 
 	if (!c)
@@ -633,7 +633,7 @@ int kr_node_cache_start(const struct kr_config *cfg,
 	return 0;
 }
 
-void kr_node_cache_stop(struct kr_node_cache *c)
+void node_cache_stop(struct node_cache *c)
 {
 	size_t i, j;
 

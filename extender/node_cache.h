@@ -18,7 +18,7 @@
 #include "request.h"
 
 /* Bandwidth and VFs a bound pod holds on one node until its VFs show. */
-struct kr_reservation {
+struct reservation {
 	char pod_uid[64];
 	char pod[320];			/* "namespace/name", for messages */
 	uint64_t expires_ms;
@@ -28,7 +28,7 @@ struct kr_reservation {
 	char (*pf_name)[KR_IFNAMSIZ];	/* PF name, per interface */
 };
 
-struct kr_node_entry {
+struct node_entry {
 	char name[254];
 	char url[512];			/* .../v1/inventory */
 	/* PF totals only (no VF list), NULL until the first answer: the
@@ -39,15 +39,15 @@ struct kr_node_entry {
 	char etag[64];
 	uint64_t ok_ms;			/* last good answer (200 or 304) */
 	char error[800];		/* last failure, "" after a success */
-	struct kr_reservation *res;
+	struct reservation *res;
 	size_t n_res;
 };
 
-struct kr_node_cache {
+struct node_cache {
 	const struct kr_config *cfg;
 	struct kr_kubeconfig *kube;	/* for node addresses, or NULL */
 	pthread_rwlock_t lock;		/* guards everything below */
-	struct kr_node_entry **entries;
+	struct node_entry **entries;
 	size_t n, cap;
 	size_t *index;			/* open addressing: position + 1 */
 	size_t index_cap;
@@ -58,10 +58,10 @@ struct kr_node_cache {
 	uint64_t reservations_expired;
 };
 
-int kr_node_cache_start(const struct kr_config *cfg,
+int node_cache_start(const struct kr_config *cfg,
 			struct kr_kubeconfig *kube,
-			struct kr_node_cache **ret, struct kr_err *err);
-void kr_node_cache_stop(struct kr_node_cache *c);
+			struct node_cache **ret, struct kr_err *err);
+void node_cache_stop(struct node_cache *c);
 
 /*
  * Make sure these nodes are known; fetch the inventories of new ones now,
@@ -69,20 +69,20 @@ void kr_node_cache_stop(struct kr_node_cache *c);
  * NULL) give their InternalIPs for the {address} of daemon_url; without
  * one the Node is read from the API server.  Takes the write lock.
  */
-void kr_node_cache_register(struct kr_node_cache *c, const char **names,
+void node_cache_register(struct node_cache *c, const char **names,
 			    const char **addresses, size_t n);
 
 /* The entry for 'name', or NULL.  Call with the lock held. */
-struct kr_node_entry *kr_node_cache_find(struct kr_node_cache *c,
+struct node_entry *node_cache_find(struct node_cache *c,
 					 const char *name);
 
 /* Most PFs a node may have in the cache (the solver's limit). */
-#define KR_VIEW_MAX_PFS KR_MAX_PFS_PER_NODE
+#define VIEW_MAX_PFS KR_MAX_PFS_PER_NODE
 
 /* What placement may use on a node now, built without allocating. */
-struct kr_node_view {
+struct node_view {
 	struct kr_inventory inv;
-	struct kr_inv_pf pfs[KR_VIEW_MAX_PFS];
+	struct kr_inv_pf pfs[VIEW_MAX_PFS];
 };
 
 /*
@@ -90,18 +90,18 @@ struct kr_node_view {
  * -1 with a reason in 'why' when the node has no usable inventory
  * (unreachable, stale).  Call with the lock held.
  */
-int kr_node_view(struct kr_node_cache *c, const struct kr_node_entry *e,
-		 const char *except_uid, struct kr_node_view *view, char *why,
+int node_view(struct node_cache *c, const struct node_entry *e,
+		 const char *except_uid, struct node_view *view, char *why,
 		 size_t why_size);
 
 /* Record a reservation on 'e' (write lock held); takes 'r''s arrays. */
-int kr_node_reserve(struct kr_node_cache *c, struct kr_node_entry *e,
-		    struct kr_reservation *r);
+int node_reserve(struct node_cache *c, struct node_entry *e,
+		    struct reservation *r);
 
 /* Drop the reservation of 'uid' on 'e' (write lock held). */
-void kr_node_unreserve(struct kr_node_entry *e, const char *uid);
+void node_unreserve(struct node_entry *e, const char *uid);
 
 /* Reservations held now, over all nodes (read lock taken). */
-size_t kr_node_cache_reservations(struct kr_node_cache *c);
+size_t node_cache_reservations(struct node_cache *c);
 
 #endif

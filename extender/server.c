@@ -22,9 +22,9 @@ enum verb { VERB_FILTER, VERB_PRIORITIZE, VERB_BIND, _VERB_MAX };
 static const char *const verb_names[_VERB_MAX] = { "filter", "prioritize",
 						    "bind" };
 
-struct kr_ext_server {
+struct ext_server {
 	struct MHD_Daemon *mhd;
-	struct kr_extender *x;
+	struct extender *x;
 	size_t max_body;
 	_Atomic uint64_t calls[_VERB_MAX];
 	_Atomic uint64_t micros[_VERB_MAX];	/* total time spent */
@@ -75,7 +75,7 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned int code,
 	return send_text(c, code, "application/json", text);
 }
 
-static enum MHD_Result send_error(struct kr_ext_server *s,
+static enum MHD_Result send_error(struct ext_server *s,
 				  struct MHD_Connection *c, unsigned int code,
 				  const char *msg)
 {
@@ -83,9 +83,9 @@ static enum MHD_Result send_error(struct kr_ext_server *s,
 	return send_json(c, code, json_pack("{s:s}", "error", msg));
 }
 
-static char *metrics(struct kr_ext_server *s)
+static char *metrics(struct ext_server *s)
 {
-	struct kr_extender *x = s->x;
+	struct extender *x = s->x;
 	char *text = NULL;
 	size_t len = 0, i, nodes, stale = 0;
 	uint64_t now = now_us() / 1000;
@@ -96,7 +96,7 @@ static char *metrics(struct kr_ext_server *s)
 	pthread_rwlock_rdlock(&x->cache->lock);
 	nodes = x->cache->n;
 	for (i = 0; i < nodes; i++) {
-		const struct kr_node_entry *e = x->cache->entries[i];
+		const struct node_entry *e = x->cache->entries[i];
 
 		if (!e->inv || now - e->ok_ms > x->cfg->extender_stale_ms)
 			stale++;
@@ -134,7 +134,7 @@ static char *metrics(struct kr_ext_server *s)
 		"kube_rdma_extender_binds_total{result=\"ok\"} %llu\n"
 		"kube_rdma_extender_binds_total{result=\"failed\"} %llu\n",
 		(unsigned long long)atomic_load(&s->bad_requests), nodes,
-		stale, kr_node_cache_reservations(x->cache),
+		stale, node_cache_reservations(x->cache),
 		(unsigned long long)atomic_load(&x->refused_no_room),
 		(unsigned long long)atomic_load(&x->refused_unreachable),
 		(unsigned long long)atomic_load(&x->refused_bad_request),
@@ -148,7 +148,7 @@ static char *metrics(struct kr_ext_server *s)
 }
 
 /* The verb of 'url' under the path prefix, or -1. */
-static int verb_of(struct kr_ext_server *s, const char *url)
+static int verb_of(struct ext_server *s, const char *url)
 {
 	const char *prefix = s->x->cfg->extender_path_prefix;
 	size_t len = strlen(prefix);
@@ -162,7 +162,7 @@ static int verb_of(struct kr_ext_server *s, const char *url)
 	return -1;
 }
 
-static enum MHD_Result run_verb(struct kr_ext_server *s,
+static enum MHD_Result run_verb(struct ext_server *s,
 				struct MHD_Connection *c, int verb,
 				struct request *rq)
 {
@@ -179,9 +179,9 @@ static enum MHD_Result run_verb(struct kr_ext_server *s,
 			 args ? "not an object" : jerr.text);
 		return send_error(s, c, MHD_HTTP_BAD_REQUEST, msg);
 	}
-	res = verb == VERB_FILTER	? kr_verb_filter(s->x, args)
-	      : verb == VERB_PRIORITIZE ? kr_verb_prioritize(s->x, args)
-					: kr_verb_bind(s->x, args);
+	res = verb == VERB_FILTER	? verb_filter(s->x, args)
+	      : verb == VERB_PRIORITIZE ? verb_prioritize(s->x, args)
+					: verb_bind(s->x, args);
 	json_decref(args);
 	atomic_fetch_add(&s->calls[verb], 1);
 	atomic_fetch_add(&s->micros[verb], now_us() - t0);
@@ -193,7 +193,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *version, const char *data,
 				  size_t *size, void **state)
 {
-	struct kr_ext_server *s = cls;
+	struct ext_server *s = cls;
 	struct request *rq = *state;
 	int verb = verb_of(s, url);
 
@@ -268,11 +268,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	kr_log(KR_LOG_WARNING, "http: %s", line);
 }
 
-int kr_ext_server_start(struct kr_extender *x, struct kr_ext_server **ret,
+int ext_server_start(struct extender *x, struct ext_server **ret,
 			struct kr_err *err)
 {
 	struct sockaddr_storage ss;
-	struct kr_ext_server *s;
+	struct ext_server *s;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
 			     MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -306,7 +306,7 @@ int kr_ext_server_start(struct kr_extender *x, struct kr_ext_server **ret,
 	return 0;
 }
 
-void kr_ext_server_stop(struct kr_ext_server *s)
+void ext_server_stop(struct ext_server *s)
 {
 	if (!s)
 		return;

@@ -5,10 +5,10 @@
 
 #include "verbs.h"
 
-struct kr_ext_server;
+struct ext_server;
 
-int kr_ext_server_start(struct kr_extender *x, struct kr_ext_server **ret,
+int ext_server_start(struct extender *x, struct ext_server **ret,
 			struct kr_err *err);
-void kr_ext_server_stop(struct kr_ext_server *s);
+void ext_server_stop(struct ext_server *s);
 
 #endif

@@ -10,7 +10,7 @@
 #include "placement_annotation.h"
 #include "verbs.h"
 
-json_t *kr_json_get_ci(json_t *obj, const char *key)
+json_t *json_get_ci(json_t *obj, const char *key)
 {
 	const char *k;
 	json_t *v;
@@ -39,24 +39,24 @@ static const char *internal_ip(json_t *node)
 	json_t *a;
 	size_t i;
 
-	json_array_foreach(kr_json_get_ci(kr_json_get_ci(node, "status"),
+	json_array_foreach(json_get_ci(json_get_ci(node, "status"),
 					  "addresses"), i, a)
-		if (!strcmp(json_string_value(kr_json_get_ci(a, "type")) ?: "",
+		if (!strcmp(json_string_value(json_get_ci(a, "type")) ?: "",
 			    "InternalIP"))
-			return json_string_value(kr_json_get_ci(a, "address"));
+			return json_string_value(json_get_ci(a, "address"));
 	return NULL;
 }
 
 static int read_nodes(json_t *args, struct node_list *l)
 {
-	json_t *names = kr_json_get_ci(args, "NodeNames");
-	json_t *nodes = kr_json_get_ci(args, "Nodes");
+	json_t *names = json_get_ci(args, "NodeNames");
+	json_t *nodes = json_get_ci(args, "Nodes");
 	json_t *v;
 	size_t i;
 
 	memset(l, 0, sizeof(*l));
 	if (json_is_object(nodes))
-		l->items = kr_json_get_ci(nodes, "items");
+		l->items = json_get_ci(nodes, "items");
 	if (l->items && !json_is_array(l->items))
 		l->items = NULL;
 	l->n = l->items ? json_array_size(l->items)
@@ -67,8 +67,8 @@ static int read_nodes(json_t *args, struct node_list *l)
 		return -1;
 	if (l->items) {
 		json_array_foreach(l->items, i, v) {
-			l->names[i] = json_string_value(kr_json_get_ci(
-				kr_json_get_ci(v, "metadata"), "name")) ?: "";
+			l->names[i] = json_string_value(json_get_ci(
+				json_get_ci(v, "metadata"), "name")) ?: "";
 			l->addresses[i] = internal_ip(v);
 		}
 	} else {
@@ -91,7 +91,7 @@ static struct kr_request *pod_request(json_t *pod, char *why, size_t size)
 	struct kr_err err = { 0 };
 
 	if (kr_request_from_annotations(
-		    kr_json_get_ci(kr_json_get_ci(pod, "metadata"),
+		    json_get_ci(json_get_ci(pod, "metadata"),
 				   "annotations"),
 		    0, &req, &err) < 0) {
 		snprintf(why, size, "%s", kr_err_text(&err));
@@ -102,7 +102,7 @@ static struct kr_request *pod_request(json_t *pod, char *why, size_t size)
 
 static const char *pod_uid(json_t *pod)
 {
-	return json_string_value(kr_json_get_ci(kr_json_get_ci(pod,
+	return json_string_value(json_get_ci(json_get_ci(pod,
 							       "metadata"),
 						"uid")) ?: "";
 }
@@ -141,22 +141,22 @@ static int ever_fits(const struct kr_inventory *view,
  */
 enum verdict { FITS, FAILS, NEVER };
 
-static enum verdict judge(struct kr_extender *x, const char *node,
+static enum verdict judge(struct extender *x, const char *node,
 			  const struct kr_request *req, const char *uid,
 			  int *score, char *why, size_t size)
 {
 	struct kr_place_opts opts = { .policy = x->policy };
 	struct kr_placement p = { 0 };
 	struct kr_err err = { 0 };
-	struct kr_node_entry *e;
-	struct kr_node_view nv;
+	struct node_entry *e;
+	struct node_view nv;
 	struct kr_inventory *view = &nv.inv;
 	enum verdict v = FAILS;
 
-	e = kr_node_cache_find(x->cache, node);
+	e = node_cache_find(x->cache, node);
 	if (!e)
 		snprintf(why, size, "unknown node");
-	if (!e || kr_node_view(x->cache, e, uid, &nv, why, size) < 0) {
+	if (!e || node_view(x->cache, e, uid, &nv, why, size) < 0) {
 		atomic_fetch_add(&x->refused_unreachable, 1);
 		return FAILS;
 	}
@@ -281,9 +281,9 @@ static json_t *null_if_empty(json_t *obj)
 	return json_null();
 }
 
-json_t *kr_verb_filter(struct kr_extender *x, json_t *args)
+json_t *verb_filter(struct extender *x, json_t *args)
 {
-	json_t *pod = kr_json_get_ci(args, "Pod");
+	json_t *pod = json_get_ci(args, "Pod");
 	json_t *failed = json_object(), *never = json_object();
 	json_t *names = json_array(), *items = json_array(), *res;
 	struct node_list l;
@@ -304,7 +304,7 @@ json_t *kr_verb_filter(struct kr_extender *x, json_t *args)
 	if (!req)
 		atomic_fetch_add(&x->refused_bad_request, 1);
 	if (req && req->n)
-		kr_node_cache_register(x->cache, l.names, l.addresses, l.n);
+		node_cache_register(x->cache, l.names, l.addresses, l.n);
 	fit_names = calloc(l.n + 1, sizeof(*fit_names));
 	fit_scores = calloc(l.n + 1, sizeof(*fit_scores));
 	pthread_rwlock_rdlock(&x->cache->lock);
@@ -337,7 +337,7 @@ json_t *kr_verb_filter(struct kr_extender *x, json_t *args)
 	if (l.items) {
 		/* Nodes mode: the input Node objects, unchanged (shared, not
 		 * copied: they are only read) */
-		json_t *in = kr_json_get_ci(args, "Nodes"), *list = json_object();
+		json_t *in = json_get_ci(args, "Nodes"), *list = json_object();
 		const char *k;
 		json_t *v;
 
@@ -364,9 +364,9 @@ json_t *kr_verb_filter(struct kr_extender *x, json_t *args)
 	return res;
 }
 
-json_t *kr_verb_prioritize(struct kr_extender *x, json_t *args)
+json_t *verb_prioritize(struct extender *x, json_t *args)
 {
-	json_t *pod = kr_json_get_ci(args, "Pod");
+	json_t *pod = json_get_ci(args, "Pod");
 	json_t *list = json_array();
 	struct node_list l;
 	struct kr_request *req;
@@ -379,7 +379,7 @@ json_t *kr_verb_prioritize(struct kr_extender *x, json_t *args)
 	}
 	req = pod_request(pod, why, sizeof(why));
 	if (req && req->n)
-		kr_node_cache_register(x->cache, l.names, l.addresses, l.n);
+		node_cache_register(x->cache, l.names, l.addresses, l.n);
 	pthread_rwlock_rdlock(&x->cache->lock);
 	for (i = 0; i < l.n; i++) {
 		int score = 0;
@@ -404,10 +404,10 @@ json_t *kr_verb_prioritize(struct kr_extender *x, json_t *args)
 
 /* ---- bind ---- */
 
-static json_t *bind_error(struct kr_extender *x, const char *fmt, ...)
+static json_t *bind_error(struct extender *x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static json_t *bind_error(struct kr_extender *x, const char *fmt, ...)
+static json_t *bind_error(struct extender *x, const char *fmt, ...)
 {
 	char msg[800];
 	va_list ap;
@@ -421,17 +421,17 @@ static json_t *bind_error(struct kr_extender *x, const char *fmt, ...)
 }
 
 /* Place on 'node' against inventory minus reservations; reserve. */
-static int reserve(struct kr_extender *x, const char *node,
+static int reserve(struct extender *x, const char *node,
 		   const struct kr_request *req, const char *uid,
 		   const char *pod_name, char **ret_annotation, char *why,
 		   size_t size)
 {
 	struct kr_place_opts opts = { .policy = x->policy };
-	struct kr_reservation res = { 0 };
+	struct reservation res = { 0 };
 	struct kr_placement p = { 0 };
 	struct kr_err err = { 0 };
-	struct kr_node_entry *e;
-	struct kr_node_view nv;
+	struct node_entry *e;
+	struct node_view nv;
 	struct kr_inventory *view = &nv.inv;
 	json_t *ann = NULL;
 	size_t i;
@@ -439,12 +439,12 @@ static int reserve(struct kr_extender *x, const char *node,
 
 	/* the write lock serialises binds to one node against each other */
 	pthread_rwlock_wrlock(&x->cache->lock);
-	e = kr_node_cache_find(x->cache, node);
+	e = node_cache_find(x->cache, node);
 	if (!e) {
 		snprintf(why, size, "unknown node");
 		goto out;
 	}
-	if (kr_node_view(x->cache, e, uid, &nv, why, size) < 0)
+	if (node_view(x->cache, e, uid, &nv, why, size) < 0)
 		goto out;
 	if (kr_place(view, req, &opts, &p, &err) < 0 || !p.fits) {
 		snprintf(why, size, "%s",
@@ -468,7 +468,7 @@ static int reserve(struct kr_extender *x, const char *node,
 		res.mbps[i] = req->ifaces[i].min_tx_rate;
 		memcpy(res.pf_name[i], view->pfs[p.pf[i]].name, KR_IFNAMSIZ);
 	}
-	if (kr_node_reserve(x->cache, e, &res) < 0) {
+	if (node_reserve(x->cache, e, &res) < 0) {
 		snprintf(why, size, "out of memory");
 		goto out;
 	}
@@ -483,24 +483,24 @@ out:
 	return r;
 }
 
-static void release(struct kr_extender *x, const char *node, const char *uid)
+static void release(struct extender *x, const char *node, const char *uid)
 {
-	struct kr_node_entry *e;
+	struct node_entry *e;
 
 	pthread_rwlock_wrlock(&x->cache->lock);
-	e = kr_node_cache_find(x->cache, node);
+	e = node_cache_find(x->cache, node);
 	if (e)
-		kr_node_unreserve(e, uid);
+		node_unreserve(e, uid);
 	pthread_rwlock_unlock(&x->cache->lock);
 }
 
-json_t *kr_verb_bind(struct kr_extender *x, json_t *args)
+json_t *verb_bind(struct extender *x, json_t *args)
 {
-	const char *name = json_string_value(kr_json_get_ci(args, "PodName"));
-	const char *ns = json_string_value(kr_json_get_ci(args,
+	const char *name = json_string_value(json_get_ci(args, "PodName"));
+	const char *ns = json_string_value(json_get_ci(args,
 							  "PodNamespace"));
-	const char *uid = json_string_value(kr_json_get_ci(args, "PodUID"));
-	const char *node = json_string_value(kr_json_get_ci(args, "Node"));
+	const char *uid = json_string_value(json_get_ci(args, "PodUID"));
+	const char *node = json_string_value(json_get_ci(args, "Node"));
 	long timeout = x->cfg->extender_timeout_ms;
 	struct kr_request *req = NULL;
 	struct kr_err err = { 0 };
@@ -528,7 +528,7 @@ json_t *kr_verb_bind(struct kr_extender *x, json_t *args)
 	if (req->n) {
 		const char *names[1] = { node };
 
-		kr_node_cache_register(x->cache, names, NULL, 1);
+		node_cache_register(x->cache, names, NULL, 1);
 		if (reserve(x, node, req, uid, who, &annotation, why,
 			    sizeof(why)) < 0) {
 			res = bind_error(x, "%s: %s", node, why);

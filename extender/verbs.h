@@ -12,9 +12,9 @@
 #include "node_cache.h"
 #include "placement.h"
 
-struct kr_extender {
+struct extender {
 	const struct kr_config *cfg;
-	struct kr_node_cache *cache;
+	struct node_cache *cache;
 	struct kr_kubeconfig *kube;	/* NULL: bind cannot work */
 	enum kr_policy policy;
 	/* counters for /metrics */
@@ -23,11 +23,11 @@ struct kr_extender {
 };
 
 /* The answers; each returns a new reference (never NULL but for OOM). */
-json_t *kr_verb_filter(struct kr_extender *x, json_t *args);
-json_t *kr_verb_prioritize(struct kr_extender *x, json_t *args);
-json_t *kr_verb_bind(struct kr_extender *x, json_t *args);
+json_t *verb_filter(struct extender *x, json_t *args);
+json_t *verb_prioritize(struct extender *x, json_t *args);
+json_t *verb_bind(struct extender *x, json_t *args);
 
 /* Case-insensitive member lookup, as kube-scheduler's JSON reader. */
-json_t *kr_json_get_ci(json_t *obj, const char *key);
+json_t *json_get_ci(json_t *obj, const char *key);
 
 #endif

@@ -43,9 +43,9 @@ static void frame(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct kr_cni_conf conf;
-	struct kr_cni_env env = { 0 };
-	struct kr_cni_error e;
+	struct cni_conf conf;
+	struct cni_env env = { 0 };
+	struct cni_error e;
 	char *text = malloc(size + 1);
 
 	if (!text)

@@ -16,35 +16,35 @@
 #include "node.h"
 
 /* Well-known CNI error codes (SPEC.md "Error"), and ours (100+). */
-enum kr_cni_code {
-	KR_CNI_ERR_UNKNOWN = 0,
-	KR_CNI_ERR_VERSION = 1,
-	KR_CNI_ERR_UNSUPPORTED_FIELD = 2,
-	KR_CNI_ERR_UNKNOWN_CONTAINER = 3,
-	KR_CNI_ERR_INVALID_ENV = 4,
-	KR_CNI_ERR_IO = 5,
-	KR_CNI_ERR_DECODE = 6,
-	KR_CNI_ERR_INVALID_CONFIG = 7,
-	KR_CNI_ERR_INVALID_NETNS = 8,
-	KR_CNI_ERR_TRY_AGAIN = 11,
-	KR_CNI_ERR_NOT_AVAILABLE = 50,
+enum cni_code {
+	CNI_ERR_UNKNOWN = 0,
+	CNI_ERR_VERSION = 1,
+	CNI_ERR_UNSUPPORTED_FIELD = 2,
+	CNI_ERR_UNKNOWN_CONTAINER = 3,
+	CNI_ERR_INVALID_ENV = 4,
+	CNI_ERR_IO = 5,
+	CNI_ERR_DECODE = 6,
+	CNI_ERR_INVALID_CONFIG = 7,
+	CNI_ERR_INVALID_NETNS = 8,
+	CNI_ERR_TRY_AGAIN = 11,
+	CNI_ERR_NOT_AVAILABLE = 50,
 	/* plugin-specific */
-	KR_CNI_ERR_NO_ROOM = 100,	/* the request does not fit the node */
-	KR_CNI_ERR_INTERFACE = 101,	/* setting up an interface failed */
-	KR_CNI_ERR_IPAM = 102,		/* the delegated IPAM plugin failed */
-	KR_CNI_ERR_CHECK = 103,		/* CHECK found a difference */
-	KR_CNI_ERR_NOT_PERMITTED = 104,	/* the agent refused the caller */
-	KR_CNI_ERR_INTERNAL = 999,
+	CNI_ERR_NO_ROOM = 100,	/* the request does not fit the node */
+	CNI_ERR_INTERFACE = 101,	/* setting up an interface failed */
+	CNI_ERR_IPAM = 102,		/* the delegated IPAM plugin failed */
+	CNI_ERR_CHECK = 103,		/* CHECK found a difference */
+	CNI_ERR_NOT_PERMITTED = 104,	/* the agent refused the caller */
+	CNI_ERR_INTERNAL = 999,
 };
 
-struct kr_cni_error {
+struct cni_error {
 	int code;
 	char msg[256];
 	char details[KR_ERR_MSG_SIZE];
 };
 
 /* What the runtime passed in the environment. */
-struct kr_cni_env {
+struct cni_env {
 	json_t *vars;			/* every CNI_* variable, borrowed */
 	const char *command;
 	const char *container_id;
@@ -59,7 +59,7 @@ struct kr_cni_env {
 };
 
 /* The network configuration on stdin. */
-struct kr_cni_conf {
+struct cni_conf {
 	json_t *doc;			/* the whole document */
 	const char *raw;		/* its text, passed on to IPAM */
 	size_t raw_len;
@@ -95,12 +95,12 @@ void cni_agent_init(struct cni_agent *agent);
 void cni_agent_destroy(struct cni_agent *agent);
 
 /* One request, from the agent's socket or from the agent's own repair. */
-struct kr_cni_call {
+struct cni_call {
 	struct cni_agent *agent;
 	const struct kr_config *cfg;	/* the configuration in force */
 	struct kr_node *node;		/* its PFs, shared */
-	struct kr_cni_env env;
-	struct kr_cni_conf conf;
+	struct cni_env env;
+	struct cni_conf conf;
 	json_t *result;			/* ADD's result, new reference */
 	int changed;			/* records were written or removed */
 };
@@ -125,7 +125,7 @@ size_t cni_repair(struct cni_agent *agent, const struct kr_config *cfg,
 		  struct kr_node *node);
 
 /* Fill an error; returns -1 so "return cni_fail(...)" reads well. */
-int cni_fail(struct kr_cni_error *e, int code, const char *msg,
+int cni_fail(struct cni_error *e, int code, const char *msg,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
@@ -139,20 +139,20 @@ int cni_version_supported(const char *v);
 int cni_version_at_least(const char *v, const char *min);
 
 /* Parse stdin; errors are CNI errors (decode 6, version 1, config 7). */
-int cni_conf_parse(const char *text, size_t len, struct kr_cni_conf *conf,
-		   struct kr_cni_error *e);
+int cni_conf_parse(const char *text, size_t len, struct cni_conf *conf,
+		   struct cni_error *e);
 
 /* Parse CNI_ARGS (K=V;K=V) for the K8S_POD_* keys. */
-int cni_args_parse(const char *args, struct kr_cni_env *env,
-		   struct kr_cni_error *e);
+int cni_args_parse(const char *args, struct cni_env *env,
+		   struct cni_error *e);
 
 /* The error JSON the plugin prints for 'e' (malloc'd, newline-ended). */
-char *cni_error_json(const char *version, struct kr_cni_error *e);
+char *cni_error_json(const char *version, struct cni_error *e);
 
 /* ---- IPAM delegation (cni_ipam.c) ---- */
 
 /* What an IPAM ADD gave one interface. */
-struct kr_cni_ipam_result {
+struct cni_ipam_result {
 	json_t *ips;			/* [{address, gateway}] */
 	json_t *routes;			/* [{dst, gw}] */
 	json_t *dns;
@@ -163,24 +163,24 @@ struct kr_cni_ipam_result {
  * runtime's environment but CNI_IFNAME = 'ifname', and the whole config on
  * stdin.  On ADD, '*ret' (may be NULL otherwise) gets the result.
  */
-int cni_ipam_exec(const struct kr_cni_env *env, struct kr_cni_conf *conf,
+int cni_ipam_exec(const struct cni_env *env, struct cni_conf *conf,
 		  const char *command, const char *ifname,
-		  struct kr_cni_ipam_result *ret, struct kr_cni_error *e);
-void cni_ipam_result_clear(struct kr_cni_ipam_result *r);
+		  struct cni_ipam_result *ret, struct cni_error *e);
+void cni_ipam_result_clear(struct cni_ipam_result *r);
 
 /* ---- verbs (cni_add.c, cni_release.c, cni_check.c) ---- */
 
 /* ADD: call->result gets the result on success. */
-int cni_add(struct kr_cni_call *call, struct kr_cni_error *e);
-int cni_del(struct kr_cni_call *call, struct kr_cni_error *e);
-int cni_check(struct kr_cni_call *call, struct kr_cni_error *e);
-int cni_gc(struct kr_cni_call *call, struct kr_cni_error *e);
-int cni_status(struct kr_cni_call *call, struct kr_cni_error *e);
+int cni_add(struct cni_call *call, struct cni_error *e);
+int cni_del(struct cni_call *call, struct cni_error *e);
+int cni_check(struct cni_call *call, struct cni_error *e);
+int cni_gc(struct cni_call *call, struct cni_error *e);
+int cni_status(struct cni_call *call, struct cni_error *e);
 
 /* ---- results (cni_result.c) ---- */
 
 /* One interface of the result. */
-struct kr_cni_iface {
+struct cni_iface {
 	char name[KR_IFNAMSIZ];
 	char mac[KR_MAC_STR_SIZE];
 	char pci[KR_PCI_ADDR_SIZE];
@@ -193,8 +193,8 @@ struct kr_cni_iface {
  */
 json_t *cni_result_build(const char *version, json_t *prev_result,
 			 const char *sandbox,
-			 const struct kr_cni_iface *ifaces,
-			 const struct kr_cni_ipam_result *ipam, size_t n,
+			 const struct cni_iface *ifaces,
+			 const struct cni_ipam_result *ipam, size_t n,
 			 json_t *conf_dns);
 
 #endif

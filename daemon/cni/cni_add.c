@@ -49,7 +49,7 @@ static int iface_name(const char *ifname, const struct kr_iface_req *r,
  * runs in a pod.  0 with *ret NULL when it has no way.
  */
 static int api_access(const struct kr_config *cfg,
-		      const struct kr_cni_conf *conf,
+		      const struct cni_conf *conf,
 		      struct kr_kubeconfig **ret, struct kr_err *err)
 {
 	*ret = NULL;
@@ -68,10 +68,10 @@ static int api_access(const struct kr_config *cfg,
  * configuration's "interfaces" (runtimes without Kubernetes).
  */
 static int read_request(const struct kr_config *cfg,
-			const struct kr_cni_env *env,
-			const struct kr_cni_conf *conf,
+			const struct cni_env *env,
+			const struct cni_conf *conf,
 			struct kr_request **req, char **ret_placement,
-			struct kr_cni_error *e)
+			struct cni_error *e)
 {
 	struct kr_kubeconfig *kc = NULL;
 	struct kr_err err = { 0 };
@@ -83,14 +83,14 @@ static int read_request(const struct kr_config *cfg,
 	if (env->pod_name[0])
 		r = api_access(cfg, conf, &kc, &err);
 	if (r < 0)
-		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+		return cni_fail(e, CNI_ERR_INVALID_CONFIG,
 				"cannot read the pod from the API server",
 				"%s/%s: %s", env->pod_namespace, env->pod_name,
 				kr_err_text(&err));
 	if (kc) {
 		if (!env->pod_namespace[0]) {
 			kr_kubeconfig_free(kc);
-			return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
+			return cni_fail(e, CNI_ERR_INVALID_ENV,
 					"invalid CNI_ARGS",
 					"K8S_POD_NAME without "
 					"K8S_POD_NAMESPACE");
@@ -104,8 +104,8 @@ static int read_request(const struct kr_config *cfg,
 		free(path);
 		if (r < 0)
 			return cni_fail(e, r == -ENOENT || r == -EACCES
-						   ? KR_CNI_ERR_INVALID_CONFIG
-						   : KR_CNI_ERR_TRY_AGAIN,
+						   ? CNI_ERR_INVALID_CONFIG
+						   : CNI_ERR_TRY_AGAIN,
 					"cannot read the pod from the API "
 					"server", "%s/%s: %s",
 					env->pod_namespace, env->pod_name,
@@ -113,7 +113,7 @@ static int read_request(const struct kr_config *cfg,
 		uid = json_string_value(json_object_get(
 			json_object_get(pod, "metadata"), "uid"));
 		if (env->pod_uid[0] && (!uid || strcmp(uid, env->pod_uid))) {
-			cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+			cni_fail(e, CNI_ERR_INVALID_CONFIG,
 				 "the pod was replaced",
 				 "%s/%s has UID %s, the runtime says %s",
 				 env->pod_namespace, env->pod_name,
@@ -130,7 +130,7 @@ static int read_request(const struct kr_config *cfg,
 			*ret_placement = strdup(placement);
 		json_decref(pod);
 		if (r < 0)
-			return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+			return cni_fail(e, CNI_ERR_INVALID_CONFIG,
 					"invalid RDMA request in the pod's "
 					"annotation", "%s/%s: %s",
 					env->pod_namespace, env->pod_name,
@@ -141,11 +141,11 @@ static int read_request(const struct kr_config *cfg,
 		return kr_request_parse("", 0, 0, req, &err);
 	text = json_dumps(conf->interfaces, JSON_ENCODE_ANY | JSON_COMPACT);
 	if (!text)
-		return cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+		return cni_fail(e, CNI_ERR_INTERNAL, "out of memory", NULL);
 	r = kr_request_parse(text, strlen(text), 0, req, &err);
 	free(text);
 	if (r < 0)
-		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+		return cni_fail(e, CNI_ERR_INVALID_CONFIG,
 				"invalid interfaces in the network "
 				"configuration", "interfaces%s",
 				kr_err_text(&err));
@@ -155,7 +155,7 @@ static int read_request(const struct kr_config *cfg,
 /* Pick free VFs for the placement and write the record (the plan). */
 static int plan(struct cni_ctx *c, const struct kr_inventory *inv,
 		const struct kr_request *req, const struct kr_placement *p,
-		struct kr_alloc *rec, struct kr_cni_error *e)
+		struct kr_alloc *rec, struct cni_error *e)
 {
 	size_t i, j, k;
 
@@ -173,7 +173,7 @@ static int plan(struct cni_ctx *c, const struct kr_inventory *inv,
 	rec->netconf = strndup(c->conf->raw, c->conf->raw_len);
 	rec->cni_path = c->env->path ? strdup(c->env->path) : NULL;
 	if (!rec->vfs || !rec->netconf || (c->env->path && !rec->cni_path))
-		return cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+		return cni_fail(e, CNI_ERR_INTERNAL, "out of memory", NULL);
 	rec->n_vfs = req->n;
 	for (i = 0; i < req->n; i++) {
 		const struct kr_inv_pf *pf = &inv->pfs[p->pf[i]];
@@ -191,7 +191,7 @@ static int plan(struct cni_ctx *c, const struct kr_inventory *inv,
 				vf = cand;
 		}
 		if (!vf)	/* vfs_free counted a VF without a netdev */
-			return cni_fail(e, KR_CNI_ERR_NO_ROOM,
+			return cni_fail(e, CNI_ERR_NO_ROOM,
 					"no usable VF", "PF %s has no free VF "
 					"with a netdev on the host", pf->name);
 		snprintf(v->pf, sizeof(v->pf), "%s", pf->name);
@@ -206,7 +206,7 @@ static int plan(struct cni_ctx *c, const struct kr_inventory *inv,
 		v->max_tx_rate = req->ifaces[i].max_tx_rate;
 		for (j = 0; j < i; j++)
 			if (!strcmp(rec->vfs[j].pod_ifname, v->pod_ifname))
-				return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+				return cni_fail(e, CNI_ERR_INVALID_CONFIG,
 						"interface names clash",
 						"interfaces %zu and %zu are "
 						"both named %s", j, i,
@@ -216,11 +216,11 @@ static int plan(struct cni_ctx *c, const struct kr_inventory *inv,
 }
 
 /* Interface i failed at 'step': code 101, naming the interface and VF. */
-static int setup_failed(struct kr_cni_error *e, size_t i,
+static int setup_failed(struct cni_error *e, size_t i,
 			const struct kr_alloc_vf *v, const char *step,
 			const struct kr_err *err)
 {
-	return cni_fail(e, KR_CNI_ERR_INTERFACE, "cannot set up an interface",
+	return cni_fail(e, CNI_ERR_INTERFACE, "cannot set up an interface",
 			"interface %zu (%s, PF %s VF %u): %s: %s", i,
 			v->pod_ifname, v->pf, v->vf, step, kr_err_text(err));
 }
@@ -237,7 +237,7 @@ static int setup_failed(struct kr_cni_error *e, size_t i,
  */
 static int move_vf_locked(struct cni_ctx *c, struct kr_node_pf *pf,
 			  const struct kr_alloc_vf *v, size_t i,
-			  struct kr_cni_error *e)
+			  struct cni_error *e)
 {
 	const char *netdev = v->host_netdev;
 	struct kr_err err = { 0 };
@@ -283,7 +283,7 @@ out_fail:
 }
 
 static int move_vf(struct cni_ctx *c, const struct kr_alloc_vf *v, size_t i,
-		   struct kr_cni_error *e)
+		   struct cni_error *e)
 {
 	struct kr_node_pf *pf = kr_node_find_pf(c->node, v->pf);
 	int r;
@@ -296,9 +296,9 @@ static int move_vf(struct cni_ctx *c, const struct kr_alloc_vf *v, size_t i,
 
 /* IPAM, addresses, link up, routes: the second pass. */
 static int configure_vf(struct cni_ctx *c, const struct kr_alloc_vf *v, size_t i,
-			struct kr_cni_iface *iface,
-			struct kr_cni_ipam_result *ipam,
-			struct kr_cni_error *e)
+			struct cni_iface *iface,
+			struct cni_ipam_result *ipam,
+			struct cni_error *e)
 {
 	struct kr_err err = { 0 };
 	const char *step;
@@ -348,7 +348,7 @@ out_fail:
  */
 static int reserve(struct cni_ctx *c, const struct kr_request *req,
 		   const char *decided, struct kr_alloc *rec,
-		   struct kr_cni_error *e)
+		   struct cni_error *e)
 {
 	struct kr_place_opts opts = { .policy = KR_POLICY_BINPACK };
 	struct kr_placement p = { 0 };
@@ -360,7 +360,7 @@ static int reserve(struct cni_ctx *c, const struct kr_request *req,
 	kr_policy_parse(c->cfg->extender_policy, &opts.policy);
 	pthread_mutex_lock(&c->call->agent->placement_lock);
 	if (kr_node_inventory(c->node, NULL, &inv, &err) < 0) {
-		cni_fail(e, KR_CNI_ERR_INTERNAL, "cannot read the node", "%s",
+		cni_fail(e, CNI_ERR_INTERNAL, "cannot read the node", "%s",
 			 kr_err_text(&err));
 		goto out;
 	}
@@ -376,13 +376,13 @@ static int reserve(struct cni_ctx *c, const struct kr_request *req,
 			       c->env->pod_namespace, c->env->pod_name,
 			       kr_err_text(&err));
 		if (kr_place(inv, req, &opts, &p, &err) < 0) {
-			cni_fail(e, KR_CNI_ERR_INTERNAL, "placement failed",
+			cni_fail(e, CNI_ERR_INTERNAL, "placement failed",
 				 "%s", kr_err_text(&err));
 			goto out;
 		}
 	}
 	if (!p.fits) {
-		cni_fail(e, KR_CNI_ERR_NO_ROOM,
+		cni_fail(e, CNI_ERR_NO_ROOM,
 			 "the pod's RDMA interfaces do not fit this node",
 			 "%s", p.reason);
 		goto out;
@@ -394,7 +394,7 @@ static int reserve(struct cni_ctx *c, const struct kr_request *req,
 	if (plan(c, inv, req, &p, rec, e) < 0)
 		goto out;
 	if (kr_alloc_write(c->cfg->state_dir, rec, &err) < 0) {
-		cni_fail(e, KR_CNI_ERR_IO, "cannot write the record", "%s",
+		cni_fail(e, CNI_ERR_IO, "cannot write the record", "%s",
 			 kr_err_text(&err));
 		goto out;
 	}
@@ -407,13 +407,13 @@ out:
 	return r;
 }
 
-int cni_add(struct kr_cni_call *call, struct kr_cni_error *e)
+int cni_add(struct cni_call *call, struct cni_error *e)
 {
-	const struct kr_cni_env *env = &call->env;
-	struct kr_cni_conf *conf = &call->conf;
-	struct kr_cni_ipam_result *ipam = NULL;
+	const struct cni_env *env = &call->env;
+	struct cni_conf *conf = &call->conf;
+	struct cni_ipam_result *ipam = NULL;
 	struct kr_request *req = NULL;
-	struct kr_cni_iface *ifaces = NULL;
+	struct cni_iface *ifaces = NULL;
 	struct kr_alloc rec = { 0 }, *stale = NULL;
 	struct kr_err err = { 0 };
 	char *decided = NULL;	/* the extender's placement, if any */
@@ -433,7 +433,7 @@ int cni_add(struct kr_cni_call *call, struct kr_cni_error *e)
 	ifaces = calloc(req->n + 1, sizeof(*ifaces));
 	ipam = calloc(req->n + 1, sizeof(*ipam));
 	if (!ifaces || !ipam) {
-		cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+		cni_fail(e, CNI_ERR_INTERNAL, "out of memory", NULL);
 		goto out;
 	}
 	if (reserve(&c, req, decided, &rec, e) < 0)
@@ -441,7 +441,7 @@ int cni_add(struct kr_cni_call *call, struct kr_cni_error *e)
 	for (i = 0; i < rec.n_vfs; i++)
 		if (kr_nl_ifindex(c.pod_nl, rec.vfs[i].pod_ifname, &ifindex,
 				  &err) == 0) {
-			cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+			cni_fail(e, CNI_ERR_INVALID_CONFIG,
 				 "interface already exists in the container",
 				 "%s", rec.vfs[i].pod_ifname);
 			goto out_release;
@@ -459,7 +459,7 @@ int cni_add(struct kr_cni_call *call, struct kr_cni_error *e)
 	if (rec.n_vfs) {
 		rec.state = KR_ALLOC_READY;
 		if (kr_alloc_write(c.cfg->state_dir, &rec, &err) < 0) {
-			cni_fail(e, KR_CNI_ERR_IO, "cannot write the record",
+			cni_fail(e, CNI_ERR_IO, "cannot write the record",
 				 "%s", kr_err_text(&err));
 			goto out_release;
 		}
@@ -470,12 +470,12 @@ int cni_add(struct kr_cni_call *call, struct kr_cni_error *e)
 	if (call->result)
 		r = 0;
 	else
-		cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+		cni_fail(e, CNI_ERR_INTERNAL, "out of memory", NULL);
 	if (r == 0)
 		goto out;
 out_release:
 	if (rec.n_vfs) {
-		struct kr_cni_error undo;
+		struct cni_error undo;
 
 		if (cni_release(&c, &rec, &undo) < 0)
 			kr_log(KR_LOG_ERR, "rollback: %s: %s", undo.msg,

@@ -28,7 +28,7 @@ static json_t *prev_iface(json_t *prev, const char *name, json_int_t *index)
 }
 
 static int check_vf(struct cni_ctx *c, const struct kr_alloc_vf *v,
-		    struct kr_cni_error *e)
+		    struct cni_error *e)
 {
 	struct kr_node_pf *pf = kr_node_find_pf(c->node, v->pf);
 	json_t *prev = c->conf->prev_result, *pi, *ip;
@@ -43,16 +43,16 @@ static int check_vf(struct cni_ctx *c, const struct kr_alloc_vf *v,
 
 	if (kr_nl_ifindex(c->pod_nl, v->pod_ifname, &ifindex, &err) < 0 ||
 	    kr_nl_link_info(c->pod_nl, ifindex, NULL, mac, &err) < 0)
-		return cni_fail(e, KR_CNI_ERR_CHECK, "interface missing",
+		return cni_fail(e, CNI_ERR_CHECK, "interface missing",
 				"%s: %s", v->pod_ifname, kr_err_text(&err));
 	pi = prev_iface(prev, v->pod_ifname, &index);
 	if (!pi)
-		return cni_fail(e, KR_CNI_ERR_CHECK,
+		return cni_fail(e, CNI_ERR_CHECK,
 				"interface not in prevResult", "%s",
 				v->pod_ifname);
 	if (strcasecmp(json_string_value(json_object_get(pi, "mac")) ?: "",
 		       mac))
-		return cni_fail(e, KR_CNI_ERR_CHECK, "MAC address changed",
+		return cni_fail(e, CNI_ERR_CHECK, "MAC address changed",
 				"%s: %s, prevResult says %s", v->pod_ifname,
 				mac,
 				json_string_value(json_object_get(pi, "mac")));
@@ -65,28 +65,28 @@ static int check_vf(struct cni_ctx *c, const struct kr_alloc_vf *v,
 		    !a)
 			continue;
 		if (kr_nl_addr_has(c->pod_nl, ifindex, a, &err) != 1)
-			return cni_fail(e, KR_CNI_ERR_CHECK, "address missing",
+			return cni_fail(e, CNI_ERR_CHECK, "address missing",
 					"%s lacks %s", v->pod_ifname, a);
 	}
 	r = cni_rdma_follows(c, v, &pod, &err);
 	if (r > 0)
 		r = kr_rdma_dev_find(pod, v->rdma_device, &rdma_index, &err);
 	if (r < 0)
-		return cni_fail(e, KR_CNI_ERR_CHECK, "RDMA device not in the "
+		return cni_fail(e, CNI_ERR_CHECK, "RDMA device not in the "
 				"container", "%s (PF %s VF %u): %s",
 				v->pod_ifname, v->pf, v->vf, kr_err_text(&err));
 	if (!pf || !pf->handle)
-		return cni_fail(e, KR_CNI_ERR_CHECK, "PF not available", "%s",
+		return cni_fail(e, CNI_ERR_CHECK, "PF not available", "%s",
 				v->pf);
 	pthread_mutex_lock(&pf->lock);
 	r = cni_vf_info(pf, v->vf, &info, &err);
 	pthread_mutex_unlock(&pf->lock);
 	if (r < 0)
-		return cni_fail(e, KR_CNI_ERR_CHECK, "cannot read the VF", "%s",
+		return cni_fail(e, CNI_ERR_CHECK, "cannot read the VF", "%s",
 				kr_err_text(&err));
 	if (info.min_tx_rate != v->min_tx_rate ||
 	    info.max_tx_rate != v->max_tx_rate)
-		return cni_fail(e, KR_CNI_ERR_CHECK, "rates changed",
+		return cni_fail(e, CNI_ERR_CHECK, "rates changed",
 				"%s (PF %s VF %u): min %u max %u, expected %u "
 				"and %u", v->pod_ifname, v->pf, v->vf,
 				info.min_tx_rate, info.max_tx_rate,
@@ -94,10 +94,10 @@ static int check_vf(struct cni_ctx *c, const struct kr_alloc_vf *v,
 	return 0;
 }
 
-int cni_check(struct kr_cni_call *call, struct kr_cni_error *e)
+int cni_check(struct cni_call *call, struct cni_error *e)
 {
-	const struct kr_cni_env *env = &call->env;
-	struct kr_cni_conf *conf = &call->conf;
+	const struct cni_env *env = &call->env;
+	struct cni_conf *conf = &call->conf;
 	struct kr_alloc *rec = NULL;
 	struct kr_err err = { 0 };
 	struct cni_ctx c;
@@ -105,7 +105,7 @@ int cni_check(struct kr_cni_call *call, struct kr_cni_error *e)
 	int r = -1;
 
 	if (!conf->prev_result)
-		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+		return cni_fail(e, CNI_ERR_INVALID_CONFIG,
 				"Required prevResult missing", NULL);
 	if (cni_ctx_open(&c, call, e) < 0 ||
 	    cni_ctx_open_pod(&c, env->netns, 1, e) < 0)
@@ -117,7 +117,7 @@ int cni_check(struct kr_cni_call *call, struct kr_cni_error *e)
 						   "interfaces")))
 			r = 0;	/* asked for nothing, has nothing */
 		else
-			cni_fail(e, KR_CNI_ERR_CHECK, "no allocation record",
+			cni_fail(e, CNI_ERR_CHECK, "no allocation record",
 				 "%s", kr_err_text(&err));
 		goto out;
 	}
@@ -135,20 +135,20 @@ out:
 	return r;
 }
 
-int cni_status(struct kr_cni_call *call, struct kr_cni_error *e)
+int cni_status(struct cni_call *call, struct cni_error *e)
 {
 	struct cni_ctx c;
 	size_t i, usable = 0;
 	int r = -1;
 
 	if (cni_ctx_open(&c, call, e) < 0) {
-		e->code = KR_CNI_ERR_NOT_AVAILABLE;
+		e->code = CNI_ERR_NOT_AVAILABLE;
 		goto out;
 	}
 	for (i = 0; i < c.node->n_pfs; i++)
 		usable += c.node->pfs[i].handle != NULL;
 	if (c.node->n_pfs && !usable) {
-		cni_fail(e, KR_CNI_ERR_NOT_AVAILABLE, "no PF is usable", "%s",
+		cni_fail(e, CNI_ERR_NOT_AVAILABLE, "no PF is usable", "%s",
 			 kr_err_text(&c.node->pfs[0].open_err));
 		goto out;
 	}

@@ -10,7 +10,7 @@
 
 static const char *const supported[] = { "0.4.0", "1.0.0", "1.1.0" };
 
-int cni_fail(struct kr_cni_error *e, int code, const char *msg,
+int cni_fail(struct cni_error *e, int code, const char *msg,
 	     const char *fmt, ...)
 {
 	va_list ap;
@@ -96,8 +96,8 @@ static const char *opt_string(json_t *doc, const char *key, int *bad)
 	return json_string_value(v);
 }
 
-int cni_conf_parse(const char *text, size_t len, struct kr_cni_conf *conf,
-		   struct kr_cni_error *e)
+int cni_conf_parse(const char *text, size_t len, struct cni_conf *conf,
+		   struct cni_error *e)
 {
 	json_error_t jerr;
 	const char *key;
@@ -109,19 +109,19 @@ int cni_conf_parse(const char *text, size_t len, struct kr_cni_conf *conf,
 	conf->raw_len = len;
 	conf->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!conf->doc || !json_is_object(conf->doc))
-		return cni_fail(e, KR_CNI_ERR_DECODE,
+		return cni_fail(e, CNI_ERR_DECODE,
 				"cannot decode the network configuration",
 				"%s (line %d, column %d)",
 				conf->doc ? "not an object" : jerr.text,
 				jerr.line, jerr.column);
 	conf->cni_version = opt_string(conf->doc, "cniVersion", &bad);
 	if (bad)
-		return cni_fail(e, KR_CNI_ERR_DECODE,
+		return cni_fail(e, CNI_ERR_DECODE,
 				"cniVersion must be a string", NULL);
 	if (!conf->cni_version)
 		conf->cni_version = "0.1.0";	/* as libcni reads it */
 	if (!cni_version_supported(conf->cni_version))
-		return cni_fail(e, KR_CNI_ERR_VERSION,
+		return cni_fail(e, CNI_ERR_VERSION,
 				"incompatible CNI versions",
 				"config is \"%s\", plugin supports [\"0.4.0\" "
 				"\"1.0.0\" \"1.1.0\"]", conf->cni_version);
@@ -130,7 +130,7 @@ int cni_conf_parse(const char *text, size_t len, struct kr_cni_conf *conf,
 			char *value = json_dumps(v, JSON_ENCODE_ANY |
 							    JSON_COMPACT);
 
-			cni_fail(e, KR_CNI_ERR_UNSUPPORTED_FIELD,
+			cni_fail(e, CNI_ERR_UNSUPPORTED_FIELD,
 				 "unsupported field in the network "
 				 "configuration",
 				 "%s = %.200s (known: agent_socket, ipam, "
@@ -142,14 +142,14 @@ int cni_conf_parse(const char *text, size_t len, struct kr_cni_conf *conf,
 	}
 	conf->name = opt_string(conf->doc, "name", &bad);
 	if (bad || !conf->name || !cni_name_valid(conf->name))
-		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+		return cni_fail(e, CNI_ERR_INVALID_CONFIG,
 				"missing network name",
 				"\"name\" must be a string starting with a "
 				"letter or digit");
 	conf->config_path = opt_string(conf->doc, "config", &bad);
 	conf->kubeconfig = opt_string(conf->doc, "kubeconfig", &bad);
 	if (bad)
-		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+		return cni_fail(e, CNI_ERR_INVALID_CONFIG,
 				"\"config\" and \"kubeconfig\" are file paths "
 				"(strings)", NULL);
 	if (!conf->config_path)
@@ -159,12 +159,12 @@ int cni_conf_parse(const char *text, size_t len, struct kr_cni_conf *conf,
 		conf->ipam_type = opt_string(ipam, "type", &bad);
 		if (bad || !conf->ipam_type || !*conf->ipam_type ||
 		    strchr(conf->ipam_type, '/'))
-			return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+			return cni_fail(e, CNI_ERR_INVALID_CONFIG,
 					"ipam.type must name a plugin", NULL);
 	}
 	conf->dns = json_object_get(conf->doc, "dns");
 	if (conf->dns && !json_is_object(conf->dns))
-		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+		return cni_fail(e, CNI_ERR_INVALID_CONFIG,
 				"dns must be an object", NULL);
 	conf->prev_result = json_object_get(conf->doc, "prevResult");
 	if (conf->prev_result && !json_is_object(conf->prev_result))
@@ -187,8 +187,8 @@ static int copy_value(char *dst, size_t size, const char *v, size_t len)
 	return 0;
 }
 
-int cni_args_parse(const char *args, struct kr_cni_env *env,
-		   struct kr_cni_error *e)
+int cni_args_parse(const char *args, struct cni_env *env,
+		   struct cni_error *e)
 {
 	int ignore_unknown = args && strstr(args, "IgnoreUnknown=1") != NULL;
 	const char *p = args;
@@ -200,7 +200,7 @@ int cni_args_parse(const char *args, struct kr_cni_env *env,
 
 		eq = memchr(p, '=', len);
 		if (!eq)
-			return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
+			return cni_fail(e, CNI_ERR_INVALID_ENV,
 					"invalid CNI_ARGS",
 					"\"%.*s\" is not KEY=VALUE", (int)len,
 					p);
@@ -219,12 +219,12 @@ int cni_args_parse(const char *args, struct kr_cni_env *env,
 			 !(klen == 26 &&
 			   !strncmp(p, "K8S_POD_INFRA_CONTAINER_ID", klen)) &&
 			 !ignore_unknown)
-			return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
+			return cni_fail(e, CNI_ERR_INVALID_ENV,
 					"invalid CNI_ARGS",
 					"unknown key \"%.*s\" (and no "
 					"IgnoreUnknown=1)", (int)klen, p);
 		if (r < 0)
-			return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
+			return cni_fail(e, CNI_ERR_INVALID_ENV,
 					"invalid CNI_ARGS",
 					"value of %.*s too long", (int)klen, p);
 		p = end ? end + 1 : NULL;

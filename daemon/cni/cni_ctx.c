@@ -35,8 +35,8 @@ void cni_ctx_close(struct cni_ctx *c)
 }
 
 /* The request's node and the host's netlink socket. */
-int cni_ctx_open(struct cni_ctx *c, struct kr_cni_call *call,
-		    struct kr_cni_error *e)
+int cni_ctx_open(struct cni_ctx *c, struct cni_call *call,
+		    struct cni_error *e)
 {
 	struct kr_err err = { 0 };
 
@@ -48,11 +48,11 @@ int cni_ctx_open(struct cni_ctx *c, struct kr_cni_call *call,
 	c->node = call->node;
 	c->host_ns = c->pod_ns = c->rdma_exclusive = -1;
 	if (kr_nl_open(-1, &c->host_nl, &err) < 0)
-		return cni_fail(e, KR_CNI_ERR_INTERNAL, "cannot open netlink",
+		return cni_fail(e, CNI_ERR_INTERNAL, "cannot open netlink",
 				"%s", kr_err_text(&err));
 	c->host_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (c->host_ns < 0)
-		return cni_fail(e, KR_CNI_ERR_IO, "cannot open own netns",
+		return cni_fail(e, CNI_ERR_IO, "cannot open own netns",
 				"%s", strerror(errno));
 	return 0;
 }
@@ -68,13 +68,13 @@ static int same_netns(int a, int b)
 
 /* Open CNI_NETNS (or 'path'); 'required' turns absence into an error. */
 int cni_ctx_open_pod(struct cni_ctx *c, const char *path, int required,
-			struct kr_cni_error *e)
+			struct cni_error *e)
 {
 	struct kr_err err = { 0 };
 
 	if (!path || !*path) {
 		if (required)
-			return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
+			return cni_fail(e, CNI_ERR_INVALID_ENV,
 					"required env variables [CNI_NETNS] "
 					"missing", NULL);
 		return 0;
@@ -82,7 +82,7 @@ int cni_ctx_open_pod(struct cni_ctx *c, const char *path, int required,
 	c->pod_ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (c->pod_ns < 0) {
 		if (required)
-			return cni_fail(e, KR_CNI_ERR_INVALID_NETNS,
+			return cni_fail(e, CNI_ERR_INVALID_NETNS,
 					"cannot open the container's netns",
 					"%s: %s (the agent sees the runtime's "
 					"netns directory through its mount, "
@@ -94,7 +94,7 @@ int cni_ctx_open_pod(struct cni_ctx *c, const char *path, int required,
 		/* never move the node's own links around */
 		close(c->pod_ns);
 		c->pod_ns = -1;
-		return cni_fail(e, KR_CNI_ERR_INVALID_NETNS,
+		return cni_fail(e, CNI_ERR_INVALID_NETNS,
 				"CNI_NETNS is the node's own network "
 				"namespace", "%s", path);
 	}
@@ -102,7 +102,7 @@ int cni_ctx_open_pod(struct cni_ctx *c, const char *path, int required,
 		close(c->pod_ns);
 		c->pod_ns = -1;
 		if (required)
-			return cni_fail(e, KR_CNI_ERR_INVALID_NETNS,
+			return cni_fail(e, CNI_ERR_INVALID_NETNS,
 					"not a network namespace", "%s: %s",
 					path, kr_err_text(&err));
 	}
@@ -163,7 +163,7 @@ int cni_vf_info(struct kr_node_pf *pf, uint32_t vf, struct kr_vf_info *ret,
 	return r;
 }
 
-void cni_note(struct kr_cni_error *e, int *failed, int code,
+void cni_note(struct cni_error *e, int *failed, int code,
 		 const char *msg, const char *fmt, ...)
 {
 	char details[KR_ERR_MSG_SIZE];

@@ -16,9 +16,9 @@
 
 /* One request's context. */
 struct cni_ctx {
-	struct kr_cni_call *call;
-	const struct kr_cni_env *env;
-	struct kr_cni_conf *conf;
+	struct cni_call *call;
+	const struct cni_env *env;
+	struct cni_conf *conf;
 	const struct kr_config *cfg;
 	struct kr_node *node;
 	int host_ns;			/* our own netns */
@@ -33,8 +33,8 @@ struct cni_ctx {
 
 
 /* The request's node and the host's netlink socket. */
-int cni_ctx_open(struct cni_ctx *c, struct kr_cni_call *call,
-		 struct kr_cni_error *e);
+int cni_ctx_open(struct cni_ctx *c, struct cni_call *call,
+		 struct cni_error *e);
 /* Close what cni_ctx_open and cni_ctx_open_pod opened. */
 void cni_ctx_close(struct cni_ctx *c);
 
@@ -44,7 +44,7 @@ void cni_ctx_close(struct cni_ctx *c);
  * fine (DEL).  The node's own namespace is refused (code 8).
  */
 int cni_ctx_open_pod(struct cni_ctx *c, const char *path, int required,
-		     struct kr_cni_error *e);
+		     struct cni_error *e);
 void cni_ctx_close_pod(struct cni_ctx *c);
 
 /* Is the system in exclusive RDMA namespace mode?  Asked once per request. */
@@ -62,7 +62,7 @@ int cni_vf_info(struct kr_node_pf *pf, uint32_t vf, struct kr_vf_info *ret,
 		struct kr_err *err);
 
 /* Keep the first error in 'e'; every one is logged. */
-void cni_note(struct kr_cni_error *e, int *failed, int code, const char *msg,
+void cni_note(struct cni_error *e, int *failed, int code, const char *msg,
 	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /*
@@ -70,6 +70,6 @@ void cni_note(struct kr_cni_error *e, int *failed, int code, const char *msg,
  * under its host name and reset, IPAM released, the record removed.  Best
  * effort: carries on after errors and reports the first.  0 or -1.
  */
-int cni_release(struct cni_ctx *c, struct kr_alloc *rec, struct kr_cni_error *e);
+int cni_release(struct cni_ctx *c, struct kr_alloc *rec, struct cni_error *e);
 
 #endif

@@ -20,7 +20,7 @@ static void sanitize(char *s)
 			*s = '?';
 }
 
-char *cni_error_json(const char *version, struct kr_cni_error *e)
+char *cni_error_json(const char *version, struct cni_error *e)
 {
 	char *text = NULL, *line = NULL;
 	json_t *doc;
@@ -60,8 +60,8 @@ static const char *var(json_t *vars, const char *name)
 }
 
 /* The environment a command needs; CNI error 4 naming what is missing. */
-static int check_env(struct kr_cni_env *env, int needs_attachment,
-		     int needs_netns, struct kr_cni_error *e)
+static int check_env(struct cni_env *env, int needs_attachment,
+		     int needs_netns, struct cni_error *e)
 {
 	char missing[96] = "";
 
@@ -75,22 +75,22 @@ static int check_env(struct kr_cni_env *env, int needs_attachment,
 		strcat(missing, "CNI_PATH,");
 	if (missing[0]) {
 		missing[strlen(missing) - 1] = '\0';
-		return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
+		return cni_fail(e, CNI_ERR_INVALID_ENV,
 				"required env variables missing", "[%s]",
 				missing);
 	}
 	if (!needs_attachment)
 		return 0;
 	if (!*env->container_id)
-		return cni_fail(e, KR_CNI_ERR_UNKNOWN_CONTAINER,
+		return cni_fail(e, CNI_ERR_UNKNOWN_CONTAINER,
 				"missing containerID", NULL);
 	if (!cni_name_valid(env->container_id) ||
 	    strlen(env->container_id) > 128)
-		return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
+		return cni_fail(e, CNI_ERR_INVALID_ENV,
 				"invalid CNI_CONTAINERID", "\"%.64s\"",
 				env->container_id);
 	if (!kr_ifname_valid(env->ifname))
-		return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
+		return cni_fail(e, CNI_ERR_INVALID_ENV,
 				"invalid CNI_IFNAME",
 				"\"%.32s\": 1 to 15 bytes, no '/', ':' or "
 				"blanks, not . or ..", env->ifname);
@@ -161,9 +161,9 @@ static void attachment_release(struct cni_agent *agent, struct cni_busy *b)
 	pthread_mutex_unlock(&agent->busy_lock);
 }
 
-static int dispatch(struct kr_cni_call *call, struct kr_cni_error *e)
+static int dispatch(struct cni_call *call, struct cni_error *e)
 {
-	struct kr_cni_env *env = &call->env;
+	struct cni_env *env = &call->env;
 	const char *cmd = env->command, *version = call->conf.cni_version;
 	int v11 = cni_version_at_least(version, "1.1.0"), r;
 
@@ -173,7 +173,7 @@ static int dispatch(struct kr_cni_call *call, struct kr_cni_error *e)
 		struct cni_busy busy;
 
 		if (!add && !del && !cni_version_at_least(version, "0.4.0"))
-			return cni_fail(e, KR_CNI_ERR_VERSION,
+			return cni_fail(e, CNI_ERR_VERSION,
 					"config version does not allow CHECK",
 					NULL);
 		if (check_env(env, 1, !del, e) < 0)
@@ -190,14 +190,14 @@ static int dispatch(struct kr_cni_call *call, struct kr_cni_error *e)
 	}
 	if (!strcmp(cmd, "GC") || !strcmp(cmd, "STATUS")) {
 		if (!v11)
-			return cni_fail(e, KR_CNI_ERR_VERSION,
+			return cni_fail(e, CNI_ERR_VERSION,
 					"config version does not allow GC or "
 					"STATUS", "cniVersion is %s, needs 1.1.0",
 					version);
 		if (!strcmp(cmd, "STATUS"))
 			return cni_status(call, e);
 		if (!env->path)
-			return cni_fail(e, KR_CNI_ERR_INVALID_ENV,
+			return cni_fail(e, CNI_ERR_INVALID_ENV,
 					"required env variables missing",
 					"[CNI_PATH]");
 		pthread_rwlock_wrlock(&call->agent->gc_lock);
@@ -205,7 +205,7 @@ static int dispatch(struct kr_cni_call *call, struct kr_cni_error *e)
 		pthread_rwlock_unlock(&call->agent->gc_lock);
 		return r;
 	}
-	return cni_fail(e, KR_CNI_ERR_INVALID_ENV, "unknown CNI_COMMAND",
+	return cni_fail(e, CNI_ERR_INVALID_ENV, "unknown CNI_COMMAND",
 			"%.32s", cmd);
 }
 
@@ -213,8 +213,8 @@ int cni_run(struct cni_agent *agent, const struct kr_config *cfg,
 	    struct kr_node *node, json_t *vars, const char *text, size_t len,
 	    char **ret_stdout, int *ret_changed)
 {
-	struct kr_cni_call call = { .agent = agent, .cfg = cfg, .node = node };
-	struct kr_cni_error e = { 0 };
+	struct cni_call call = { .agent = agent, .cfg = cfg, .node = node };
+	struct cni_error e = { 0 };
 	char *out = NULL;
 	int r;
 
@@ -227,7 +227,7 @@ int cni_run(struct cni_agent *agent, const struct kr_config *cfg,
 	call.env.args = var(vars, "CNI_ARGS");
 	*ret_changed = 0;
 	if (!call.env.command) {
-		r = cni_fail(&e, KR_CNI_ERR_INVALID_ENV,
+		r = cni_fail(&e, CNI_ERR_INVALID_ENV,
 			     "required env variables missing", "[CNI_COMMAND]");
 	} else if (!strcmp(call.env.command, "VERSION")) {
 		json_t *doc = json_loadb(text, len, 0, NULL);
@@ -235,7 +235,7 @@ int cni_run(struct cni_agent *agent, const struct kr_config *cfg,
 		out = version_json(
 			json_string_value(json_object_get(doc, "cniVersion")));
 		json_decref(doc);
-		r = out ? 0 : cni_fail(&e, KR_CNI_ERR_INTERNAL, "out of memory",
+		r = out ? 0 : cni_fail(&e, CNI_ERR_INTERNAL, "out of memory",
 				       NULL);
 	} else {
 		r = cni_conf_parse(text, len, &call.conf, &e);
@@ -245,7 +245,7 @@ int cni_run(struct cni_agent *agent, const struct kr_config *cfg,
 			char *res = json_dumps(call.result, JSON_COMPACT);
 
 			if (!res || asprintf(&out, "%s\n", res) < 0)
-				r = cni_fail(&e, KR_CNI_ERR_INTERNAL,
+				r = cni_fail(&e, CNI_ERR_INTERNAL,
 					     "out of memory", NULL);
 			free(res);
 		}

@@ -116,14 +116,14 @@ static int pump(int in, const char *data, size_t len, int out, char **ret,
 }
 
 static int parse_result(const char *out, size_t len,
-			struct kr_cni_ipam_result *ret, struct kr_cni_error *e)
+			struct cni_ipam_result *ret, struct cni_error *e)
 {
 	json_t *doc = json_loadb(out ? out : "", len, 0, NULL);
 	json_t *ips;
 
 	if (!doc || !json_is_object(doc)) {
 		json_decref(doc);
-		return cni_fail(e, KR_CNI_ERR_IPAM,
+		return cni_fail(e, CNI_ERR_IPAM,
 				"IPAM plugin gave no result",
 				"output: %.200s", out ? out : "");
 	}
@@ -137,7 +137,7 @@ static int parse_result(const char *out, size_t len,
 
 /* The error the plugin printed, as ours. */
 static int plugin_error(const char *type, const char *command, int status,
-			const char *out, size_t len, struct kr_cni_error *e)
+			const char *out, size_t len, struct cni_error *e)
 {
 	json_t *doc = out ? json_loadb(out, len, 0, NULL) : NULL;
 	const char *msg = doc ? json_string_value(json_object_get(doc, "msg"))
@@ -145,7 +145,7 @@ static int plugin_error(const char *type, const char *command, int status,
 	const char *details =
 		doc ? json_string_value(json_object_get(doc, "details")) : NULL;
 
-	cni_fail(e, KR_CNI_ERR_IPAM, "IPAM plugin failed",
+	cni_fail(e, CNI_ERR_IPAM, "IPAM plugin failed",
 		 "%s %s: %s%s%s (exit status %d)", type, command,
 		 msg ? msg : out ? out : "no output",
 		 details && *details ? ": " : "", details ? details : "",
@@ -217,7 +217,7 @@ static int run_plugin(const char *plugin, json_t *vars, const char *command,
 		      const char *container_id, const char *ifname,
 		      const char *in, size_t in_len,
 		      char **out, size_t *out_len, int *status,
-		      struct kr_cni_error *e)
+		      struct cni_error *e)
 {
 	posix_spawn_file_actions_t actions;
 	int to_child[2], from_child[2], r;
@@ -227,17 +227,17 @@ static int run_plugin(const char *plugin, json_t *vars, const char *command,
 
 	envp = plugin_env(vars, command, container_id, ifname);
 	if (!envp)
-		return cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+		return cni_fail(e, CNI_ERR_INTERNAL, "out of memory", NULL);
 	if (pipe2(to_child, O_CLOEXEC) < 0) {
 		free_env(envp);
-		return cni_fail(e, KR_CNI_ERR_IO, "pipe", "%s",
+		return cni_fail(e, CNI_ERR_IO, "pipe", "%s",
 				strerror(errno));
 	}
 	if (pipe2(from_child, O_CLOEXEC) < 0) {
 		close(to_child[0]);
 		close(to_child[1]);
 		free_env(envp);
-		return cni_fail(e, KR_CNI_ERR_IO, "pipe", "%s",
+		return cni_fail(e, CNI_ERR_IO, "pipe", "%s",
 				strerror(errno));
 	}
 	/* stderr stays the agent's: its log */
@@ -252,7 +252,7 @@ static int run_plugin(const char *plugin, json_t *vars, const char *command,
 	if (r) {
 		close(to_child[1]);
 		close(from_child[0]);
-		return cni_fail(e, KR_CNI_ERR_IPAM, "cannot run the IPAM plugin",
+		return cni_fail(e, CNI_ERR_IPAM, "cannot run the IPAM plugin",
 				"%s: %s", plugin, strerror(r));
 	}
 	r = pump(to_child[1], in, in_len, from_child[0], out, out_len);
@@ -264,7 +264,7 @@ static int run_plugin(const char *plugin, json_t *vars, const char *command,
 	if (r == -ETIMEDOUT) {
 		free(*out);
 		*out = NULL;
-		return cni_fail(e, KR_CNI_ERR_IPAM, "IPAM plugin timed out",
+		return cni_fail(e, CNI_ERR_IPAM, "IPAM plugin timed out",
 				"%s %s: no answer within %d s, killed",
 				plugin, command, IPAM_TIMEOUT_MS / 1000);
 	}
@@ -281,7 +281,7 @@ static int negotiate(const char *plugin, json_t *vars, const char *version,
 		     char chosen[16])
 {
 	static const char *const ours[] = { "1.1.0", "1.0.0", "0.4.0" };
-	struct kr_cni_error e;
+	struct cni_error e;
 	char in[64], *out = NULL;
 	size_t out_len = 0, i, j;
 	json_t *doc, *list, *v;
@@ -307,9 +307,9 @@ static int negotiate(const char *plugin, json_t *vars, const char *version,
 	return chosen[0] ? 0 : -1;
 }
 
-int cni_ipam_exec(const struct kr_cni_env *env, struct kr_cni_conf *conf,
+int cni_ipam_exec(const struct cni_env *env, struct cni_conf *conf,
 		  const char *command, const char *ifname,
-		  struct kr_cni_ipam_result *ret, struct kr_cni_error *e)
+		  struct cni_ipam_result *ret, struct cni_error *e)
 {
 	const char *version = conf->ipam_version;	/* once per request */
 	char plugin[4096], *out = NULL, *in = NULL;
@@ -319,12 +319,12 @@ int cni_ipam_exec(const struct kr_cni_env *env, struct kr_cni_conf *conf,
 	if (!conf->ipam_type)
 		return 0;
 	if (find_plugin(env->path, conf->ipam_type, plugin, sizeof(plugin)))
-		return cni_fail(e, KR_CNI_ERR_IPAM, "IPAM plugin not found",
+		return cni_fail(e, CNI_ERR_IPAM, "IPAM plugin not found",
 				"no executable \"%s\" in CNI_PATH %s",
 				conf->ipam_type, env->path ? env->path : "");
 	if (!version[0] && negotiate(plugin, env->vars, conf->cni_version,
 				     conf->ipam_version) < 0)
-		return cni_fail(e, KR_CNI_ERR_IPAM,
+		return cni_fail(e, CNI_ERR_IPAM,
 				"IPAM plugin speaks no version we do",
 				"%s, config version %s", conf->ipam_type,
 				conf->cni_version);
@@ -338,7 +338,7 @@ int cni_ipam_exec(const struct kr_cni_env *env, struct kr_cni_conf *conf,
 		in = json_dumps(copy, JSON_COMPACT);
 		json_decref(copy);
 		if (!in)
-			return cni_fail(e, KR_CNI_ERR_INTERNAL,
+			return cni_fail(e, CNI_ERR_INTERNAL,
 					"out of memory", NULL);
 	}
 	r = run_plugin(plugin, env->vars, command, env->container_id, ifname,
@@ -358,7 +358,7 @@ int cni_ipam_exec(const struct kr_cni_env *env, struct kr_cni_conf *conf,
 	return r;
 }
 
-void cni_ipam_result_clear(struct kr_cni_ipam_result *r)
+void cni_ipam_result_clear(struct cni_ipam_result *r)
 {
 	json_decref(r->ips);
 	json_decref(r->routes);

@@ -23,7 +23,7 @@
  * devices to the initial namespace).  1 when it moved, 0 when not.
  */
 static int return_rdma(struct cni_ctx *c, const struct kr_alloc_vf *v,
-		       struct kr_cni_error *e, int *failed)
+		       struct cni_error *e, int *failed)
 {
 	struct kr_err err = { 0 };
 	struct kr_rdma_nl *pod = NULL;
@@ -37,7 +37,7 @@ static int return_rdma(struct cni_ctx *c, const struct kr_alloc_vf *v,
 	if (r == -ENODEV)	/* never moved, or already back */
 		return 0;
 	if (r < 0) {
-		cni_note(e, failed, KR_CNI_ERR_INTERFACE,
+		cni_note(e, failed, CNI_ERR_INTERFACE,
 		     "cannot return an RDMA device to the host",
 		     "%s (PF %s VF %u): %s", v->rdma_device, v->pf, v->vf,
 		     kr_err_text(&err));
@@ -51,7 +51,7 @@ static int return_rdma(struct cni_ctx *c, const struct kr_alloc_vf *v,
  * the pod, then its RDMA device.
  */
 static void return_vf(struct cni_ctx *c, const struct kr_alloc_vf *v,
-		      struct kr_node_pf *pf, struct kr_cni_error *e,
+		      struct kr_node_pf *pf, struct cni_error *e,
 		      int *failed)
 {
 	struct kr_err err = { 0 };
@@ -64,7 +64,7 @@ static void return_vf(struct cni_ctx *c, const struct kr_alloc_vf *v,
 		kr_nl_set_up(c->pod_nl, ifindex, 0, &err);
 		if (kr_nl_move(c->pod_nl, v->pod_ifname, c->host_ns,
 			       v->host_netdev, &err) < 0) {
-			cni_note(e, failed, KR_CNI_ERR_INTERFACE,
+			cni_note(e, failed, CNI_ERR_INTERFACE,
 			     "cannot return a VF to the host",
 			     "%s (PF %s VF %u) to %s: %s", v->pod_ifname, v->pf,
 			     v->vf, v->host_netdev, kr_err_text(&err));
@@ -85,7 +85,7 @@ static void return_vf(struct cni_ctx *c, const struct kr_alloc_vf *v,
 			kr_nl_set_up(c->host_nl, ifindex, 0, &err);
 			if (kr_nl_rename(c->host_nl, ifindex, v->host_netdev,
 					 &err) < 0)
-				cni_note(e, failed, KR_CNI_ERR_INTERFACE,
+				cni_note(e, failed, CNI_ERR_INTERFACE,
 				     "cannot rename a VF back",
 				     "%s (PF %s VF %u) to %s: %s", now, v->pf,
 				     v->vf, v->host_netdev, kr_err_text(&err));
@@ -101,9 +101,9 @@ static void return_vf(struct cni_ctx *c, const struct kr_alloc_vf *v,
  * carries on after errors and reports the first.  Returns 0 or -1.
  */
 int cni_release(struct cni_ctx *c, struct kr_alloc *rec,
-		   struct kr_cni_error *e)
+		   struct cni_error *e)
 {
-	struct kr_cni_env ipam_env = *c->env;
+	struct cni_env ipam_env = *c->env;
 	struct kr_err err = { 0 };
 	int failed = 0;
 	size_t i;
@@ -124,13 +124,13 @@ int cni_release(struct cni_ctx *c, struct kr_alloc *rec,
 		return_vf(c, v, pf, e, &failed);
 		/* through the PF: whether or not the netns still exists */
 		if (!pf || !pf->handle) {
-			cni_note(e, &failed, KR_CNI_ERR_INTERFACE,
+			cni_note(e, &failed, CNI_ERR_INTERFACE,
 			     "cannot reset a VF",
 			     "PF %s is not available: %s", v->pf,
 			     pf ? kr_err_text(&pf->open_err) : "not configured");
 		} else if (kr_node_pf_vf_reset(pf, v->vf, &err) < 0 &&
 			   err.code != -ENODEV) {
-			cni_note(e, &failed, KR_CNI_ERR_INTERFACE,
+			cni_note(e, &failed, CNI_ERR_INTERFACE,
 			     "cannot reset a VF", "PF %s VF %u: %s", v->pf,
 			     v->vf, kr_err_text(&err));
 		}
@@ -140,7 +140,7 @@ int cni_release(struct cni_ctx *c, struct kr_alloc *rec,
 	/* one IPAM reservation per interface, keyed by its name */
 	ipam_env.container_id = rec->container_id;
 	for (i = 0; i < rec->n_vfs; i++) {
-		struct kr_cni_error ipam_e;
+		struct cni_error ipam_e;
 
 		if (cni_ipam_exec(&ipam_env, c->conf, "DEL",
 				  rec->vfs[i].pod_ifname, NULL, &ipam_e) < 0)
@@ -149,16 +149,16 @@ int cni_release(struct cni_ctx *c, struct kr_alloc *rec,
 	}
 	if (!failed && kr_alloc_remove(c->cfg->state_dir, rec->container_id,
 				       rec->ifname, &err) < 0)
-		cni_note(e, &failed, KR_CNI_ERR_IO, "cannot remove the record",
+		cni_note(e, &failed, CNI_ERR_IO, "cannot remove the record",
 		     "%s", kr_err_text(&err));
 	return failed ? -1 : 0;
 }
 
 /* ---- DEL ---- */
 
-int cni_del(struct kr_cni_call *call, struct kr_cni_error *e)
+int cni_del(struct cni_call *call, struct cni_error *e)
 {
-	const struct kr_cni_env *env = &call->env;
+	const struct cni_env *env = &call->env;
 	struct kr_alloc *rec = NULL;
 	struct kr_err err = { 0 };
 	struct cni_ctx c;
@@ -174,7 +174,7 @@ int cni_del(struct kr_cni_call *call, struct kr_cni_error *e)
 		r = cni_ipam_exec(env, &call->conf, "DEL", env->ifname, NULL,
 				  e);
 	} else if (r < 0) {
-		cni_fail(e, KR_CNI_ERR_IO, "cannot read the record", "%s",
+		cni_fail(e, CNI_ERR_IO, "cannot read the record", "%s",
 			 kr_err_text(&err));
 	} else {
 		r = cni_release(&c, rec, e);
@@ -205,19 +205,19 @@ static int attachment_valid(json_t *valid, const struct kr_alloc *a)
 	return 0;
 }
 
-int cni_gc(struct kr_cni_call *call, struct kr_cni_error *e)
+int cni_gc(struct cni_call *call, struct cni_error *e)
 {
-	const struct kr_cni_env *env = &call->env;
-	struct kr_cni_conf *conf = &call->conf;
+	const struct cni_env *env = &call->env;
+	struct cni_conf *conf = &call->conf;
 	struct kr_alloc **list = NULL;
 	struct kr_err err = { 0 };
-	struct kr_cni_error first = { 0 };
+	struct cni_error first = { 0 };
 	size_t n = 0, i;
 	struct cni_ctx c;
 	int failed = 0;
 
 	if (conf->valid_attachments && !json_is_array(conf->valid_attachments))
-		return cni_fail(e, KR_CNI_ERR_INVALID_CONFIG,
+		return cni_fail(e, CNI_ERR_INVALID_CONFIG,
 				"cni.dev/valid-attachments must be an array",
 				NULL);
 	if (cni_ctx_open(&c, call, e) < 0) {
@@ -225,11 +225,11 @@ int cni_gc(struct kr_cni_call *call, struct kr_cni_error *e)
 		return -1;
 	}
 	if (kr_alloc_list(c.cfg->state_dir, NULL, &list, &n, &err) < 0)
-		cni_note(&first, &failed, KR_CNI_ERR_IO, "cannot list records",
+		cni_note(&first, &failed, CNI_ERR_IO, "cannot list records",
 		     "%s", kr_err_text(&err));
 	for (i = 0; i < n; i++) {
-		struct kr_cni_env one = *env;
-		struct kr_cni_error oe;
+		struct cni_env one = *env;
+		struct cni_error oe;
 
 		if (attachment_valid(conf->valid_attachments, list[i]))
 			continue;
@@ -246,7 +246,7 @@ int cni_gc(struct kr_cni_call *call, struct kr_cni_error *e)
 	kr_alloc_list_free(list, n);
 	cni_ctx_close(&c);
 	{
-		struct kr_cni_error ipam_e;
+		struct cni_error ipam_e;
 
 		if (cni_ipam_exec(env, conf, "GC", NULL, NULL, &ipam_e) < 0)
 			cni_note(&first, &failed, ipam_e.code, ipam_e.msg, "%s",
@@ -260,8 +260,8 @@ int cni_gc(struct kr_cni_call *call, struct kr_cni_error *e)
 /* ---- the agent's repair at start ---- */
 
 /* Release one unfinished attachment as a DEL from its runtime would. */
-static int repair_one(struct kr_cni_call *call, struct kr_alloc *rec,
-		      struct kr_cni_error *e)
+static int repair_one(struct cni_call *call, struct kr_alloc *rec,
+		      struct cni_error *e)
 {
 	struct cni_ctx c;
 	int r = -1;
@@ -284,7 +284,7 @@ static int repair_one(struct kr_cni_call *call, struct kr_alloc *rec,
 				       "so its addresses stay with IPAM",
 		       rec->container_id, rec->ifname, e->details);
 	if (!call->env.vars)
-		cni_fail(e, KR_CNI_ERR_INTERNAL, "out of memory", NULL);
+		cni_fail(e, CNI_ERR_INTERNAL, "out of memory", NULL);
 	else if (cni_ctx_open(&c, call, e) == 0) {
 		cni_ctx_open_pod(&c, rec->netns, 0, e);
 		r = cni_release(&c, rec, e);
@@ -308,9 +308,9 @@ size_t cni_repair(struct cni_agent *agent, const struct kr_config *cfg,
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
-		struct kr_cni_call call = { .agent = agent, .cfg = cfg,
+		struct cni_call call = { .agent = agent, .cfg = cfg,
 					    .node = node };
-		struct kr_cni_error e = { 0 };
+		struct cni_error e = { 0 };
 		struct kr_alloc *rec = list[i];
 		enum kr_alloc_state was = rec->state;
 

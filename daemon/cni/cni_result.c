@@ -8,7 +8,7 @@
 
 #include "cni.h"
 
-static json_t *iface_json(const char *version, const struct kr_cni_iface *i,
+static json_t *iface_json(const char *version, const struct cni_iface *i,
 			  const char *sandbox)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s}", "name", i->name, "mac",
@@ -82,8 +82,8 @@ static void add_route(json_t *routes, json_t *route)
 
 json_t *cni_result_build(const char *version, json_t *prev_result,
 			 const char *sandbox,
-			 const struct kr_cni_iface *ifaces,
-			 const struct kr_cni_ipam_result *ipam, size_t n,
+			 const struct cni_iface *ifaces,
+			 const struct cni_ipam_result *ipam, size_t n,
 			 json_t *conf_dns)
 {
 	json_t *res, *interfaces, *ips, *routes, *v;

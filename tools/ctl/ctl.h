@@ -9,7 +9,7 @@
 #define EXIT_NO 1	/* a "no" answer, or a PF that could not be read */
 #define EXIT_USAGE 2	/* bad input or usage */
 
-/* Load a configuration, printing the error; 0 or -1. */
+/* Load a configuration, printing the error; 0 or -1 (node_access.c). */
 int ctl_load_config(const char *path, struct kr_config **cfg);
 
 /*
@@ -18,7 +18,7 @@ int ctl_load_config(const char *path, struct kr_config **cfg);
  */
 int ctl_live_inventory(const char *config, struct kr_inventory **ret);
 
-/* kube-rdma-ctl place ... */
+/* kube-rdma-ctl place ... (place.c) */
 int ctl_place(int argc, char **argv);
 
 #endif

@@ -15,7 +15,7 @@ static const char *rate_text(uint64_t mbps, char *buf, size_t size)
 	return buf;
 }
 
-void kr_inventory_print_table(FILE *out, const struct kr_inventory *inv)
+void inventory_print_table(FILE *out, const struct kr_inventory *inv)
 {
 	char a[24], b[24], c[24];
 	size_t i, j;

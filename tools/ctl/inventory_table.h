@@ -8,6 +8,6 @@
 #include "inventory.h"
 
 /* Print a node's PFs, then each PF's VFs, as aligned columns. */
-void kr_inventory_print_table(FILE *out, const struct kr_inventory *inv);
+void inventory_print_table(FILE *out, const struct kr_inventory *inv);
 
 #endif

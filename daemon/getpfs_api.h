@@ -4,14 +4,14 @@
  * (a list of PFs with used/capacity tx rate and VFs, and their VFs), so a
  * client written for that daemon keeps working.
  */
-#ifndef KR_PAPER_API_H
-#define KR_PAPER_API_H
+#ifndef KR_GETPFS_API_H
+#define KR_GETPFS_API_H
 
 #include <jansson.h>
 
 #include "inventory.h"
 
 /* New reference, or NULL when out of memory. */
-json_t *kr_paper_pfs_json(const struct kr_inventory *inv);
+json_t *getpfs_json(const struct kr_inventory *inv);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "paper_api.h"
+#include "getpfs_api.h"
 
 /*
  * The paper's VF carries settings we do not manage (VLAN, spoof check,
@@ -19,7 +19,7 @@ static json_t *vf_json(const struct kr_inv_vf *vf)
 			 vf->allocated);
 }
 
-json_t *kr_paper_pfs_json(const struct kr_inventory *inv)
+json_t *getpfs_json(const struct kr_inventory *inv)
 {
 	json_t *pfs = json_array();
 	size_t i, j;
