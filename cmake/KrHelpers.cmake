@@ -24,14 +24,17 @@ function(kr_add_backend name)
 endfunction()
 
 # kr_add_program(NAME SOURCES... [LIBS libs...] [DESTINATION dir])
+# LIBS names the core's layers the program uses (kr-core: all of them).
 function(kr_add_program name)
 	cmake_parse_arguments(ARG "" "DESTINATION" "SOURCES;LIBS" ${ARGN})
 	if(NOT ARG_DESTINATION)
 		set(ARG_DESTINATION "${CMAKE_INSTALL_BINDIR}")
 	endif()
 	add_executable(${name} ${ARG_SOURCES})
-	target_link_libraries(${name} PRIVATE kr-core ${ARG_LIBS})
-	if(KR_TEST_FAKES)
+	target_link_libraries(${name} PRIVATE ${ARG_LIBS})
+	# the test build's fake kernels go where the kernel layer goes
+	if(KR_TEST_FAKES AND ("kr-core" IN_LIST ARG_LIBS OR
+			       "kr-kernel" IN_LIST ARG_LIBS))
 		target_link_libraries(${name} PRIVATE kr-test-kernel)
 	endif()
 	target_link_options(${name} PRIVATE -pie -Wl,--no-undefined)

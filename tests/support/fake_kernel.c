@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The test build's fake kernels (nl_fake.h, rdma_fake.h) as the core's
- * netlink fake transport (core/nl_internal.h), installed before main():
+ * netlink fake transport (core/kernel/nl_internal.h), installed before main():
  * linked into the unit tests, and into the programs only with
  * KR_TEST_FAKES=ON, so that the integration tests run the real programs
  * against fake trees ([node] sysfs_root with a netlink/ directory).

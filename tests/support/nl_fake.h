@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A fake kernel for the VF requests of core/nl_vf.c: there is no SR-IOV
+ * A fake kernel for the VF requests of core/kernel/nl_vf.c: there is no SR-IOV
  * NIC where the tests run, and a real netdev refuses VF settings.  Test
  * code: the unit tests link it, and the programs only when built with
  * KR_TEST_FAKES=ON (fake_kernel.c installs it as the core's fake

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A fake kernel for the RDMA netlink requests of core/rdma_nl.c, in the
+ * A fake kernel for the RDMA netlink requests of core/kernel/rdma_nl.c, in the
  * same directory DIR as the rtnetlink one (nl_fake.h), and test code as it
  * is: there are no RDMA devices where the tests run, and no ib_core.
  *

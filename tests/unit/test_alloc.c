@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Allocation records (core/alloc.c): what a VF's entry keeps across the
+ * Allocation records (core/model/alloc.c): what a VF's entry keeps across the
  * CNI plugin's runs, read back exactly, and records from before a member
  * existed or with a corrupt one.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The VF requests of core/nl_vf.c, answered by the fake kernel of
+ * The VF requests of core/kernel/nl_vf.c, answered by the fake kernel of
  * tests/support/nl_fake.c: the fake decodes every message from its bytes (header
  * flags, PF named with ifi_index 0, IFLA_VFINFO_LIST > IFLA_VF_INFO
  * nesting, exact attribute sizes) and logs it attribute by attribute, so

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * core/rdma_nl.c: the RDMA namespace mode, device lookup and moves, against
+ * core/kernel/rdma_nl.c: the RDMA namespace mode, device lookup and moves, against
  * the fake kernel of tests/support/rdma_fake.c (which decodes each request and
  * answers as nldev.c does) with real network namespaces, and against this
  * machine's kernel, which has no RDMA netlink.

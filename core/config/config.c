@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend_loader.h"
 #include "config.h"
 #include "err.h"
 #include "kr_limits.h"

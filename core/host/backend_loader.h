@@ -51,7 +51,5 @@ void kr_backend_fill_stubs(struct kr_backend_ops *ops);
 int kr_backend_check_caps(const struct kr_backend *be, uint32_t caps,
 			  struct kr_err *err);
 
-/* True when 'name' may name a backend: [a-z0-9][a-z0-9_-]*, < 64 bytes. */
-int kr_backend_name_valid(const char *name);
 
 #endif

@@ -66,3 +66,21 @@ int kr_strlcpy(char *dst, const char *src, size_t size)
 	memcpy(dst, src, len + 1);
 	return 0;
 }
+
+int kr_backend_name_valid(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len >= 64)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			continue;
+		if (i > 0 && (c == '-' || c == '_'))
+			continue;
+		return 0;
+	}
+	return 1;
+}

@@ -20,24 +20,6 @@
 #include "sysfs.h"
 #include "util.h"
 
-int kr_backend_name_valid(const char *name)
-{
-	size_t i, len = strlen(name);
-
-	if (len == 0 || len >= 64)
-		return 0;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			continue;
-		if (i > 0 && (c == '-' || c == '_'))
-			continue;
-		return 0;
-	}
-	return 1;
-}
-
 static int svc_err_set(struct kr_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -36,4 +36,7 @@ int kr_rdma_name_valid(const char *name);
 /* snprintf into a fixed buffer; -ENAMETOOLONG when it did not fit. */
 int kr_strlcpy(char *dst, const char *src, size_t size);
 
+/* True when 'name' may name a backend: [a-z0-9][a-z0-9_-]*, < 64 bytes. */
+int kr_backend_name_valid(const char *name);
+
 #endif
