@@ -84,3 +84,19 @@ int kr_backend_name_valid(const char *name)
 	}
 	return 1;
 }
+
+int kr_k8s_name_valid(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len > 253)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		if (!alnum && ((c != '-' && c != '.') || i == 0 || i == len - 1))
+			return 0;
+	}
+	return 1;
+}

@@ -39,4 +39,13 @@ int kr_strlcpy(char *dst, const char *src, size_t size);
 /* True when 'name' may name a backend: [a-z0-9][a-z0-9_-]*, < 64 bytes. */
 int kr_backend_name_valid(const char *name);
 
+/*
+ * A Kubernetes object name or namespace as the API server accepts it in a
+ * path: a DNS-1123 subdomain (lower-case letters, digits, '-' and '.',
+ * starting and ending with a letter or digit, at most 253 bytes).  Names
+ * that reach URL paths are checked with it, so none can climb out of its
+ * segment ("../../nodes/x").
+ */
+int kr_k8s_name_valid(const char *name);
+
 #endif

@@ -95,6 +95,18 @@ static int read_request(const struct kr_config *cfg,
 					"K8S_POD_NAME without "
 					"K8S_POD_NAMESPACE");
 		}
+		/* they go into the API server's path (a runtime without
+		 * Kubernetes may name its containers otherwise) */
+		if (!kr_k8s_name_valid(env->pod_namespace) ||
+		    !kr_k8s_name_valid(env->pod_name)) {
+			kr_kubeconfig_free(kc);
+			return cni_fail(e, CNI_ERR_INVALID_ENV,
+					"invalid CNI_ARGS",
+					"K8S_POD_NAMESPACE \"%.64s\" or "
+					"K8S_POD_NAME \"%.64s\" is not a "
+					"Kubernetes name (DNS-1123)",
+					env->pod_namespace, env->pod_name);
+		}
 		if (asprintf(&path, "/api/v1/namespaces/%s/pods/%s",
 			     env->pod_namespace, env->pod_name) < 0)
 			r = kr_err_set(&err, -ENOMEM, "out of memory");

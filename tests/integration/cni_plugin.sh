@@ -142,6 +142,7 @@ echo '{"cniVersion": ' | plugin ADD c1 /run/netns/pod0 eth0
 want_code 6
 plugin ADD c1 /run/netns/pod0 "bad/name" <"$work/one.json"
 want_code 4 "invalid CNI_IFNAME"
+
 plugin ADD "" /run/netns/pod0 eth0 <"$work/one.json"
 want_code 3 "missing containerID"
 plugin ADD c1 /run/netns/nonesuch eth0 <"$work/one.json"
@@ -408,6 +409,15 @@ kube_plugin ADD web uid-web <"$work/k8s-bad.json"
 want_code 7 "HTTP 401"
 kube_plugin ADD nobody x <"$work/k8s.json"
 want_code 7 "HTTP 404"
+# names go into the API server's paths: only Kubernetes names
+set +e
+env CNI_COMMAND=ADD CNI_CONTAINERID=k-climb CNI_NETNS=/run/netns/pod0 \
+	CNI_IFNAME=net1 CNI_PATH=/usr/lib/cni \
+	CNI_ARGS="K8S_POD_NAMESPACE=default;K8S_POD_NAME=../../../nodes/n1" \
+	"$cni" <"$work/k8s.json" >"$work/out" 2>"$work/err"
+status=$?
+set -e
+want_code 4 "is not a Kubernetes name"
 kube_plugin ADD bad u3 <"$work/k8s.json"
 want_code 7 "rdma_interfaces_required: [0].min_tx_rate: -1 is negative"
 # the extender's placement is honoured while it fits, else ignored
