@@ -88,8 +88,9 @@ int kr_alloc_remove(const char *state_dir, const char *container_id,
 		    const char *ifname, struct kr_err *err);
 
 /*
- * Read every record.  A corrupt or unreadable file does not hide the
- * others: it is reported through 'on_bad' (may be NULL) with its error and
+ * Read every record; temporary files whose writer died (kill -9 in the
+ * middle of kr_alloc_write) are removed on the way.  A corrupt or
+ * unreadable file does not hide the others: it is reported through 'on_bad' (may be NULL) with its error and
  * skipped.  *ret is an array of *ret_n pointers (kr_alloc_list_free).
  */
 int kr_alloc_list(const char *state_dir,

@@ -109,11 +109,80 @@ static void test_older_and_corrupt_records(void **state)
 	assert_null(back);
 }
 
+/* What releasing needs without the runtime: the state, netconf, CNI_PATH. */
+static void test_states(void **state)
+{
+	struct kr_alloc_vf vf = { .pf = "ens1f0", .vf = 2,
+				  .host_netdev = "ens1f0v2",
+				  .pod_ifname = "eth0" };
+	struct kr_alloc a = { .state = KR_ALLOC_ADDING, .container_id = "c2",
+			      .ifname = "eth0", .vfs = &vf, .n_vfs = 1,
+			      .netconf = (char *)"{\"name\": \"rdma\"}",
+			      .cni_path = (char *)"/opt/cni/bin" };
+	struct kr_alloc *back = NULL;
+	struct kr_err err = { 0 };
+	char path[128];
+	FILE *f;
+
+	assert_int_equal(kr_alloc_write(dir, &a, &err), 0);
+	assert_int_equal(kr_alloc_read(dir, "c2", "eth0", &back, &err), 0);
+	assert_int_equal(back->state, KR_ALLOC_ADDING);
+	assert_string_equal(back->netconf, "{\"name\": \"rdma\"}");
+	assert_string_equal(back->cni_path, "/opt/cni/bin");
+	kr_alloc_free(back);
+	back = NULL;
+	/* a record without a state is ready; a state we do not know is an
+	 * error naming the member */
+	snprintf(path, sizeof(path), "%s/attachments/c3.eth0.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"version\": 1, \"state\": \"halfway\", "
+	      "\"container_id\": \"c3\", \"ifname\": \"eth0\", "
+	      "\"netns\": \"\", \"pod\": {\"namespace\": \"\", "
+	      "\"name\": \"\", \"uid\": \"\"}, \"vfs\": []}", f);
+	fclose(f);
+	assert_int_equal(kr_alloc_read(dir, "c3", "eth0", &back, &err),
+			 -EINVAL);
+	assert_non_null(strstr(kr_err_text(&err), "state: bad value "
+						  "\"halfway\""));
+	unlink(path);
+	kr_alloc_remove(dir, "c2", "eth0", &err);
+}
+
+/* A temporary file left by a writer killed before its rename goes. */
+static void test_stale_temp_files(void **state)
+{
+	struct kr_alloc **list = NULL;
+	struct kr_err err = { 0 };
+	char dead[128], ours[128];
+	size_t n = 0;
+	FILE *f;
+
+	/* above any pid_max: no such process */
+	snprintf(dead, sizeof(dead), "%s/attachments/c4.eth0.json.tmp.%d",
+		 dir, 99999999);
+	snprintf(ours, sizeof(ours), "%s/attachments/c5.eth0.json.tmp.%d",
+		 dir, (int)getpid());
+	f = fopen(dead, "w");
+	assert_non_null(f);
+	fclose(f);
+	f = fopen(ours, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(kr_alloc_list(dir, NULL, &list, &n, &err), 0);
+	kr_alloc_list_free(list, n);
+	assert_int_equal(access(dead, F_OK), -1);
+	assert_int_equal(access(ours, F_OK), 0);	/* being written */
+	unlink(ours);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_older_and_corrupt_records),
+		cmocka_unit_test(test_states),
+		cmocka_unit_test(test_stale_temp_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
