@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -101,6 +102,8 @@ static const struct key_spec key_specs[] = {
 };
 
 #define KR_MAX_VFS KR_MAX_VFS_PER_PF
+/* Largest configuration file read: thousands of PF sections fit. */
+#define CONFIG_MAX_BYTES (1 << 20)
 /* As many PF sections as placement and the extender can hold. */
 #define KR_MAX_PFS ((unsigned int)KR_MAX_PFS_PER_NODE)
 
@@ -503,6 +506,11 @@ static char *read_line(char *str, int num, void *stream)
 	if (len < 0)
 		return NULL;
 	p->line++;
+	if (strlen(p->buf) < (size_t)len) {
+		/* inih would stop at it, and the value with it */
+		fail(p, p->line, -EINVAL, "a NUL byte in the line");
+		return NULL;
+	}
 	s = p->buf;
 	while (*s == ' ' || *s == '\t')
 		s++;
@@ -517,6 +525,20 @@ static char *read_line(char *str, int num, void *stream)
 		if (close) {
 			char sec[INI_MAX_LINE];
 			size_t n = (size_t)(close - s - 1);
+			const char *rest = close + 1;
+
+			/* inih ignores what follows the ']' */
+			rest += strspn(rest, " \t\r\n");
+			if (*rest && *rest != ';' && *rest != '#') {
+				fail(p, p->line, -EINVAL,
+				     "text after the section header: "
+				     "\"%.*s\"",
+				     (int)strcspn(rest, "\r\n") > 40
+					     ? 40
+					     : (int)strcspn(rest, "\r\n"),
+				     rest);
+				return NULL;
+			}
 
 			memcpy(sec, s + 1, n);
 			sec[n] = '\0';
@@ -670,10 +692,24 @@ int kr_config_load(const char *path, struct kr_config **ret,
 	FILE *f;
 	int r;
 
+	struct stat st;
+
 	f = fopen(path, "re");
 	if (!f)
 		return kr_err_set(err, -errno, "%s: cannot open: %s", path,
 				  strerror(errno));
+	/* a device or a pipe never ends; a huge file is a mistake */
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return kr_err_set(err, -EINVAL, "%s: not a regular file",
+				  path);
+	}
+	if (st.st_size > CONFIG_MAX_BYTES) {
+		fclose(f);
+		return kr_err_set(err, -EFBIG, "%s: %lld bytes, at most %d",
+				  path, (long long)st.st_size,
+				  CONFIG_MAX_BYTES);
+	}
 	r = parse_stream(f, path, ret, err);
 	fclose(f);
 	return r;

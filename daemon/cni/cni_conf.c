@@ -155,6 +155,9 @@ int cni_conf_parse(const char *text, size_t len, struct cni_conf *conf,
 	if (!conf->config_path)
 		conf->config_path = KR_DEFAULT_CONFIG;
 	ipam = json_object_get(conf->doc, "ipam");
+	if (ipam && !json_is_object(ipam))
+		return cni_fail(e, CNI_ERR_INVALID_CONFIG,
+				"ipam must be an object", "{\"type\": ...}");
 	if (ipam && json_object_size(ipam)) {
 		conf->ipam_type = opt_string(ipam, "type", &bad);
 		if (bad || !conf->ipam_type || !*conf->ipam_type ||

@@ -138,6 +138,8 @@ want_code 7 "missing network name"
 echo "{\"cniVersion\": \"1.0.0\", \"name\": \"n\", \"max-tx-rate\": 5, \"agent_socket\": \"$sock\"}" |
 	plugin ADD c1 /run/netns/pod0 eth0
 want_code 2 "max-tx-rate = 5"
+jq '.ipam = "host-local"' "$work/one.json" | plugin ADD c1 /run/netns/pod0 eth0
+want_code 7 "ipam must be an object"
 echo '{"cniVersion": ' | plugin ADD c1 /run/netns/pod0 eth0
 want_code 6
 plugin ADD c1 /run/netns/pod0 "bad/name" <"$work/one.json"

@@ -222,6 +222,36 @@ static void test_pf_limit(void **state)
 	parse_fails(text, -EINVAL, "more than 64 PF sections");
 }
 
+/* What is not a configuration file is refused before it is read. */
+static void test_hostile_input(void **state)
+{
+	static const char nul[] = "[node]\nname = wor\0ker\n";
+	char path[] = "/tmp/kr-test-config-XXXXXX";
+	struct kr_config *cfg = NULL;
+	struct kr_err err = { 0 };
+	int fd;
+
+	assert_int_equal(kr_config_load("/dev/zero", &cfg, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "/dev/zero: not a regular file"));
+	assert_int_equal(kr_config_load("/tmp", &cfg, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (2 << 20)), 0);
+	close(fd);
+	assert_int_equal(kr_config_load(path, &cfg, &err), -EFBIG);
+	assert_non_null(strstr(err.msg, "2097152 bytes, at most 1048576"));
+	unlink(path);
+	assert_null(cfg);
+	assert_int_equal(kr_config_parse(nul, sizeof(nul) - 1, "t.conf", &cfg,
+					 &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "t.conf:2: a NUL byte in the line"));
+	parse_fails("[pf \"p0\"] junk\nbackend = mock\nnum_vfs = 1\n", -EINVAL,
+		    "t.conf:1: text after the section header: \"junk\"");
+	kr_config_free(parse_ok("[pf \"p0\"]  ; a comment\nbackend = mock\n"
+				"num_vfs = 1\n"));
+}
+
 static void test_backend_options(void **state)
 {
 	static const char *const accepted[] = { "total_vfs", NULL };
@@ -283,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_key_errors),
 		cmocka_unit_test(test_pf_errors),
 		cmocka_unit_test(test_pf_limit),
+		cmocka_unit_test(test_hostile_input),
 		cmocka_unit_test(test_backend_options),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_file_errors),
