@@ -205,6 +205,61 @@ static int attachment_valid(json_t *valid, const struct kr_alloc *a)
 	return 0;
 }
 
+/*
+ * The valid attachments as IPAM knows them: each interface of one of ours
+ * holds its address under its own name (CNI_IFNAME-1, ...), so every
+ * interface of a valid attachment's record is valid too.  New reference.
+ */
+static json_t *ipam_attachments(json_t *valid, struct kr_alloc **list,
+				size_t n)
+{
+	json_t *out = json_deep_copy(valid);
+	size_t i, j;
+
+	for (i = 0; out && i < n; i++) {
+		if (!attachment_valid(valid, list[i]))
+			continue;
+		for (j = 0; j < list[i]->n_vfs; j++)
+			if (strcmp(list[i]->vfs[j].pod_ifname, list[i]->ifname))
+				json_array_append_new(
+					out, json_pack("{s:s, s:s}",
+						       "containerID",
+						       list[i]->container_id,
+						       "ifname",
+						       list[i]->vfs[j].pod_ifname));
+	}
+	return out;
+}
+
+/* GC for the IPAM plugin, with the valid attachments it knows. */
+static int ipam_gc(const struct cni_env *env, struct cni_conf *conf,
+		   json_t *valid, struct cni_error *e)
+{
+	struct cni_conf ipam = *conf;
+	char *text = NULL;
+	int r;
+
+	if (!valid)	/* no list given: as the runtime asked */
+		return cni_ipam_exec(env, conf, "GC", NULL, NULL, e);
+	ipam.doc = json_deep_copy(conf->doc);
+	if (ipam.doc) {
+		if (json_object_get(ipam.doc, "cni.dev/attachments"))
+			json_object_set(ipam.doc, "cni.dev/attachments", valid);
+		json_object_set(ipam.doc, "cni.dev/valid-attachments", valid);
+		text = json_dumps(ipam.doc, JSON_COMPACT);
+	}
+	if (!text) {
+		json_decref(ipam.doc);
+		return cni_fail(e, CNI_ERR_INTERNAL, "out of memory", NULL);
+	}
+	ipam.raw = text;
+	ipam.raw_len = strlen(text);
+	r = cni_ipam_exec(env, &ipam, "GC", NULL, NULL, e);
+	free(text);
+	json_decref(ipam.doc);
+	return r;
+}
+
 int cni_gc(struct cni_call *call, struct cni_error *e)
 {
 	const struct cni_env *env = &call->env;
@@ -243,15 +298,24 @@ int cni_gc(struct cni_call *call, struct cni_error *e)
 			     oe.details);
 	}
 	c.env = env;
-	kr_alloc_list_free(list, n);
 	cni_ctx_close(&c);
 	{
+		json_t *valid = conf->valid_attachments
+					? ipam_attachments(
+						  conf->valid_attachments, list,
+						  n)
+					: NULL;
 		struct cni_error ipam_e;
 
-		if (cni_ipam_exec(env, conf, "GC", NULL, NULL, &ipam_e) < 0)
+		if (conf->valid_attachments && !valid)
+			cni_note(&first, &failed, CNI_ERR_INTERNAL,
+				 "out of memory", "IPAM GC");
+		else if (ipam_gc(env, conf, valid, &ipam_e) < 0)
 			cni_note(&first, &failed, ipam_e.code, ipam_e.msg, "%s",
-			     ipam_e.details);
+				 ipam_e.details);
+		json_decref(valid);
 	}
+	kr_alloc_list_free(list, n);
 	if (failed)
 		*e = first;
 	return failed ? -1 : 0;

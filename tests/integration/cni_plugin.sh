@@ -446,4 +446,38 @@ want_ok "DEL plain"
 # STATUS
 netconf 1.1.0 "$(ifaces 1)" | plugin STATUS "" "" ""
 want_ok STATUS
+
+# ---- GC tells a 1.1.0 IPAM plugin every interface of a valid attachment ----
+# (each holds its address under its own name: eth0, eth0-1, ...)
+mkdir -p "$work/ipam-bin"
+cat >"$work/ipam-bin/gcipam" <<IPAM
+#!/bin/sh
+# an IPAM plugin of spec 1.1.0 that keeps nothing and records its GC input
+input=\$(cat)
+case \$CNI_COMMAND in
+VERSION) echo '{"cniVersion": "1.1.0", "supportedVersions": ["1.1.0"]}' ;;
+ADD) n=\$(ls "$work/ipam-bin" | wc -l)
+     echo "{\\"cniVersion\\": \\"1.1.0\\", \\"ips\\": [{\\"address\\": \\"198.18.9.\$n/24\\"}]}"
+     touch "$work/ipam-bin/lease-\$CNI_IFNAME" ;;
+GC) printf '%s' "\$input" >"$work/gc.json" ;;
+esac
+exit 0
+IPAM
+chmod +x "$work/ipam-bin/gcipam"
+netconf 1.1.0 "$(ifaces 3)" | jq '.ipam = {"type": "gcipam"}' >"$work/gc-net.json"
+ip netns add gcpod
+env CNI_COMMAND=ADD CNI_CONTAINERID=gcpod CNI_NETNS=/run/netns/gcpod \
+	CNI_IFNAME=eth0 CNI_PATH="$work/ipam-bin" "$cni" <"$work/gc-net.json" \
+	>"$work/out" 2>"$work/err" || fail "ADD gcpod: $(cat "$work/out")"
+jq '."cni.dev/valid-attachments" = [{"containerID": "gcpod", "ifname": "eth0"}]' \
+	"$work/gc-net.json" >"$work/gc-req.json"
+env CNI_COMMAND=GC CNI_PATH="$work/ipam-bin" "$cni" <"$work/gc-req.json" \
+	>"$work/out" 2>"$work/err" || fail "GC: $(cat "$work/out")"
+jq -e '[."cni.dev/valid-attachments"[] | select(.containerID == "gcpod") |
+	.ifname] | sort == ["eth0", "eth0-1", "eth0-2"]' "$work/gc.json" \
+	>/dev/null || fail "IPAM's GC list: $(cat "$work/gc.json")"
+[ "$(records)" = 1 ] || fail "GC released a valid attachment"
+env CNI_COMMAND=DEL CNI_CONTAINERID=gcpod CNI_NETNS=/run/netns/gcpod \
+	CNI_IFNAME=eth0 CNI_PATH="$work/ipam-bin" "$cni" <"$work/gc-net.json" \
+	>"$work/out" 2>"$work/err" || fail "DEL gcpod: $(cat "$work/out")"
 echo PASS
