@@ -49,6 +49,8 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -c, --config FILE  configuration (default %s)\n"
 		"  -v, --verbose      log debug messages\n"
+		"  -f, --force        init: change a VF count even while pods\n"
+		"                     hold VFs of that PF (they lose them)\n"
 		"  -h, --help         show this help\n"
 		"  -V, --version      show the version\n"
 		"\n"
@@ -87,7 +89,7 @@ static int lock_node(const struct kr_config *cfg)
 	return fd;
 }
 
-static int cmd_init(const char *config)
+static int cmd_init(const char *config, int force)
 {
 	struct kr_config *cfg = NULL;
 	struct kr_node *node = NULL;
@@ -108,7 +110,7 @@ static int cmd_init(const char *config)
 		kr_config_free(cfg);
 		return 1;
 	}
-	failed = vf_init_node(node, stdout);
+	failed = vf_init_node(node, force, stdout);
 	kr_node_close(node);
 	kr_config_free(cfg);
 	close(lock);
@@ -177,18 +179,22 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = KR_DEFAULT_CONFIG;
 	enum kr_log_level level = KR_LOG_INFO;
-	int c;
+	int c, force = 0;
 
-	while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:vfhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
+			break;
+		case 'f':
+			force = 1;
 			break;
 		case 'v':
 			level = KR_LOG_DEBUG;
@@ -212,7 +218,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[optind], "init"))
-		return cmd_init(config);
+		return cmd_init(config, force);
 	if (!strcmp(argv[optind], "serve"))
 		return cmd_serve(config);
 	fprintf(stderr, "kube-rdma-daemon: unknown command \"%s\"\n",

@@ -4,6 +4,8 @@
  * that exist, and no rate left on a VF that no pod holds (a leak from a
  * crashed CNI plugin or an earlier configuration).
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,19 +65,74 @@ static int list_vfs(struct kr_node_pf *pf, int wait, struct kr_vf_info **ret,
 	}
 }
 
+/* Records that could not be read: their VFs are unknown, so none is reset. */
+static size_t bad_records;
+
+/*
+ * -EBUSY, naming the pods, when a change of the VF count would take away
+ * VFs that pods hold.
+ */
+static int count_change_allowed(struct kr_node_pf *pf, struct kr_alloc **allocs,
+				size_t n_allocs, int force, struct kr_err *err)
+{
+	char pods[512] = "";
+	uint32_t cur;
+	size_t a, v, held = 0;
+	int r;
+
+	r = kr_node_pf_num_vfs(pf, &cur, err);
+	if (r < 0 || cur == pf->cfg->num_vfs)
+		return r;
+	for (a = 0; a < n_allocs; a++) {
+		for (v = 0; v < allocs[a]->n_vfs; v++)
+			if (!strcmp(allocs[a]->vfs[v].pf, pf->cfg->name))
+				break;
+		if (v == allocs[a]->n_vfs)
+			continue;
+		if (held++ >= 4)
+			continue;
+		if (allocs[a]->pod_name[0])
+			snprintf(pods + strlen(pods), sizeof(pods) - strlen(pods),
+				 "%s%s/%s (%s)", held > 1 ? ", " : "",
+				 allocs[a]->pod_namespace, allocs[a]->pod_name,
+				 allocs[a]->container_id);
+		else	/* a runtime without Kubernetes */
+			snprintf(pods + strlen(pods), sizeof(pods) - strlen(pods),
+				 "%s%s", held > 1 ? ", " : "",
+				 allocs[a]->container_id);
+	}
+	if (!held)
+		return 0;
+	if (force) {
+		kr_log(KR_LOG_WARNING, "PF %s: num_vfs %u -> %u with %zu "
+				       "attachments holding VFs (--force): "
+				       "%s", pf->cfg->name, cur,
+		       pf->cfg->num_vfs, held, pods);
+		return 0;
+	}
+	return kr_err_set(err, -EBUSY, "num_vfs %u -> %u would take away the "
+				       "VFs of %zu attachment%s: %s%s; delete "
+				       "those pods first, or run init --force",
+			  cur, pf->cfg->num_vfs, held, held == 1 ? "" : "s",
+			  pods, held > 4 ? ", ..." : "");
+}
+
 /* Bring one PF up; fills 'summary'.  0 or a negative errno. */
 static int init_pf(struct kr_node_pf *pf, struct kr_alloc **allocs,
-		   size_t n_allocs, char *summary, size_t size,
+		   size_t n_allocs, int force, char *summary, size_t size,
 		   struct kr_err *err)
 {
 	struct kr_vf_info *vfs = NULL;
-	uint32_t n = 0, i, reset = 0;
+	uint32_t n = 0, i, reset = 0, kept = 0;
 	int changed = 0, r;
 
 	if (!pf->handle) {
 		*err = pf->open_err;
 		return err->code ? err->code : -ENODEV;
 	}
+	r = count_change_allowed(pf, allocs, n_allocs, force, err);
+	if (r < 0)
+		return r;
 	r = kr_node_pf_set_num_vfs(pf, pf->cfg->num_vfs, &changed, err);
 	if (r < 0)
 		return r;
@@ -89,6 +146,10 @@ static int init_pf(struct kr_node_pf *pf, struct kr_alloc **allocs,
 			continue;
 		if (owned(allocs, n_allocs, pf->cfg->name, vfs[i].index))
 			continue;
+		if (bad_records) {	/* it may be the unreadable one's */
+			kept++;
+			continue;
+		}
 		r = kr_node_pf_vf_reset(pf, vfs[i].index, err);
 		if (r < 0) {
 			kr_err_prefix(err, "PF %s VF %u: reset",
@@ -101,20 +162,26 @@ static int init_pf(struct kr_node_pf *pf, struct kr_alloc **allocs,
 	free(vfs);
 	snprintf(summary, size, "%u VFs (%s, backend %s%s", pf->cfg->num_vfs,
 		 changed ? "changed" : "unchanged", pf->cfg->backend,
-		 reset ? ", " : ")");
+		 reset || kept ? ", " : ")");
 	if (reset)
 		snprintf(summary + strlen(summary), size - strlen(summary),
 			 "%u unowned VF%s reset)", reset,
 			 reset == 1 ? "" : "s");
+	else if (kept)
+		snprintf(summary + strlen(summary), size - strlen(summary),
+			 "%u VF%s with rates kept: an allocation record is "
+			 "unreadable)", kept, kept == 1 ? "" : "s");
 	return 0;
 }
 
 static void on_bad_record(const char *path, const struct kr_err *err)
 {
-	kr_log(KR_LOG_WARNING, "%s, ignoring", kr_err_text(err));
+	bad_records++;
+	kr_log(KR_LOG_WARNING, "%s; no VF is reset while a record cannot be "
+			       "read", kr_err_text(err));
 }
 
-int vf_init_node(struct kr_node *node, FILE *out)
+int vf_init_node(struct kr_node *node, int force, FILE *out)
 {
 	struct kr_alloc **allocs = NULL;
 	struct kr_err err = { 0 };
@@ -131,7 +198,7 @@ int vf_init_node(struct kr_node *node, FILE *out)
 		char summary[256];
 
 		kr_err_clear(&err);
-		if (init_pf(&node->pfs[i], allocs, n_allocs, summary,
+		if (init_pf(&node->pfs[i], allocs, n_allocs, force, summary,
 			    sizeof(summary), &err) < 0) {
 			fprintf(out, "%s: FAILED (%s)\n",
 				node->pfs[i].cfg->name, kr_err_text(&err));

@@ -235,6 +235,17 @@ int kr_node_pf_caps(struct kr_node_pf *pf, struct kr_pf_caps *caps,
 	return kr_backend_check_caps(pf->backend, caps->caps, err);
 }
 
+int kr_node_pf_num_vfs(struct kr_node_pf *pf, uint32_t *ret,
+		       struct kr_err *err)
+{
+	int r;
+
+	if (!pf->handle)
+		return not_open(pf, err);
+	r = pf->backend->ops.pf_get_num_vfs(pf->handle, ret, err);
+	return r < 0 ? pf_fail(pf, r, "read VF count", err) : 0;
+}
+
 int kr_node_pf_set_num_vfs(struct kr_node_pf *pf, uint32_t num,
 			   int *ret_changed, struct kr_err *err)
 {

@@ -63,6 +63,10 @@ struct kr_node_pf *kr_node_find_pf(struct kr_node *node, const char *name);
 int kr_node_pf_caps(struct kr_node_pf *pf, struct kr_pf_caps *caps,
 		    struct kr_err *err);
 
+/* The number of VFs the PF has enabled now. */
+int kr_node_pf_num_vfs(struct kr_node_pf *pf, uint32_t *ret,
+		       struct kr_err *err);
+
 /*
  * Bring the PF to 'num' VFs: nothing when it already has them, through 0
  * when changing a non-zero count, -ERANGE naming both numbers when above

@@ -113,6 +113,32 @@ for delay in 0.05 0.2 0.4; do
 	after_restart "DEL killed after ${delay}s"
 	balanced "DEL killed after ${delay}s"
 done
+# ---- init beside pods: it never takes their VFs ----
+cni ADD p0
+[ "$(cat "$work/p0.rc")" = 0 ] || fail "ADD p0: $(cat "$work/p0.out")"
+stop_agent
+# a new VF count goes through 0 and would take p0's VFs: refused
+sed 's/^num_vfs = 32$/num_vfs = 16/' "$conf" >"$work/fewer.conf"
+if "$bin/kube-rdma-daemon" init --config "$work/fewer.conf" >"$work/init.out" 2>&1; then
+	fail "init changed the VF count under a pod: $(cat "$work/init.out")"
+fi
+grep -q "would take away the VFs of 1 attachment: p0; delete" "$work/init.out" ||
+	fail "init: $(cat "$work/init.out")"
+[ "$(ip -n p0 -o link | grep -c ' eth0')" = 8 ] || fail "p0 lost VFs"
+# an unreadable record: its VFs are unknown, so none is reset
+rec=$work/state-crash-node/attachments/p0.eth0.json
+mv "$rec" "$work/p0.record"
+echo '{"version": 1, "contai' >"$rec"
+"$bin/kube-rdma-daemon" init --config "$conf" >"$work/init.out" 2>&1 ||
+	fail "init: $(cat "$work/init.out")"
+grep -q "8 VFs with rates kept: an allocation record is unreadable" \
+	"$work/init.out" || fail "init reset VFs: $(cat "$work/init.out")"
+inventory | jq -e '[.pfs[].vfs[] | select(.max_tx_rate == 200)] | length == 8' \
+	>/dev/null || fail "init reset p0's rates"
+mv "$work/p0.record" "$rec"
+start_agent "$conf" "$sock"
+balanced "after init beside a pod"
+
 grep -q "released the attachment (adding when the agent stopped)" \
 	"$work/agent.log" || fail "no ADD was cut: $(tail "$work/agent.log")"
 grep -q "released the attachment (releasing when the agent stopped)" \
