@@ -1,26 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The placement solver.  See placement.h for the rule and docs/placement.md
- * for the algorithm and its bounds.
- *
- * Interfaces ("items") are sorted by decreasing min_tx_rate, then by how
- * few PFs may take them.  The search assigns them in that order:
- *
- *  - value order follows the policy (binpack: the PF with the least
- *    unreserved bandwidth that still holds the item; spread: the most), so
- *    the first assignment found is the policy's choice;
- *  - consecutive identical items (same rate and same eligible PFs) take PFs
- *    in non-decreasing index order, so no permutation of them is tried
- *    twice;
- *  - among candidate PFs that are interchangeable (same type and same free
- *    VFs and bandwidth) only the lowest-indexed is tried;
- *  - every step checks two relaxations and prunes when either fails: the
- *    "count bound" (each PF can hold at most as many of the remaining items
- *    as its free VFs and the smallest remaining rates allow) and the
- *    "bandwidth bound" (each PF can absorb at most its unreserved bandwidth
- *    and at most the sum of the largest remaining rates that fit its free
- *    VFs);
- *  - failed states (next item, PF states) are remembered.
+ * The placement solver's entry points: the request prepared once for many
+ * nodes, one node's problem set up from it, the order of the methods
+ * (greedy, bounds, repair, bin completion), explanations and the score.
+ * See placement.h for the rule and docs/placement.md for the algorithm.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,6 +12,7 @@
 
 #include "err.h"
 #include "placement.h"
+#include "placement_solver.h"
 
 static _Atomic uint64_t cutoffs;
 
@@ -53,266 +37,116 @@ const char *kr_policy_name(enum kr_policy policy)
 	return policy == KR_POLICY_SPREAD ? "spread" : "binpack";
 }
 
-struct item {
-	size_t iface;		/* index in the request */
-	int64_t demand;		/* min_tx_rate */
-	uint64_t eligible;	/* bit j: PF j may take it */
-	int same_as_prev;	/* identical to the item before it */
-};
+/* ---- the prepared request ---- */
 
-/* A remembered failed state: next item, constraint, and PF states. */
-struct memo {
-	size_t slots;		/* power of two */
-	size_t used;
-	size_t key_len;		/* int64s per key */
-	int64_t *keys;		/* slots * key_len */
-	uint8_t *full;		/* slots */
-};
-
-struct solver {
-	size_t m, n;
+struct kr_place_req {
+	const struct kr_request *req;	/* the caller's */
 	enum kr_policy policy;
-	int64_t *free_bw;	/* per PF, changes during the search */
-	int64_t *free_vfs;	/* per PF */
-	unsigned int *type;	/* per PF: interchangeable PFs share it */
-	struct item *items;	/* n, sorted */
-	int64_t *prefix;	/* prefix[k] = sum of demands of items 0..k-1 */
-	size_t *choice;		/* per item: PF */
-	uint64_t steps, budget;
-	int cut_off;
-	struct memo memo;
-	int64_t *key;		/* scratch key */
+	uint64_t budget;
+	size_t n;
+	size_t *order;		/* n: interfaces by decreasing min_tx_rate,
+				 * then pin and ceiling */
+	size_t *sig;		/* n, in that order: the interface's kind
+				 * (pin, ceiling, reserves or not), which
+				 * decides its PFs on every node */
+	size_t n_sig;
+	size_t *sig_rep;	/* n_sig: an interface of each kind */
+	int64_t unit;		/* gcd of the non-zero reservations */
 };
 
-/* ---- memo ---- */
-
-static uint64_t hash_key(const int64_t *key, size_t len)
+static int same_kind(const struct kr_iface_req *a, const struct kr_iface_req *b)
 {
-	uint64_t h = 1469598103934665603ull;
-	size_t i;
+	return a->max_tx_rate == b->max_tx_rate && !a->min_tx_rate == !b->min_tx_rate &&
+	       !strcmp(a->pf, b->pf);
+}
 
-	for (i = 0; i < len; i++) {
-		h ^= (uint64_t)key[i];
-		h *= 1099511628211ull;
-		h ^= h >> 29;
+static int cmp_ifaces(const void *pa, const void *pb, void *ctx)
+{
+	const struct kr_request *req = ctx;
+	const struct kr_iface_req *a = &req->ifaces[*(const size_t *)pa];
+	const struct kr_iface_req *b = &req->ifaces[*(const size_t *)pb];
+	int c;
+
+	if (a->min_tx_rate != b->min_tx_rate)
+		return a->min_tx_rate > b->min_tx_rate ? -1 : 1;
+	c = strcmp(a->pf, b->pf);
+	if (c)
+		return c;
+	if (a->max_tx_rate != b->max_tx_rate)
+		return a->max_tx_rate < b->max_tx_rate ? -1 : 1;
+	return *(const size_t *)pa < *(const size_t *)pb ? -1 : 1;
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+	while (b) {
+		int64_t t = a % b;
+
+		a = b;
+		b = t;
 	}
-	return h;
+	return a;
 }
 
-static void make_key(struct solver *s, size_t i, size_t min_pf)
+void kr_place_req_free(struct kr_place_req *pr)
 {
-	size_t j;
+	if (!pr)
+		return;
+	free(pr->order);
+	free(pr->sig);
+	free(pr->sig_rep);
+	free(pr);
+}
 
-	s->key[0] = (int64_t)i;
-	s->key[1] = (int64_t)min_pf;
-	for (j = 0; j < s->m; j++) {
-		s->key[2 + 2 * j] = s->free_vfs[j];
-		s->key[3 + 2 * j] = s->free_bw[j];
+int kr_place_prepare(const struct kr_request *req,
+		     const struct kr_place_opts *opts,
+		     struct kr_place_req **ret, struct kr_err *err)
+{
+	struct kr_place_req *pr = calloc(1, sizeof(*pr));
+	size_t i, k;
+
+	if (!pr)
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	pr->req = req;
+	pr->n = req->n;
+	pr->policy = opts ? opts->policy : KR_POLICY_BINPACK;
+	pr->budget = opts && opts->budget ? opts->budget
+					  : KR_PLACE_BUDGET_DEFAULT;
+	pr->order = calloc(req->n + 1, sizeof(*pr->order));
+	pr->sig = calloc(req->n + 1, sizeof(*pr->sig));
+	pr->sig_rep = calloc(req->n + 1, sizeof(*pr->sig_rep));
+	if (!pr->order || !pr->sig || !pr->sig_rep) {
+		kr_place_req_free(pr);
+		return kr_err_set(err, -ENOMEM, "out of memory");
 	}
-}
-
-/* 1 if the key is stored; otherwise stores it (if room) when 'insert'. */
-static int memo_probe(struct memo *mo, const int64_t *key, int insert)
-{
-	size_t slot, tries;
-
-	if (!mo->slots)
-		return 0;
-	slot = hash_key(key, mo->key_len) & (mo->slots - 1);
-	for (tries = 0; tries < mo->slots; tries++) {
-		int64_t *k = &mo->keys[slot * mo->key_len];
-
-		if (!mo->full[slot]) {
-			/* Keep the table at most 3/4 full. */
-			if (insert && mo->used < mo->slots / 4 * 3) {
-				memcpy(k, key, mo->key_len * sizeof(*k));
-				mo->full[slot] = 1;
-				mo->used++;
-			}
-			return 0;
-		}
-		if (!memcmp(k, key, mo->key_len * sizeof(*k)))
-			return 1;
-		slot = (slot + 1) & (mo->slots - 1);
+	for (i = 0; i < req->n; i++) {
+		pr->order[i] = i;
+		if (req->ifaces[i].min_tx_rate)
+			pr->unit = gcd64(pr->unit, req->ifaces[i].min_tx_rate);
 	}
-	return 0;
-}
+	if (!pr->unit)
+		pr->unit = 1;
+	qsort_r(pr->order, req->n, sizeof(*pr->order), cmp_ifaces,
+		(void *)req);
+	for (i = 0; i < req->n; i++) {
+		const struct kr_iface_req *r = &req->ifaces[pr->order[i]];
 
-/* ---- bounds ---- */
-
-/* Sum of the demands of items [from, from + k). */
-static int64_t demand_sum(const struct solver *s, size_t from, size_t k)
-{
-	return s->prefix[from + k] - s->prefix[from];
-}
-
-/*
- * Necessary conditions for placing items i..n-1; 0 when they cannot all be
- * placed whatever the assignment.
- */
-static int bounds_hold(const struct solver *s, size_t i)
-{
-	size_t left = s->n - i, j;
-	int64_t need = demand_sum(s, i, left), absorb = 0;
-	size_t count = 0;
-
-	for (j = 0; j < s->m; j++) {
-		size_t vfs = s->free_vfs[j] < 0 ? 0 : (size_t)s->free_vfs[j];
-		size_t lo = 0, hi = vfs < left ? vfs : left;
-		int64_t bw = s->free_bw[j];
-
-		if (bw < 0 || !vfs)
-			continue;
-		/* bandwidth: the largest remaining rates its VFs could take */
-		absorb += demand_sum(s, i, hi) < bw ? demand_sum(s, i, hi) : bw;
-		/* count: most of the smallest remaining items that fit */
-		while (lo < hi) {
-			size_t mid = (lo + hi + 1) / 2;
-
-			if (demand_sum(s, s->n - mid, mid) <= bw)
-				lo = mid;
-			else
-				hi = mid - 1;
-		}
-		count += lo;
-	}
-	return count >= left && absorb >= need;
-}
-
-/* ---- search ---- */
-
-/* Order candidates by policy: binpack least free bandwidth first. */
-static int prefer(const struct solver *s, size_t a, size_t b)
-{
-	if (s->free_bw[a] != s->free_bw[b]) {
-		if (s->policy == KR_POLICY_SPREAD)
-			return s->free_bw[a] > s->free_bw[b];
-		return s->free_bw[a] < s->free_bw[b];
-	}
-	if (s->free_vfs[a] != s->free_vfs[b]) {
-		if (s->policy == KR_POLICY_SPREAD)
-			return s->free_vfs[a] > s->free_vfs[b];
-		return s->free_vfs[a] < s->free_vfs[b];
-	}
-	return a < b;
-}
-
-static int fits_pf(const struct solver *s, const struct item *it, size_t j)
-{
-	return (it->eligible >> j & 1) && s->free_vfs[j] > 0 &&
-	       s->free_bw[j] >= it->demand;
-}
-
-/* Candidate PFs for item i in policy order; returns how many. */
-static size_t candidates(const struct solver *s, size_t i, size_t min_pf,
-			 size_t *out)
-{
-	const struct item *it = &s->items[i];
-	size_t j, k, n = 0;
-
-	for (j = min_pf; j < s->m; j++) {
-		if (!fits_pf(s, it, j))
-			continue;
-		/* an interchangeable PF with a lower index stands for it */
-		for (k = 0; k < n; k++)
-			if (s->type[out[k]] == s->type[j] &&
-			    s->free_bw[out[k]] == s->free_bw[j] &&
-			    s->free_vfs[out[k]] == s->free_vfs[j])
+		for (k = 0; k < pr->n_sig; k++)
+			if (same_kind(r, &req->ifaces[pr->sig_rep[k]]))
 				break;
-		if (k < n)
-			continue;
-		/* insertion sort: n <= m <= 64 */
-		for (k = n; k > 0 && prefer(s, j, out[k - 1]); k--)
-			out[k] = out[k - 1];
-		out[k] = j;
-		n++;
+		if (k == pr->n_sig)
+			pr->sig_rep[pr->n_sig++] = pr->order[i];
+		pr->sig[i] = k;
 	}
-	return n;
-}
-
-static int search(struct solver *s, size_t i, size_t min_pf)
-{
-	size_t order[KR_PLACE_MAX_PFS], n, c;
-
-	if (i == s->n)
-		return 1;
-	if (++s->steps > s->budget) {
-		s->cut_off = 1;
-		return 0;
-	}
-	if (!bounds_hold(s, i))
-		return 0;
-	make_key(s, i, min_pf);
-	if (memo_probe(&s->memo, s->key, 0))
-		return 0;
-
-	n = candidates(s, i, min_pf, order);
-	for (c = 0; c < n && !s->cut_off; c++) {
-		size_t j = order[c];
-		size_t next_min = 0;
-
-		if (i + 1 < s->n && s->items[i + 1].same_as_prev)
-			next_min = j;
-		s->free_vfs[j]--;
-		s->free_bw[j] -= s->items[i].demand;
-		s->choice[i] = j;
-		if (search(s, i + 1, next_min))
-			return 1;
-		s->free_vfs[j]++;
-		s->free_bw[j] += s->items[i].demand;
-	}
-	if (!s->cut_off) {
-		make_key(s, i, min_pf);
-		memo_probe(&s->memo, s->key, 1);
-	}
+	*ret = pr;
 	return 0;
 }
 
-/* Greedy pass in policy order; 1 if it placed everything. */
-static int greedy(struct solver *s)
-{
-	size_t order[KR_PLACE_MAX_PFS], i;
-
-	for (i = 0; i < s->n; i++) {
-		if (!candidates(s, i, 0, order))
-			return 0;
-		s->choice[i] = order[0];
-		s->free_vfs[order[0]]--;
-		s->free_bw[order[0]] -= s->items[i].demand;
-	}
-	return 1;
-}
-
-/* ---- setup ---- */
+/* ---- one node's problem ---- */
 
 static int64_t pf_free_bw(const struct kr_inv_pf *pf)
 {
 	return (int64_t)pf->capacity_mbps - (int64_t)pf->reserved_mbps;
-}
-
-static void reset_free(struct solver *s, const struct kr_inventory *inv)
-{
-	size_t j;
-
-	for (j = 0; j < s->m; j++) {
-		s->free_bw[j] = pf_free_bw(&inv->pfs[j]);
-		s->free_vfs[j] = inv->pfs[j].vfs_free;
-	}
-}
-
-static int cmp_items(const void *pa, const void *pb)
-{
-	const struct item *a = pa, *b = pb;
-	int pa_n = __builtin_popcountll(a->eligible);
-	int pb_n = __builtin_popcountll(b->eligible);
-
-	if (a->demand != b->demand)
-		return a->demand > b->demand ? -1 : 1;
-	if (pa_n != pb_n)
-		return pa_n < pb_n ? -1 : 1;
-	if (a->eligible != b->eligible)
-		return a->eligible < b->eligible ? -1 : 1;
-	return a->iface < b->iface ? -1 : a->iface > b->iface;
 }
 
 static int find_pf(const struct kr_inventory *inv, const char *name)
@@ -348,142 +182,140 @@ static uint64_t eligibility(const struct kr_inventory *inv,
 }
 
 static int pf_pinned(const struct kr_inventory *inv,
-		     const struct kr_request *req, size_t j)
+		     const struct kr_place_req *pr, size_t j)
 {
-	size_t i;
+	size_t k;
 
-	for (i = 0; i < req->n; i++)
-		if (!strcmp(req->ifaces[i].pf, inv->pfs[j].name))
+	for (k = 0; k < pr->n_sig; k++)
+		if (!strcmp(pr->req->ifaces[pr->sig_rep[k]].pf,
+			    inv->pfs[j].name))
 			return 1;
 	return 0;
 }
 
 /*
- * PFs are interchangeable when no pin names them and their link speeds
- * match (then every interface may go to both or to neither).  type[j] is
- * the lowest index of j's class.
+ * PFs are of one type when no pin names them and their link speeds and
+ * reservation support match (then every interface may go to both or to
+ * neither).  type[j] is the lowest index of j's type.
  */
-static void assign_types(struct solver *s, const struct kr_inventory *inv,
-			 const struct kr_request *req)
+static void assign_types(struct kr_pl *p, const struct kr_inventory *inv,
+			 const struct kr_place_req *pr)
 {
+	uint8_t pinned[KR_PLACE_MAX_PFS];
 	size_t j, k;
 
-	for (j = 0; j < s->m; j++) {
-		s->type[j] = (unsigned int)j;
-		if (pf_pinned(inv, req, j))
+	for (j = 0; j < p->m; j++) {
+		pinned[j] = (uint8_t)pf_pinned(inv, pr, j);
+		p->type[j] = (unsigned int)j;
+		if (pinned[j])
 			continue;
 		for (k = 0; k < j; k++)
-			if (s->type[k] == k && !pf_pinned(inv, req, k) &&
+			if (p->type[k] == k && !pinned[k] &&
 			    inv->pfs[k].link_speed_mbps ==
 				    inv->pfs[j].link_speed_mbps &&
 			    inv->pfs[k].min_rate_supported ==
 				    inv->pfs[j].min_rate_supported) {
-				s->type[j] = (unsigned int)k;
+				p->type[j] = (unsigned int)k;
 				break;
 			}
 	}
 }
 
-static void solver_free(struct solver *s)
+static void pl_free(struct kr_pl *p)
 {
-	free(s->free_bw);
-	free(s->free_vfs);
-	free(s->type);
-	free(s->items);
-	free(s->prefix);
-	free(s->choice);
-	free(s->memo.keys);
-	free(s->memo.full);
-	free(s->key);
+	free(p->items);
+	free(p->cap);
+	free(p->vfs);
+	free(p->type);
+	free(p->choice);
 }
 
-static int solver_init(struct solver *s, const struct kr_inventory *inv,
-		       const struct kr_request *req,
-		       const struct kr_place_opts *opts)
+static int pl_init(struct kr_pl *p, const struct kr_place_req *pr,
+		   const struct kr_inventory *inv)
 {
-	size_t m = inv->n_pfs, n = req->n, i;
+	uint64_t sig_elig[64], *elig = sig_elig;
+	size_t m = inv->n_pfs, n = pr->n, i, j;
 
-	memset(s, 0, sizeof(*s));
-	s->m = m;
-	s->n = n;
-	s->policy = opts ? opts->policy : KR_POLICY_BINPACK;
-	s->budget = opts && opts->budget ? opts->budget
-					 : KR_PLACE_BUDGET_DEFAULT;
-	s->free_bw = calloc(m + 1, sizeof(*s->free_bw));
-	s->free_vfs = calloc(m + 1, sizeof(*s->free_vfs));
-	s->type = calloc(m + 1, sizeof(*s->type));
-	s->items = calloc(n + 1, sizeof(*s->items));
-	s->prefix = calloc(n + 1, sizeof(*s->prefix));
-	s->choice = calloc(n + 1, sizeof(*s->choice));
-	s->key = calloc(2 + 2 * m, sizeof(*s->key));
-	if (!s->free_bw || !s->free_vfs || !s->type || !s->items ||
-	    !s->prefix || !s->choice || !s->key)
+	memset(p, 0, sizeof(*p));
+	p->m = m;
+	p->n = n;
+	p->policy = pr->policy;
+	p->budget = pr->budget;
+	p->unit = pr->unit;
+	p->items = calloc(n + 1, sizeof(*p->items));
+	p->cap = calloc(m + 1, sizeof(*p->cap));
+	p->vfs = calloc(m + 1, sizeof(*p->vfs));
+	p->type = calloc(m + 1, sizeof(*p->type));
+	p->choice = calloc(n + 1, sizeof(*p->choice));
+	if (pr->n_sig > 64)
+		elig = calloc(pr->n_sig, sizeof(*elig));
+	if (!p->items || !p->cap || !p->vfs || !p->type || !p->choice ||
+	    !elig) {
+		if (elig != sig_elig)
+			free(elig);
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		s->items[i].iface = i;
-		s->items[i].demand = req->ifaces[i].min_tx_rate;
-		s->items[i].eligible = eligibility(inv, &req->ifaces[i]);
 	}
-	qsort(s->items, n, sizeof(*s->items), cmp_items);
+	for (i = 0; i < pr->n_sig; i++)
+		elig[i] = eligibility(inv, &pr->req->ifaces[pr->sig_rep[i]]);
 	for (i = 0; i < n; i++) {
-		s->prefix[i + 1] = s->prefix[i] + s->items[i].demand;
-		s->items[i].same_as_prev =
-			i > 0 && s->items[i].demand == s->items[i - 1].demand &&
-			s->items[i].eligible == s->items[i - 1].eligible;
-	}
-	assign_types(s, inv, req);
-	reset_free(s, inv);
-	return 0;
-}
+		struct kr_pl_item *it = &p->items[i];
 
-static int memo_init(struct memo *mo, size_t m)
-{
-	mo->slots = 1u << 14;
-	mo->key_len = 2 + 2 * m;
-	mo->keys = malloc(mo->slots * mo->key_len * sizeof(*mo->keys));
-	mo->full = calloc(mo->slots, 1);
-	if (!mo->keys || !mo->full)
-		return -ENOMEM;
+		it->iface = pr->order[i];
+		it->d = pr->req->ifaces[it->iface].min_tx_rate;
+		it->elig = elig[pr->sig[i]];
+	}
+	for (i = n; i-- > 0;) {
+		struct kr_pl_item *it = &p->items[i];
+
+		it->run_end = i + 1 < n && it[1].d == it->d &&
+				      it[1].elig == it->elig
+				      ? it[1].run_end
+				      : i + 1;
+	}
+	for (j = 0; j < m; j++) {
+		int64_t bw = pf_free_bw(&inv->pfs[j]);
+
+		/* demands are multiples of the unit, so are their sums */
+		p->cap[j] = bw < 0 ? 0 : bw / p->unit * p->unit;
+		p->vfs[j] = bw < 0 ? 0 : inv->pfs[j].vfs_free;
+	}
+	assign_types(p, inv, pr);
+	if (elig != sig_elig)
+		free(elig);
 	return 0;
 }
 
 /*
- * Greedy in policy order, then in the other order; then the search in
- * policy order with half the budget and, if that was cut off, in the other
- * order with the rest.  The orders find different assignments first (spread
- * is quick on tight, balanced instances where binpack wanders); failed
- * states proven by the first search stay valid for the second.  Returns 1
- * found, 0 not, -ENOMEM.
+ * Greedy in the policy's order, then in the other; then the bounds; then
+ * repair and the exact search.  1 found (p->choice), 0 not (p->proven or
+ * p->cut_off), -ENOMEM.
  */
-static int solve(struct solver *s, const struct kr_inventory *inv)
+static int solve(struct kr_pl *p)
 {
-	enum kr_policy policy = s->policy;
-	uint64_t budget = s->budget;
-	int found, r;
+	uint64_t total = p->budget;
+	int r;
 
-	if (greedy(s))
+	if (kr_pl_greedy(p, p->policy) || kr_pl_greedy(p, !p->policy))
 		return 1;
-	s->policy = !policy;
-	reset_free(s, inv);
-	found = greedy(s);
-	s->policy = policy;
-	if (found)
-		return 1;
-	r = memo_init(&s->memo, s->m);
-	if (r < 0)
+	r = kr_pl_bounds(p);
+	if (r <= 0)
 		return r;
-	reset_free(s, inv);
-	s->budget = budget / 8;
-	found = search(s, 0, 0);
-	if (!found && s->cut_off) {
-		reset_free(s, inv);
-		s->cut_off = 0;
-		s->policy = !policy;
-		s->budget = budget;
-		found = search(s, 0, 0);
-		s->policy = policy;
-	}
-	return found;
+	/* a short exact search settles few interfaces and most proofs */
+	p->budget = total / 16;
+	r = kr_pl_complete(p);
+	if (r || p->proven)
+		goto out;
+	/* repair finds packings where there are many */
+	p->cut_off = false;
+	p->budget = p->steps + (total - p->steps) / 2;
+	r = kr_pl_repair(p);
+	if (r)
+		goto out;
+	p->budget = total;
+	r = kr_pl_complete(p);
+out:
+	p->budget = total;
+	return r;
 }
 
 /* ---- explanations ---- */
@@ -527,9 +359,12 @@ static int reserving_pf(const struct kr_inventory *inv, int pin)
 	return 0;
 }
 
-/* Why the request does not fit; the first reason a user can act on. */
+/*
+ * Why the request was not placed: the first reason a user can act on, or,
+ * when the search was cut off, that it is undecided.
+ */
 static void explain(const struct kr_inventory *inv,
-		    const struct kr_request *req, const struct solver *s,
+		    const struct kr_request *req, const struct kr_pl *p,
 		    char *out, size_t size)
 {
 	const struct kr_inv_pf *best;
@@ -538,6 +373,15 @@ static void explain(const struct kr_inventory *inv,
 	unsigned long long free_vfs = 0;
 	size_t i, j;
 
+	if (p && p->cut_off) {
+		snprintf(out, size,
+			 "undecided: needs %zu VFs with %lld Mb/s reserved; "
+			 "the search found neither a packing onto the free "
+			 "VFs nor a proof that none exists within %llu steps "
+			 "(not placed here, though the node may have room)",
+			 req->n, need, (unsigned long long)p->steps);
+		return;
+	}
 	for (i = 0; i < req->n; i++) {
 		const struct kr_iface_req *r = &req->ifaces[i];
 		int pin = r->pf[0] ? find_pf(inv, r->pf) : -1;
@@ -640,14 +484,6 @@ static void explain(const struct kr_inventory *inv,
 			return;
 		}
 	}
-	if (s && s->cut_off) {
-		snprintf(out, size,
-			 "needs %zu VFs with %lld Mb/s reserved; the search "
-			 "for a packing gave up after %llu steps (treated as "
-			 "not fitting)", req->n, need,
-			 (unsigned long long)s->steps);
-		return;
-	}
 	snprintf(out, size,
 		 "needs %zu VFs with %lld Mb/s reserved, which do not pack "
 		 "onto the free VFs; best PF %s has %u free VFs and %lld Mb/s "
@@ -694,13 +530,14 @@ int kr_placement_score(const struct kr_inventory *inv,
 
 /* ---- entry points ---- */
 
-int kr_place(const struct kr_inventory *inv, const struct kr_request *req,
-	     const struct kr_place_opts *opts, struct kr_placement *ret,
-	     struct kr_err *err)
+int kr_place_node(const struct kr_place_req *pr,
+		  const struct kr_inventory *inv, struct kr_placement *ret,
+		  struct kr_err *err)
 {
-	struct solver s;
+	const struct kr_request *req = pr->req;
+	struct kr_pl p;
 	size_t i;
-	int r, found;
+	int found;
 
 	memset(ret, 0, sizeof(*ret));
 	if (inv->n_pfs > KR_PLACE_MAX_PFS)
@@ -709,40 +546,49 @@ int kr_place(const struct kr_inventory *inv, const struct kr_request *req,
 				  "most %d", inv->node, inv->n_pfs,
 				  KR_PLACE_MAX_PFS);
 	ret->n = req->n;
-	r = solver_init(&s, inv, req, opts);
-	if (r < 0)
+	if (pl_init(&p, pr, inv) < 0)
 		goto out_nomem;
-
-	found = solve(&s, inv);
-	if (found < 0) {
-		r = found;
+	found = solve(&p);
+	if (found < 0)
 		goto out_nomem;
-	}
-	ret->steps = s.steps;
-	ret->cut_off = !found && s.cut_off;
+	ret->steps = p.steps;
+	ret->cut_off = !found && p.cut_off;
 	if (ret->cut_off)
 		atomic_fetch_add(&cutoffs, 1);
 	if (found) {
 		ret->pf = calloc(req->n + 1, sizeof(*ret->pf));
-		if (!ret->pf) {
-			r = -ENOMEM;
+		if (!ret->pf)
 			goto out_nomem;
-		}
 		for (i = 0; i < req->n; i++)
-			ret->pf[s.items[i].iface] = s.choice[i];
+			ret->pf[p.items[i].iface] = p.choice[i];
 		ret->fits = true;
-		ret->score = kr_placement_score(
-			inv, req, opts ? opts->policy : KR_POLICY_BINPACK);
+		ret->score = kr_placement_score(inv, req, pr->policy);
 	} else {
-		explain(inv, req, &s, ret->reason, sizeof(ret->reason));
+		explain(inv, req, &p, ret->reason, sizeof(ret->reason));
 	}
-	solver_free(&s);
+	pl_free(&p);
 	return 0;
 
 out_nomem:
-	solver_free(&s);
+	pl_free(&p);
 	kr_placement_clear(ret);
 	return kr_err_set(err, -ENOMEM, "out of memory");
+}
+
+int kr_place(const struct kr_inventory *inv, const struct kr_request *req,
+	     const struct kr_place_opts *opts, struct kr_placement *ret,
+	     struct kr_err *err)
+{
+	struct kr_place_req *pr;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = kr_place_prepare(req, opts, &pr, err);
+	if (r < 0)
+		return r;
+	r = kr_place_node(pr, inv, ret, err);
+	kr_place_req_free(pr);
+	return r;
 }
 
 int kr_placement_check(const struct kr_inventory *inv,

@@ -10,10 +10,13 @@
  *   (capacity_mbps - reserved_mbps).  A pod fits a node when all its
  *   interfaces can be placed at once.
  *
- * The decision is exact: a greedy pass in policy order answers the common
- * cases; when it fails, a depth-first search with bounds, symmetry breaking
- * and memoisation decides.  Only a search that exceeds its step budget can
- * answer "no" without proof; that is reported (cut_off), counted and rare.
+ * The decision is exact: greedy passes in policy order answer the common
+ * cases; when they fail, bounds prove most "no"s, a repair search finds
+ * packings where many exist, and bin completion (an exact search with
+ * dominance, symmetry breaking and memoisation) decides the rest.  Only a
+ * search that exceeds its step budget leaves a request undecided; that is
+ * reported (cut_off: not placed, "undecided" in the reason), counted and
+ * rare.
  */
 #ifndef KR_PLACEMENT_H
 #define KR_PLACEMENT_H
@@ -33,7 +36,7 @@ enum kr_policy {
 /* Most PFs a node may have for the solver. */
 #define KR_PLACE_MAX_PFS 64
 /* Search steps before the solver gives up (see kr_place_opts). */
-#define KR_PLACE_BUDGET_DEFAULT 40000
+#define KR_PLACE_BUDGET_DEFAULT 150000
 
 struct kr_place_opts {
 	enum kr_policy policy;
@@ -46,9 +49,19 @@ struct kr_placement {
 	size_t n;		/* interfaces in the request */
 	size_t *pf;		/* n entries: index into inv->pfs, owned */
 	char reason[512];	/* why not, when it does not fit */
-	bool cut_off;		/* "no" because the budget ran out */
+	bool cut_off;		/* undecided: the budget ran out before an
+				 * assignment or a proof (fits is false) */
 	uint64_t steps;		/* search steps taken (0: greedy sufficed) */
 };
+
+/*
+ * A request prepared once for many nodes (the extender decides one pod on
+ * hundreds): the interfaces sorted, their kinds and the common divisor of
+ * their reservations.  Keeps a pointer to 'req', which must outlive it
+ * unchanged.  Read-only once made: several threads may place with it at
+ * once.
+ */
+struct kr_place_req;
 
 /* "binpack" or "spread"; -EINVAL otherwise. */
 int kr_policy_parse(const char *name, enum kr_policy *ret);
@@ -63,6 +76,22 @@ const char *kr_policy_name(enum kr_policy policy);
 int kr_place(const struct kr_inventory *inv, const struct kr_request *req,
 	     const struct kr_place_opts *opts, struct kr_placement *ret,
 	     struct kr_err *err);
+
+/*
+ * Prepare 'req' under 'opts' (NULL: binpack, default budget) for
+ * kr_place_node; -ENOMEM.  Release with kr_place_req_free.
+ */
+int kr_place_prepare(const struct kr_request *req,
+		     const struct kr_place_opts *opts,
+		     struct kr_place_req **ret, struct kr_err *err);
+
+/* kr_place for a prepared request: the same answer, less work per node. */
+int kr_place_node(const struct kr_place_req *pr,
+		  const struct kr_inventory *inv, struct kr_placement *ret,
+		  struct kr_err *err);
+
+/* Accepts NULL. */
+void kr_place_req_free(struct kr_place_req *pr);
 
 /*
  * Check a given assignment (pf[i] = index into inv->pfs) against the rule:

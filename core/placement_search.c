@@ -1,0 +1,800 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Finding an assignment: greedy passes, and the exact search by bin
+ * completion (docs/placement.md).
+ *
+ * Bin completion closes one PF at a time: it picks an open PF, chooses the
+ * whole set of remaining items that PF will hold (a "completion"), and
+ * goes on with the others.  A node of the search is the set of remaining
+ * items and of open PFs.  Completions are enumerated depth-first over the
+ * PF's candidates in decreasing demand, taking an item before leaving it,
+ * and only those that can still lead to an assignment are followed:
+ *
+ *  - the completion must take at least what the other open PFs cannot
+ *    absorb (each of them at most its bandwidth and at most the sum of the
+ *    largest remaining items its VFs could hold), and at least as many
+ *    items as their VFs cannot hold;
+ *  - an item no other open PF can take must be in it;
+ *  - it must be maximal: an item left out that would still fit makes a
+ *    completion that holds it at least as good (the rest only gets
+ *    easier);
+ *  - it must not be improved by a swap: a left-out item x larger than a
+ *    taken item y, with room for the difference, where y may go wherever
+ *    x may, makes the completion with x instead of y at least as good;
+ *  - of identical items (same demand, same PFs) it takes the first ones:
+ *    no permutation of them is tried twice;
+ *  - of identical PFs (same type, bandwidth and VFs) the first closed one
+ *    holds the earliest item: the next ones may only take later items, so
+ *    no permutation of PFs is tried twice;
+ *  - failed nodes are remembered and not searched again.
+ *
+ * The PF to close is the one with the fewest completions (each open PF's
+ * are counted, up to two): a PF with none fails the node at once, one
+ * with a single completion is closed next.  When at most two items are
+ * still to choose, the pairs and single items that land the completion
+ * in its range are found by binary search on the sorted demands.  After
+ * a first run in a fixed order, the search restarts with ties broken at
+ * random, for run lengths of the Luby sequence, keeping what it
+ * remembered (a heavy tail of one unlucky order costs one run).
+ *
+ * Every rule keeps at least one assignment when one exists, so when the
+ * search ends without one, none exists: the answer is a proof.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "placement_solver.h"
+
+/* Steps of the first run of the search, and the unit of the restarts. */
+#define FIRST_RUN 50000
+#define RESTART_UNIT 10000
+/* Steps a count of one PF's completions may take. */
+#define PROBE_STEPS 300
+
+/* ---- greedy ---- */
+
+static int better(enum kr_policy policy, const int64_t *bw, const int64_t *vfs,
+		  size_t a, size_t b)
+{
+	if (bw[a] != bw[b])
+		return policy == KR_POLICY_SPREAD ? bw[a] > bw[b] : bw[a] < bw[b];
+	if (vfs[a] != vfs[b])
+		return policy == KR_POLICY_SPREAD ? vfs[a] > vfs[b]
+						  : vfs[a] < vfs[b];
+	return a < b;
+}
+
+int kr_pl_greedy(struct kr_pl *p, enum kr_policy policy)
+{
+	int64_t bw[KR_PLACE_MAX_PFS], vfs[KR_PLACE_MAX_PFS];
+	size_t i, j;
+
+	for (j = 0; j < p->m; j++) {
+		bw[j] = p->cap[j];
+		vfs[j] = p->vfs[j];
+	}
+	for (i = 0; i < p->n; i++) {
+		const struct kr_pl_item *it = &p->items[i];
+		size_t best = SIZE_MAX;
+
+		for (j = 0; j < p->m; j++) {
+			if (!(it->elig >> j & 1) || vfs[j] <= 0 ||
+			    bw[j] < it->d)
+				continue;
+			if (best == SIZE_MAX || better(policy, bw, vfs, j, best))
+				best = j;
+		}
+		if (best == SIZE_MAX)
+			return 0;
+		p->choice[i] = best;
+		bw[best] -= it->d;
+		vfs[best]--;
+	}
+	return 1;
+}
+
+/* ---- remembered failed nodes ---- */
+
+struct memo {
+	size_t slots;		/* power of two, or 0: none */
+	size_t used;
+	size_t key_len;		/* words per key */
+	uint64_t *keys;		/* slots * key_len */
+	uint8_t *full;		/* slots */
+};
+
+static uint64_t hash_key(const uint64_t *key, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= key[i];
+		h *= 1099511628211ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+/* 1 if the key is stored; otherwise stores it (if room) when 'insert'. */
+static int memo_probe(struct memo *mo, const uint64_t *key, int insert)
+{
+	size_t slot, tries;
+
+	if (!mo->slots)
+		return 0;
+	slot = hash_key(key, mo->key_len) & (mo->slots - 1);
+	for (tries = 0; tries < mo->slots; tries++) {
+		uint64_t *k = &mo->keys[slot * mo->key_len];
+
+		if (!mo->full[slot]) {
+			/* keep the table at most 3/4 full */
+			if (insert && mo->used < mo->slots / 4 * 3) {
+				memcpy(k, key, mo->key_len * sizeof(*k));
+				mo->full[slot] = 1;
+				mo->used++;
+			}
+			return 0;
+		}
+		if (!memcmp(k, key, mo->key_len * sizeof(*k)))
+			return 1;
+		slot = (slot + 1) & (mo->slots - 1);
+	}
+	return 0;
+}
+
+/* ---- bin completion ---- */
+
+/* Scratch of one level: the completion of one PF. */
+struct level {
+	size_t *cand;		/* candidate items, by index */
+	size_t *run;		/* per candidate: end of its run in cand */
+	size_t *forced_from;	/* per candidate: first forced one at or
+				 * after it (nc if none) */
+	int64_t *dem;		/* per candidate: its demand */
+	int64_t *fsum;		/* per candidate: forced demand from it on */
+	int64_t *fcnt;		/* per candidate: forced ones from it on */
+	size_t *nfrank;		/* per candidate: unforced ones before it */
+	int64_t *npre;		/* prefix sums of the unforced demands */
+	size_t nf;		/* unforced candidates */
+	int64_t *pre;		/* prefix sums of the candidates' demands */
+	uint8_t *take;		/* per candidate: in the completion */
+	size_t nc;
+	size_t pf;
+	int64_t lo;		/* least bandwidth it must take */
+	int64_t klo;		/* least items it must take */
+};
+
+struct bc {
+	struct kr_pl *p;
+	size_t nw;		/* words of an item set */
+	uint64_t *rem;		/* remaining items */
+	uint64_t open;		/* open PFs */
+	size_t *lb;		/* per PF: lowest item index it may take */
+	int64_t remd;		/* remaining demand */
+	int64_t remn;		/* remaining items */
+	uint64_t *takers;	/* per item: open PFs that can take it */
+	int64_t *absorb;	/* per PF: bandwidth bound */
+	int64_t *count;		/* per PF: count bound */
+	size_t *scratch;	/* n */
+	struct level *lv;	/* m + 1 */
+	struct memo memo;
+	uint64_t *key;
+	uint64_t limit;		/* steps at which this run stops */
+	int stop;		/* this run reached its limit */
+	int random;		/* this run breaks ties at random */
+	int probe;		/* counting completions, not searching */
+	int probe_out;		/* the count ran out of steps */
+	uint64_t probe_limit;	/* steps at which the count stops */
+	unsigned int probe_count;	/* completions counted */
+	uint64_t rng;
+};
+
+static int in_rem(const struct bc *b, size_t i)
+{
+	return b->rem[i / 64] >> (i % 64) & 1;
+}
+
+static int halted(const struct bc *b)
+{
+	return b->stop || b->probe_out;
+}
+
+static int budget_out(struct bc *b)
+{
+	if (++b->p->steps > b->limit)
+		b->stop = 1;
+	if (b->probe && b->p->steps > b->probe_limit)
+		b->probe_out = 1;
+	return halted(b);
+}
+
+static uint64_t bc_rnd(struct bc *b)
+{
+	uint64_t z = (b->rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void make_key(struct bc *b)
+{
+	size_t w, j;
+
+	memcpy(b->key, b->rem, b->nw * sizeof(*b->key));
+	b->key[b->nw] = b->open;
+	for (j = 0; j < (b->p->m + 1) / 2; j++)
+		b->key[b->nw + 1 + j] = 0;
+	for (j = 0; j < b->p->m; j++) {
+		if (!(b->open >> j & 1))
+			continue;
+		w = b->nw + 1 + j / 2;
+		b->key[w] |= (uint64_t)(uint32_t)b->lb[j] << (j % 2 * 32);
+	}
+}
+
+/*
+ * Bounds of a node: fills takers, absorb and count; 0 when the remaining
+ * items cannot all be placed on the open PFs.
+ */
+static int node_bounds(struct bc *b)
+{
+	struct kr_pl *p = b->p;
+	int64_t absorb = 0, count = 0;
+	size_t i, j;
+
+	for (i = 0; i < p->n; i++)
+		b->takers[i] = 0;
+	for (j = 0; j < p->m; j++) {
+		int64_t top = 0, small = 0, k = 0, c = 0;
+		size_t nc = 0, q;
+
+		b->absorb[j] = b->count[j] = 0;
+		if (!(b->open >> j & 1) || p->vfs[j] <= 0)
+			continue;
+		for (i = b->lb[j]; i < p->n; i++) {
+			const struct kr_pl_item *it = &p->items[i];
+
+			if (!in_rem(b, i) || !(it->elig >> j & 1) ||
+			    it->d > p->cap[j])
+				continue;
+			b->takers[i] |= 1ull << j;
+			b->scratch[nc++] = i;
+			if (k < p->vfs[j]) {
+				top += it->d;
+				k++;
+			}
+		}
+		for (q = nc; q > 0 && c < p->vfs[j]; q--) {
+			if (small + p->items[b->scratch[q - 1]].d > p->cap[j])
+				break;
+			small += p->items[b->scratch[q - 1]].d;
+			c++;
+		}
+		b->absorb[j] = top < p->cap[j] ? top : p->cap[j];
+		b->count[j] = c;
+		absorb += b->absorb[j];
+		count += c;
+	}
+	/* charge the work: a step per eight items looked at */
+	p->steps += p->n * (size_t)__builtin_popcountll(b->open) / 8;
+	if (absorb < b->remd || count < b->remn)
+		return 0;
+	for (i = 0; i < p->n; i++)
+		if (in_rem(b, i) && !b->takers[i])
+			return 0;
+	return 1;
+}
+
+static int bc_node(struct bc *b, size_t depth);
+
+/* Is the completion in lv improved by a swap or by adding an item? */
+static int dominated(const struct bc *b, const struct level *lv, int64_t s,
+		     int64_t k)
+{
+	const struct kr_pl *p = b->p;
+	int64_t room = p->cap[lv->pf] - s;
+	uint64_t others = b->open & ~(1ull << lv->pf);
+	size_t c, x;
+
+	for (c = 0; c < lv->nc; c++) {
+		const struct kr_pl_item *y = &p->items[lv->cand[c]];
+
+		if (lv->take[c]) {
+			/* a larger item left out, with room for the
+			 * difference, that y could stand in for */
+			for (x = c; x-- > 0;) {
+				const struct kr_pl_item *xi =
+					&p->items[lv->cand[x]];
+
+				if (xi->d - y->d > room)
+					break;
+				if (lv->take[x] || xi->d == y->d)
+					continue;
+				if (!(xi->elig & others & ~y->elig))
+					return 1;
+			}
+		} else if (k < p->vfs[lv->pf] && y->d <= room) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Close PF lv->pf with the chosen completion and search on. */
+static int close_pf(struct bc *b, struct level *lv, size_t depth, int64_t s,
+		    int64_t k)
+{
+	const struct kr_pl *p = b->p;
+	size_t c, j, first = p->n, saved[KR_PLACE_MAX_PFS];
+	int found;
+
+	for (c = 0; c < lv->nc; c++) {
+		size_t i = lv->cand[c];
+
+		if (!lv->take[c])
+			continue;
+		if (first == p->n)
+			first = i;
+		b->rem[i / 64] &= ~(1ull << (i % 64));
+		p->choice[i] = lv->pf;
+	}
+	b->open &= ~(1ull << lv->pf);
+	b->remd -= s;
+	b->remn -= k;
+	/* identical PFs still open may only take items after 'first' */
+	for (j = 0; j < p->m; j++) {
+		saved[j] = b->lb[j];
+		if ((b->open >> j & 1) && p->type[j] == p->type[lv->pf] &&
+		    p->cap[j] == p->cap[lv->pf] &&
+		    p->vfs[j] == p->vfs[lv->pf] && b->lb[j] < first + 1)
+			b->lb[j] = first + 1;
+	}
+	found = bc_node(b, depth + 1);
+	for (j = 0; j < p->m; j++)
+		b->lb[j] = saved[j];
+	b->remd += s;
+	b->remn += k;
+	b->open |= 1ull << lv->pf;
+	for (c = 0; c < lv->nc; c++)
+		if (lv->take[c])
+			b->rem[lv->cand[c] / 64] |= 1ull << (lv->cand[c] % 64);
+	return found;
+}
+
+/*
+ * Can the choice from candidate c on, with s taken in k items, still make
+ * a completion?  The forced candidates must all come in; the largest of
+ * the others must be able to make up the minimum bandwidth, and the
+ * smallest must fit the minimum count.
+ */
+static int reachable(const struct level *lv, size_t c, int64_t s, int64_t k,
+		     int64_t cap, int64_t vfs)
+{
+	int64_t must_s = s + lv->fsum[c], must_k = k + lv->fcnt[c];
+	size_t r = lv->nfrank[c], avail = lv->nf - r, slots, need;
+
+	if (must_k > vfs || must_s > cap)
+		return 0;
+	slots = (size_t)(vfs - must_k) < avail ? (size_t)(vfs - must_k) : avail;
+	if (must_s + lv->npre[r + slots] - lv->npre[r] < lv->lo)
+		return 0;
+	if (lv->klo <= must_k)
+		return 1;
+	need = (size_t)(lv->klo - must_k);
+	return need <= avail &&
+	       must_s + lv->npre[lv->nf] - lv->npre[lv->nf - need] <= cap;
+}
+
+/* A complete choice: taken candidates as marked, the rest left out. */
+static int leaf(struct bc *b, struct level *lv, size_t depth, int64_t s,
+		int64_t k)
+{
+	size_t f;
+
+	if (s < lv->lo || k < lv->klo)
+		return 0;
+	for (f = lv->forced_from[0]; f < lv->nc; f = lv->forced_from[f + 1])
+		if (!lv->take[f])
+			return 0;
+	if (dominated(b, lv, s, k))
+		return 0;
+	if (b->probe)
+		return ++b->probe_count >= 2;
+	return close_pf(b, lv, depth, s, k);
+}
+
+/* The first candidate at or after c with demand at most x (nc: none). */
+static size_t first_at_most(const struct level *lv, size_t c, int64_t x)
+{
+	size_t hi = lv->nc, mid;
+
+	while (c < hi) {
+		mid = c + (hi - c) / 2;
+		if (lv->dem[mid] <= x)
+			hi = mid;
+		else
+			c = mid + 1;
+	}
+	return c;
+}
+
+/* May candidate a be taken when the choice resumes at c (runs)? */
+static int run_start(const struct level *lv, size_t c, size_t a)
+{
+	return a == c || lv->run[a - 1] != lv->run[a];
+}
+
+/* Try candidate a (and b, unless SIZE_MAX) taken, the rest from c out. */
+static int finish_with(struct bc *b, struct level *lv, size_t depth,
+		       size_t a, size_t b2, int64_t s, int64_t k)
+{
+	int found;
+
+	lv->take[a] = 1;
+	if (b2 != SIZE_MAX)
+		lv->take[b2] = 1;
+	found = leaf(b, lv, depth, s, k);
+	lv->take[a] = 0;
+	if (b2 != SIZE_MAX)
+		lv->take[b2] = 0;
+	return found;
+}
+
+/*
+ * At most two more candidates may be taken: enumerate the pairs and the
+ * single candidates that land the completion in [lo, cap] directly, by
+ * binary search on the sorted demands, then taking none.
+ */
+static int finish(struct bc *b, struct level *lv, size_t depth, size_t c,
+		  int64_t s, int64_t k)
+{
+	struct kr_pl *p = b->p;
+	int64_t cap = p->cap[lv->pf], picks = p->vfs[lv->pf] - k;
+	int64_t lo = lv->lo - s, hi = cap - s;
+	size_t nc = lv->nc, f = lv->forced_from[c], a, b2;
+
+	if (picks >= 2 && nc - c >= 2 && k + 2 >= lv->klo) {
+		for (a = first_at_most(lv, c, hi - lv->dem[nc - 1]);
+		     a + 1 < nc && a <= f; a++) {
+			if (lv->dem[a] + lv->dem[a + 1] < lo)
+				break;
+			if (!run_start(lv, c, a))
+				continue;
+			for (b2 = first_at_most(lv, a + 1, hi - lv->dem[a]);
+			     b2 < nc && lv->dem[a] + lv->dem[b2] >= lo; b2++) {
+				if (budget_out(b))
+					return 0;
+				if (lv->forced_from[a + 1] < b2)
+					break;
+				if (!run_start(lv, a + 1, b2) ||
+				    lv->forced_from[b2 + 1] < nc)
+					continue;
+				if (finish_with(b, lv, depth, a, b2,
+						s + lv->dem[a] + lv->dem[b2],
+						k + 2))
+					return 1;
+				if (halted(b))
+					return 0;
+			}
+		}
+	}
+	if (k + 1 >= lv->klo)
+		for (a = first_at_most(lv, c, hi);
+		     a < nc && a <= f && lv->dem[a] >= lo; a++) {
+			if (budget_out(b))
+				return 0;
+			if (!run_start(lv, c, a) || lv->forced_from[a + 1] < nc)
+				continue;
+			if (finish_with(b, lv, depth, a, SIZE_MAX,
+					s + lv->dem[a], k + 1))
+				return 1;
+			if (halted(b))
+				return 0;
+		}
+	if (f < nc)
+		return 0;
+	return leaf(b, lv, depth, s, k);
+}
+
+/* Completions of lv->pf from candidate c on, with s taken in k items. */
+static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
+		  int64_t s, int64_t k)
+{
+	const struct kr_pl *p = b->p;
+	int64_t cap = p->cap[lv->pf], vfs = p->vfs[lv->pf];
+	size_t nc = lv->nc;
+	int order, t;
+
+	if (budget_out(b))
+		return 0;
+	if (k == vfs || c == nc)
+		return lv->forced_from[c] < nc ? 0 : leaf(b, lv, depth, s, k);
+	if (!reachable(lv, c, s, k, cap, vfs))
+		return 0;
+	if (vfs - k <= 2)
+		return finish(b, lv, depth, c, s, k);
+	/* an item much larger than the room per VF left: try without it
+	 * first, so that the completion resembles what remains */
+	order = lv->dem[c] * (vfs - k) > 2 * (cap - s) &&
+		(cap - lv->lo) * 4 < lv->dem[c];
+	if (b->random && !(bc_rnd(b) & 3))
+		order = !order;
+	for (t = 0; t < 2; t++) {
+		if ((t == 0) == (order == 0)) {
+			if (s + lv->dem[c] > cap)
+				continue;
+			lv->take[c] = 1;
+			if (extend(b, lv, depth, c + 1, s + lv->dem[c], k + 1))
+				return 1;
+			lv->take[c] = 0;
+		} else {
+			/* leave it out, and the identical ones after it */
+			if (lv->forced_from[c] < lv->run[c])
+				continue;
+			if (extend(b, lv, depth, lv->run[c], s, k))
+				return 1;
+		}
+		if (halted(b))
+			return 0;
+	}
+	return 0;
+}
+
+/* Candidates of PF j at this node, and what its completion must take. */
+static void setup_level(struct bc *b, struct level *lv, size_t j)
+{
+	struct kr_pl *p = b->p;
+	int64_t absorb = 0, count = 0;
+	size_t i, c;
+
+	for (i = 0; i < p->m; i++)
+		if (i != j) {
+			absorb += b->absorb[i];
+			count += b->count[i];
+		}
+	p->steps += p->n / 8;
+	lv->pf = j;
+	lv->lo = b->remd - absorb;
+	lv->klo = b->remn - count;
+	lv->nc = 0;
+	for (i = b->lb[j]; i < p->n; i++)
+		if (b->takers[i] >> j & 1)
+			lv->cand[lv->nc++] = i;
+	lv->pre[0] = 0;
+	for (c = 0; c < lv->nc; c++) {
+		lv->dem[c] = p->items[lv->cand[c]].d;
+		lv->pre[c + 1] = lv->pre[c] + lv->dem[c];
+		lv->take[c] = 0;
+	}
+	lv->forced_from[lv->nc] = lv->nc;
+	lv->fsum[lv->nc] = 0;
+	lv->fcnt[lv->nc] = 0;
+	for (c = lv->nc; c-- > 0;) {
+		size_t i0 = lv->cand[c];
+		int forced = b->takers[i0] == 1ull << j;
+
+		lv->forced_from[c] = forced ? c : lv->forced_from[c + 1];
+		lv->fsum[c] = lv->fsum[c + 1] + (forced ? lv->dem[c] : 0);
+		lv->fcnt[c] = lv->fcnt[c + 1] + forced;
+		lv->run[c] = c + 1 < lv->nc && lv->cand[c + 1] == i0 + 1 &&
+					     p->items[i0].run_end > i0 + 1
+				     ? lv->run[c + 1]
+				     : c + 1;
+	}
+	lv->nf = 0;
+	lv->npre[0] = 0;
+	for (c = 0; c <= lv->nc; c++) {
+		lv->nfrank[c] = lv->nf;
+		if (c < lv->nc && lv->forced_from[c] != c) {
+			lv->npre[lv->nf + 1] = lv->npre[lv->nf] + lv->dem[c];
+			lv->nf++;
+		}
+	}
+}
+
+/*
+ * The PF to close next: the one with the fewest completions (counted up to
+ * two, within PROBE_STEPS steps each), then the fewest items it can hold,
+ * then the least bandwidth (a random run perturbs the count a little).
+ * SIZE_MAX when some open PF has no completion at all: the node fails.
+ */
+static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
+{
+	const struct kr_pl *p = b->p;
+	int64_t key, best_key = 0;
+	unsigned int n, best_n = 3;
+	size_t j, best = SIZE_MAX;
+
+	for (j = 0; j < p->m; j++) {
+		if (!(b->open >> j & 1))
+			continue;
+		key = b->count[j] * 8 + (b->random ? (int64_t)(bc_rnd(b) % 12) : 0);
+		n = 2;
+		{
+			setup_level(b, lv, j);
+			b->probe = 1;
+			b->probe_count = 0;
+			b->probe_limit = p->steps + PROBE_STEPS;
+			extend(b, lv, depth, 0, 0, 0);
+			n = b->probe_out && b->probe_count < 2 ? 2
+							       : b->probe_count;
+			b->probe = 0;
+			b->probe_out = 0;
+			if (b->stop || !n)
+				return SIZE_MAX;
+		}
+		if (best == SIZE_MAX || n < best_n ||
+		    (n == best_n && (key < best_key ||
+				     (key == best_key &&
+				      p->cap[j] < p->cap[best])))) {
+			best = j;
+			best_n = n;
+			best_key = key;
+		}
+	}
+	return best;
+}
+
+static int bc_node(struct bc *b, size_t depth)
+{
+	struct level *lv = &b->lv[depth];
+	size_t j;
+	int found;
+
+	if (!b->remn)
+		return 1;
+	if (budget_out(b) || !b->open)
+		return 0;
+	if (!node_bounds(b))
+		return 0;
+	make_key(b);
+	if (memo_probe(&b->memo, b->key, 0))
+		return 0;
+	j = choose_pf(b, lv, depth);
+	found = 0;
+	if (j != SIZE_MAX) {
+		setup_level(b, lv, j);
+		found = extend(b, lv, depth, 0, 0, 0);
+	}
+	if (!found && !b->stop) {
+		/* the children overwrote the key: rebuild it */
+		make_key(b);
+		memo_probe(&b->memo, b->key, 1);
+	}
+	return found;
+}
+
+/* 1, 1, 2, 1, 1, 2, 4, ...: the run lengths of a restart schedule. */
+static uint64_t luby(uint64_t i)
+{
+	uint64_t k = 1;
+
+	while (((1ull << k) - 1) < i + 1)
+		k++;
+	while (i + 1 != (1ull << k) - 1) {
+		i -= (1ull << (k - 1)) - 1;
+		k = 1;
+		while (((1ull << k) - 1) < i + 1)
+			k++;
+	}
+	return 1ull << (k - 1);
+}
+
+/*
+ * Runs of the search: a first one in the fixed order, then restarts that
+ * break ties at random, for RESTART_UNIT times the Luby sequence steps
+ * each, until one finds an assignment, one ends without being cut (a
+ * proof: every run is complete but for its limit), or the budget is spent.
+ * Failed nodes stay remembered from run to run: each was proven.
+ */
+static int search_runs(struct bc *b)
+{
+	struct kr_pl *p = b->p;
+	uint64_t run;
+	int found;
+
+	for (run = 0;; run++) {
+		uint64_t slice = run ? RESTART_UNIT * luby(run - 1) : FIRST_RUN;
+
+		b->random = run > 0;
+		b->stop = 0;
+		b->limit = p->budget - p->steps < slice ? p->budget
+							 : p->steps + slice;
+		found = bc_node(b, 0);
+		if (found)
+			return 1;
+		if (!b->stop) {
+			p->proven = true;
+			return 0;
+		}
+		if (p->steps >= p->budget) {
+			p->cut_off = true;
+			return 0;
+		}
+	}
+}
+
+static void bc_free(struct bc *b)
+{
+	size_t d;
+
+	if (b->lv)
+		for (d = 0; d <= b->p->m; d++) {
+			free(b->lv[d].cand);
+			free(b->lv[d].run);
+			free(b->lv[d].forced_from);
+			free(b->lv[d].pre);
+			free(b->lv[d].dem);
+			free(b->lv[d].fsum);
+			free(b->lv[d].fcnt);
+			free(b->lv[d].nfrank);
+			free(b->lv[d].npre);
+			free(b->lv[d].take);
+		}
+	free(b->lv);
+	free(b->rem);
+	free(b->lb);
+	free(b->takers);
+	free(b->absorb);
+	free(b->count);
+	free(b->scratch);
+	free(b->memo.keys);
+	free(b->memo.full);
+	free(b->key);
+}
+
+int kr_pl_complete(struct kr_pl *p)
+{
+	struct bc b = { .p = p };
+	size_t n = p->n, m = p->m, d, i;
+	int found = -ENOMEM;
+
+	b.nw = (n + 63) / 64;
+	b.rem = calloc(b.nw + 1, sizeof(*b.rem));
+	b.lb = calloc(m + 1, sizeof(*b.lb));
+	b.takers = calloc(n + 1, sizeof(*b.takers));
+	b.absorb = calloc(m + 1, sizeof(*b.absorb));
+	b.count = calloc(m + 1, sizeof(*b.count));
+	b.scratch = calloc(n + 1, sizeof(*b.scratch));
+	b.lv = calloc(m + 1, sizeof(*b.lv));
+	b.memo.slots = 1u << 14;
+	b.memo.key_len = b.nw + 1 + (m + 1) / 2;
+	b.memo.keys = malloc(b.memo.slots * b.memo.key_len * sizeof(uint64_t));
+	b.memo.full = calloc(b.memo.slots, 1);
+	b.key = calloc(b.memo.key_len, sizeof(*b.key));
+	if (!b.rem || !b.lb || !b.takers || !b.absorb || !b.count ||
+	    !b.scratch || !b.lv || !b.memo.keys || !b.memo.full || !b.key)
+		goto out;
+	for (d = 0; d <= m; d++) {
+		struct level *lv = &b.lv[d];
+
+		lv->cand = calloc(n + 1, sizeof(*lv->cand));
+		lv->run = calloc(n + 1, sizeof(*lv->run));
+		lv->forced_from = calloc(n + 1, sizeof(*lv->forced_from));
+		lv->pre = calloc(n + 1, sizeof(*lv->pre));
+		lv->dem = calloc(n + 1, sizeof(*lv->dem));
+		lv->fsum = calloc(n + 1, sizeof(*lv->fsum));
+		lv->fcnt = calloc(n + 1, sizeof(*lv->fcnt));
+		lv->nfrank = calloc(n + 1, sizeof(*lv->nfrank));
+		lv->npre = calloc(n + 1, sizeof(*lv->npre));
+		lv->take = calloc(n + 1, 1);
+		if (!lv->cand || !lv->run || !lv->forced_from || !lv->pre ||
+		    !lv->dem || !lv->fsum || !lv->fcnt || !lv->nfrank ||
+		    !lv->npre || !lv->take)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		b.rem[i / 64] |= 1ull << (i % 64);
+		b.remd += p->items[i].d;
+	}
+	b.remn = (int64_t)n;
+	b.open = m >= 64 ? ~0ull : (1ull << m) - 1;
+	b.rng = 0x62632d72756e73ull;
+	found = search_runs(&b);
+out:
+	bc_free(&b);
+	return found;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The placement solver's inside, shared by placement.c (the API, the
+ * per-request preparation, explanations), placement_bounds.c (proofs that
+ * nothing fits), placement_repair.c (finding packings where many exist)
+ * and placement_search.c (greedy passes, and the exact search that finds
+ * an assignment or exhausts them).  Not for use outside
+ * core/placement*.c.
+ *
+ * One node's problem: m PFs ("bins"), each with an unreserved bandwidth
+ * cap[j] and free VFs vfs[j]; n interfaces ("items"), each with a demand
+ * (min_tx_rate) and the PFs that may take it.  Find an assignment of every
+ * item to a PF that may take it such that each PF holds at most vfs[j]
+ * items whose demands add up to at most cap[j].
+ */
+#ifndef KR_PLACEMENT_SOLVER_H
+#define KR_PLACEMENT_SOLVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "placement.h"
+
+struct kr_pl_item {
+	size_t iface;		/* index in the request */
+	int64_t d;		/* demand: min_tx_rate, Mbit/s */
+	uint64_t elig;		/* bit j: PF j may take it */
+	size_t run_end;		/* items [i, run_end) are identical to i
+				 * (same demand, same PFs) */
+};
+
+struct kr_pl {
+	size_t m, n;
+	enum kr_policy policy;
+	struct kr_pl_item *items;	/* n, by decreasing demand */
+	int64_t *cap;		/* m: what PF j can absorb; only ever
+				 * lowered to a proven bound */
+	int64_t *vfs;		/* m: free VFs (0 when the PF can take
+				 * nothing at all) */
+	unsigned int *type;	/* m: PFs of one type take the same items */
+	int64_t unit;		/* every demand is a multiple of it (>= 1) */
+	size_t *choice;		/* n: the PF of each item, when found */
+	uint64_t steps;		/* search steps taken */
+	uint64_t budget;	/* search steps allowed */
+	bool cut_off;		/* the budget ran out */
+	bool proven;		/* "no" with a proof */
+};
+
+/*
+ * Bounds that hold for every assignment (placement_bounds.c).  May lower
+ * cap[] to what each PF can really take (subset sums of the demands it may
+ * hold, within its VFs).  Returns 0 when they prove that nothing fits (and
+ * sets p->proven), 1 otherwise, -ENOMEM.
+ */
+int kr_pl_bounds(struct kr_pl *p);
+
+/*
+ * One greedy pass in the order of 'policy' (binpack: each item to the PF
+ * with the least unreserved bandwidth that still holds it; spread: the
+ * most).  1 and p->choice filled when everything was placed, else 0.
+ */
+int kr_pl_greedy(struct kr_pl *p, enum kr_policy policy);
+
+/*
+ * Repair (placement_repair.c): re-split items between PFs, then re-solve
+ * neighbourhoods exactly, to remove overload from a start within the VFs;
+ * until p->steps reaches p->budget.  1 and p->choice when an assignment is
+ * found, else 0; never proves anything.  -ENOMEM.
+ */
+int kr_pl_repair(struct kr_pl *p);
+
+/*
+ * Exact search (bin completion, placement_search.c) until p->steps reaches
+ * p->budget: 1 and p->choice when found; 0 when none exists (p->proven)
+ * or the budget ran out (p->cut_off); -ENOMEM.
+ */
+int kr_pl_complete(struct kr_pl *p);
+
+#endif
