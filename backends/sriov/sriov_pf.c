@@ -34,8 +34,8 @@ void kr_sriov_fini(struct kr_backend_ctx *ctx)
 int kr_sriov_services_ok(const struct kr_backend_services *svc)
 {
 	return svc->abi_major == KR_BACKEND_ABI_MAJOR &&
-	       svc->size >= offsetof(struct kr_backend_services, vf_restore) +
-				    sizeof(svc->vf_restore);
+	       svc->size >= offsetof(struct kr_backend_services, vf_defaults) +
+				    sizeof(svc->vf_defaults);
 }
 
 int kr_sriov_probe(const struct kr_backend_services *svc, const char *name,
@@ -273,6 +273,6 @@ int kr_sriov_vf_set_rate(struct kr_sriov_pf *pf, uint32_t vf,
 int kr_sriov_vf_reset(struct kr_sriov_pf *pf, uint32_t vf,
 			   struct kr_err *err)
 {
-	return pf->svc->vf_restore(pf->name, vf, err);
+	return pf->svc->vf_defaults(pf->name, vf, err);
 }
 

@@ -61,13 +61,13 @@ static int svc_vf_apply(const char *pf, const struct kr_vf_state *want,
 	return r;
 }
 
-static int svc_vf_restore(const char *pf, uint32_t vf, struct kr_err *err)
+static int svc_vf_defaults(const char *pf, uint32_t vf, struct kr_err *err)
 {
 	struct kr_nl *nl = NULL;
 	int r = kr_nl_open(-1, &nl, err);
 
 	if (r == 0)
-		r = kr_nl_vf_restore(nl, pf, vf, err);
+		r = kr_nl_vf_defaults(nl, pf, vf, err);
 	kr_nl_close(nl);
 	return r;
 }
@@ -314,7 +314,7 @@ int kr_backend_load(const char *dir, const char *name, const char *sysfs_root,
 	be->svc.vf_set_rate = svc_vf_set_rate;
 	be->svc.vf_query = svc_vf_query;
 	be->svc.vf_apply = svc_vf_apply;
-	be->svc.vf_restore = svc_vf_restore;
+	be->svc.vf_defaults = svc_vf_defaults;
 	be->svc.state_dir = state_dir;
 
 	r = entry(&be->svc, &ops);

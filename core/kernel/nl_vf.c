@@ -321,7 +321,7 @@ int kr_nl_vf_apply(struct kr_nl *nl, const char *pf,
 	return 0;
 }
 
-int kr_nl_vf_restore(struct kr_nl *nl, const char *pf, uint32_t vf,
+int kr_nl_vf_defaults(struct kr_nl *nl, const char *pf, uint32_t vf,
 		     struct kr_err *err)
 {
 	struct kr_vf_state now, want = { .vf = vf, .spoofchk = 1 };

@@ -18,13 +18,13 @@
 
 struct kr_nl;
 
-/* See struct kr_backend_services: vf_query, vf_apply, vf_restore. */
+/* See struct kr_backend_services: vf_query, vf_apply, vf_defaults. */
 int kr_nl_vf_query(struct kr_nl *nl, const char *pf, struct kr_vf_state *vfs,
 		   uint32_t max, uint32_t *ret_count, struct kr_err *err);
 int kr_nl_vf_apply(struct kr_nl *nl, const char *pf,
 		   const struct kr_vf_state *want, uint32_t fields,
 		   struct kr_err *err);
-int kr_nl_vf_restore(struct kr_nl *nl, const char *pf, uint32_t vf,
+int kr_nl_vf_defaults(struct kr_nl *nl, const char *pf, uint32_t vf,
 		     struct kr_err *err);
 
 #endif

@@ -40,7 +40,7 @@ static void test_vf_rates(void **state)
 			 -EOPNOTSUPP);
 	assert_string_equal(err.msg, "PF nl0 VF 0: set rate: Operation not "
 				     "supported");
-	assert_int_equal(kr_nl_vf_restore(nl, "nl0", 0, &err), -ENODEV);
+	assert_int_equal(kr_nl_vf_defaults(nl, "nl0", 0, &err), -ENODEV);
 	assert_string_equal(err.msg, "PF nl0 has no VF 0");
 	assert_int_equal(kr_nl_vf_apply(nl, "nope", &rate, KR_VF_RATE, &err),
 			 -ENODEV);

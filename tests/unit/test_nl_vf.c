@@ -211,7 +211,7 @@ static void test_restore(void **state)
 	struct kr_err err = { 0 };
 
 	/* only what differs from the defaults, one request each */
-	assert_int_equal(kr_nl_vf_restore(nl, "ens1f0", 1, &err), 0);
+	assert_int_equal(kr_nl_vf_defaults(nl, "ens1f0", 1, &err), 0);
 	assert_string_equal(
 		requests(),
 		"GETLINK ens1f0 RTEXT_FILTER_VF -> OK\n"
@@ -221,13 +221,13 @@ static void test_restore(void **state)
 		"SETLINK ens1f0 vf 1 IFLA_VF_TRUST 0 -> OK\n"
 		"SETLINK ens1f0 vf 1 IFLA_VF_LINK_STATE 0 -> OK\n");
 	/* idempotent: the second time there is nothing to send */
-	assert_int_equal(kr_nl_vf_restore(nl, "ens1f0", 1, &err), 0);
-	assert_int_equal(kr_nl_vf_restore(nl, "ens1f0", 0, &err), 0);
+	assert_int_equal(kr_nl_vf_defaults(nl, "ens1f0", 1, &err), 0);
+	assert_int_equal(kr_nl_vf_defaults(nl, "ens1f0", 0, &err), 0);
 	assert_string_equal(requests(),
 			    "GETLINK ens1f0 RTEXT_FILTER_VF -> OK\n"
 			    "GETLINK ens1f0 RTEXT_FILTER_VF -> OK\n");
 	/* a driver without spoofchk and trust is not asked for them */
-	assert_int_equal(kr_nl_vf_restore(nl, "ens1f0", 2, &err), 0);
+	assert_int_equal(kr_nl_vf_defaults(nl, "ens1f0", 2, &err), 0);
 	assert_string_equal(
 		requests(),
 		"GETLINK ens1f0 RTEXT_FILTER_VF -> OK\n"
@@ -244,7 +244,7 @@ static void test_errors(void **state)
 	assert_string_equal(err.msg, "no PF ens9");
 	assert_int_equal(kr_nl_vf_apply(nl, "ens9", &w, KR_VF_RATE, &err),
 			 -ENODEV);
-	assert_int_equal(kr_nl_vf_restore(nl, "ens1f0", 7, &err), -ENODEV);
+	assert_int_equal(kr_nl_vf_defaults(nl, "ens1f0", 7, &err), -ENODEV);
 	assert_string_equal(err.msg, "PF ens1f0 has no VF 7");
 	assert_int_equal(kr_nl_vf_apply(nl, "ens1f0", &w, KR_VF_RATE, &err),
 			 -EINVAL);

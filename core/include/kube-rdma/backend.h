@@ -276,9 +276,10 @@ struct kr_backend_services {
 	 * VLAN, spoofchk on, trust off, link state auto.  Reads the VF first
 	 * and sends only what differs, and nothing the driver does not
 	 * report (spoofchk or trust reported as -1).  MAC and GUIDs are left
-	 * as they are.  Idempotent.
+	 * as they are.  Idempotent.  (Named vf_restore in ABI 1.1's first
+	 * header; same member, same contract.)
 	 */
-	int (*vf_restore)(const char *pf, uint32_t vf, struct kr_err *err);
+	int (*vf_defaults)(const char *pf, uint32_t vf, struct kr_err *err);
 };
 
 /* One "key = value" line of a PF's INI section that the core passed on. */
@@ -472,7 +473,7 @@ struct kr_backend_ops {
 	 * REQUIRED.  Give VF 'vf' back its host state: rates 0, and where
 	 * supported its MAC as created, no VLAN, spoofchk on, trust off,
 	 * link state auto.  Does not move the netdev.  Idempotent.  (The
-	 * service svc->vf_restore is narrower: the kernel's defaults of the
+	 * service svc->vf_defaults is narrower: the kernel's defaults of the
 	 * settings, not the MAC; a backend's vf_reset builds on it.)
 	 */
 	int (*vf_reset)(struct kr_backend_pf *pf, uint32_t vf,
