@@ -106,6 +106,17 @@ int kr_placement_check(const struct kr_inventory *inv,
 int kr_placement_score(const struct kr_inventory *inv,
 		       const struct kr_request *req, enum kr_policy policy);
 
+/*
+ * A shell command that reproduces a placement: it writes the node as
+ * placement sees it (each PF's name, link speed, capacity, reservation
+ * support, free VFs and reserved bandwidth) to node.json and runs
+ * kube-rdma-ctl place on it with the request and the policy.  For the log
+ * line of an undecided placement.  A string to free(), or NULL when out of
+ * memory.
+ */
+char *kr_place_command(const struct kr_inventory *inv,
+		       const struct kr_request *req, enum kr_policy policy);
+
 /* Free the assignment; accepts a zeroed struct. */
 void kr_placement_clear(struct kr_placement *p);
 

@@ -346,6 +346,85 @@ static void test_check(void **state)
 	kr_inventory_free(inv);
 }
 
+/* One single-quoted shell word starting at *s (which moves past it). */
+static char *unquote(const char **s)
+{
+	const char *p = *s;
+	char *out = calloc(strlen(p) + 1, 1), *o = out;
+
+	assert_int_equal(*p++, '\'');
+	for (;;) {
+		while (*p && *p != '\'')
+			*o++ = *p++;
+		assert_int_equal(*p++, '\'');
+		if (strncmp(p, "\\''", 3))
+			break;
+		*o++ = '\'';
+		p += 3;
+	}
+	*s = p;
+	return out;
+}
+
+/* An undecided placement's command reproduces the node and the request. */
+static void test_command(void **state)
+{
+	const struct pf_spec pfs[] = { { "p0", 100000, 30000, 2, 6, 100000 },
+				       { "p1'x", 25000, 0, 4, 4, 25000 } };
+	struct kr_inventory *inv = node(pfs, 2), *back = NULL;
+	struct kr_request *req = request(
+		"[{\"min_tx_rate\": 7000, \"max_tx_rate\": 9000}, "
+		"{\"pf\": \"p0\"}, {}]"), *req_back = NULL;
+	struct kr_placement a, b;
+	struct kr_err err = { 0 };
+	const char *at;
+	char *cmd, *inv_text, *req_text;
+	size_t j;
+
+	inv->pfs[1].min_rate_supported = false;
+	cmd = kr_place_command(inv, req, KR_POLICY_SPREAD);
+	assert_non_null(cmd);
+	at = strstr(cmd, "printf '%s\\n' ");
+	assert_ptr_equal(at, cmd);
+	at += strlen("printf '%s\\n' ");
+	inv_text = unquote(&at);
+	assert_string_equal(at, " >node.json && kube-rdma-ctl place "
+				"--inventory node.json --policy spread "
+				"--request '[{\"min_tx_rate\":7000,"
+				"\"max_tx_rate\":9000},{\"pf\":\"p0\"},{}]'");
+	at = strstr(at, "--request ") + strlen("--request ");
+	req_text = unquote(&at);
+	assert_int_equal(kr_inventory_parse(inv_text, strlen(inv_text), &back,
+					    &err), 0);
+	assert_int_equal(kr_request_parse(req_text, strlen(req_text), 0,
+					  &req_back, &err), 0);
+	assert_int_equal(back->n_pfs, 2);
+	for (j = 0; j < 2; j++) {
+		assert_string_equal(back->pfs[j].name, inv->pfs[j].name);
+		assert_int_equal(back->pfs[j].capacity_mbps,
+				 inv->pfs[j].capacity_mbps);
+		assert_int_equal(back->pfs[j].reserved_mbps,
+				 inv->pfs[j].reserved_mbps);
+		assert_int_equal(back->pfs[j].vfs_free, inv->pfs[j].vfs_free);
+		assert_int_equal(back->pfs[j].link_speed_mbps,
+				 inv->pfs[j].link_speed_mbps);
+		assert_int_equal(back->pfs[j].min_rate_supported,
+				 inv->pfs[j].min_rate_supported);
+	}
+	assert_int_equal(place(inv, req, KR_POLICY_SPREAD, &a),
+			 place(back, req_back, KR_POLICY_SPREAD, &b));
+	assert_memory_equal(a.pf, b.pf, req->n * sizeof(*a.pf));
+	kr_placement_clear(&a);
+	kr_placement_clear(&b);
+	free(cmd);
+	free(inv_text);
+	free(req_text);
+	kr_inventory_free(back);
+	kr_inventory_free(inv);
+	kr_request_free(req_back);
+	kr_request_free(req);
+}
+
 /* ---- property test ---- */
 
 static uint64_t rng = 0x6b7264ull;
@@ -448,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_policies_and_score),
 		cmocka_unit_test(test_budget_cut_off),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_command),
 		cmocka_unit_test(test_against_brute_force),
 	};
 

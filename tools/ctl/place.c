@@ -14,6 +14,9 @@
 #include "placement.h"
 #include "request.h"
 
+/* Neither yes nor no: the search ran out of steps (docs/placement.md). */
+#define EXIT_UNDECIDED 3
+
 static int read_inventory_file(const char *path, struct kr_inventory **ret)
 {
 	struct kr_err err = { 0 };
@@ -43,6 +46,9 @@ static json_t *answer_json(const struct kr_inventory *inv,
 	json_t *assignment;
 	size_t i;
 
+	if (p->cut_off)
+		return json_pack("{s:b, s:b, s:s}", "fits", 0, "undecided", 1,
+				 "reason", p->reason);
 	if (!p->fits)
 		return json_pack("{s:b, s:s}", "fits", 0, "reason", p->reason);
 	assignment = json_array();
@@ -63,6 +69,7 @@ int ctl_place(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "request", required_argument, NULL, 'r' },
 		{ "policy", required_argument, NULL, 'p' },
+		{ "budget", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,10 +80,22 @@ int ctl_place(int argc, char **argv)
 	struct kr_request *req = NULL;
 	struct kr_err err = { 0 };
 	json_t *doc;
+	char *end;
 	int c, status = EXIT_USAGE;
 
-	while ((c = getopt_long(argc, argv, "i:c:r:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:c:r:p:b:h", opts, NULL)) !=
+	       -1) {
 		switch (c) {
+		case 'b':
+			popts.budget = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || !popts.budget ||
+			    *optarg == '-') {
+				fprintf(stderr, "kube-rdma-ctl: --budget %s: "
+						"expected a number of search "
+						"steps\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'i':
 			inventory = optarg;
 			break;
@@ -97,7 +116,10 @@ int ctl_place(int argc, char **argv)
 		case 'h':
 			printf("Usage: kube-rdma-ctl place (--inventory "
 			       "FILE.json | --config FILE) --request JSON "
-			       "[--policy binpack|spread]\n");
+			       "[--policy binpack|spread] [--budget STEPS]\n"
+			       "Exit status: 0 fits, 1 does not fit, 2 bad "
+			       "input, 3 undecided (the search ran out of "
+			       "steps)\n");
 			return 0;
 		default:
 			return EXIT_USAGE;
@@ -127,10 +149,15 @@ int ctl_place(int argc, char **argv)
 		fprintf(stderr, "kube-rdma-ctl: %s\n", kr_err_text(&err));
 		goto out;
 	}
-	if (placement.cut_off)
-		fprintf(stderr, "kube-rdma-ctl: warning: placement search cut "
-				"off after %llu steps\n",
-			(unsigned long long)placement.steps);
+	if (placement.cut_off) {
+		char *cmd = kr_place_command(inv, req, popts.policy);
+
+		fprintf(stderr, "kube-rdma-ctl: warning: placement undecided "
+				"after %llu search steps; reproduce with: %s\n",
+			(unsigned long long)placement.steps,
+			cmd ? cmd : "(out of memory)");
+		free(cmd);
+	}
 	doc = answer_json(inv, &placement, popts.policy);
 	if (!doc || json_dumpf(doc, stdout, JSON_COMPACT) < 0) {
 		json_decref(doc);
@@ -140,7 +167,10 @@ int ctl_place(int argc, char **argv)
 	}
 	json_decref(doc);
 	fputc('\n', stdout);
-	status = placement.fits ? 0 : EXIT_NO;
+	if (placement.fits)
+		status = 0;
+	else
+		status = placement.cut_off ? EXIT_UNDECIDED : EXIT_NO;
 out:
 	kr_placement_clear(&placement);
 	kr_inventory_free(inv);
