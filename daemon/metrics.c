@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "metrics.h"
+#include "placement.h"
 
 static const unsigned int codes[N_HTTP_CODES] = HTTP_CODES;
 
@@ -102,6 +103,11 @@ char *metrics_render(const struct inv_snapshot *snap,
 					http_route_label((enum http_route)r),
 					codes[c], n);
 		}
+	fprintf(out, "# HELP kube_rdma_placement_undecided_total Placements "
+		     "left undecided by the solver's budget.\n"
+		     "# TYPE kube_rdma_placement_undecided_total counter\n"
+		     "kube_rdma_placement_undecided_total %llu\n",
+		(unsigned long long)kr_place_cutoffs());
 	if (fclose(out) != 0) {
 		free(text);
 		return NULL;

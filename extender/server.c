@@ -126,20 +126,26 @@ static char *metrics(struct ext_server *s)
 		"kube_rdma_extender_reservations %zu\n"
 		"# TYPE kube_rdma_extender_refusals_total counter\n"
 		"kube_rdma_extender_refusals_total{reason=\"no_room\"} %llu\n"
+		"kube_rdma_extender_refusals_total{reason=\"undecided\"} "
+		"%llu\n"
 		"kube_rdma_extender_refusals_total{reason=\"unreachable\"} "
 		"%llu\n"
 		"kube_rdma_extender_refusals_total{reason=\"bad_request\"} "
 		"%llu\n"
 		"# TYPE kube_rdma_extender_binds_total counter\n"
 		"kube_rdma_extender_binds_total{result=\"ok\"} %llu\n"
-		"kube_rdma_extender_binds_total{result=\"failed\"} %llu\n",
+		"kube_rdma_extender_binds_total{result=\"failed\"} %llu\n"
+		"# TYPE kube_rdma_placement_undecided_total counter\n"
+		"kube_rdma_placement_undecided_total %llu\n",
 		(unsigned long long)atomic_load(&s->bad_requests), nodes,
 		stale, node_cache_reservations(x->cache),
 		(unsigned long long)atomic_load(&x->refused_no_room),
+		(unsigned long long)atomic_load(&x->refused_undecided),
 		(unsigned long long)atomic_load(&x->refused_unreachable),
 		(unsigned long long)atomic_load(&x->refused_bad_request),
 		(unsigned long long)atomic_load(&x->binds_ok),
-		(unsigned long long)atomic_load(&x->binds_failed));
+		(unsigned long long)atomic_load(&x->binds_failed),
+		(unsigned long long)kr_place_cutoffs());
 	if (fclose(out) != 0) {
 		free(text);
 		return NULL;

@@ -129,10 +129,26 @@ static int ever_fits(const struct kr_inventory *view,
 		pf->vfs_total = pf->vfs_free = view->pfs[i].vfs_total;
 	}
 	if (empty && kr_place(empty, req, &opts, &p, &err) == 0)
-		fits = p.fits;
+		fits = p.fits || p.cut_off;
 	kr_placement_clear(&p);
 	kr_inventory_free(empty);
 	return fits;
+}
+
+/*
+ * The request prepared once for the nodes of one call (sorting and the like
+ * done once); NULL for none, or when out of memory (then kr_place).
+ */
+static struct kr_place_req *prepare(struct extender *x,
+				    const struct kr_request *req)
+{
+	struct kr_place_opts opts = { .policy = x->policy };
+	struct kr_place_req *pr = NULL;
+	struct kr_err err = { 0 };
+
+	if (req && req->n && kr_place_prepare(req, &opts, &pr, &err) < 0)
+		pr = NULL;
+	return pr;
 }
 
 /*
@@ -142,6 +158,7 @@ static int ever_fits(const struct kr_inventory *view,
 enum verdict { FITS, FAILS, NEVER };
 
 static enum verdict judge(struct extender *x, const char *node,
+			  const struct kr_place_req *pr,
 			  const struct kr_request *req, const char *uid,
 			  int *score, char *why, size_t size)
 {
@@ -160,12 +177,23 @@ static enum verdict judge(struct extender *x, const char *node,
 		atomic_fetch_add(&x->refused_unreachable, 1);
 		return FAILS;
 	}
-	if (kr_place(view, req, &opts, &p, &err) < 0) {
+	if ((pr ? kr_place_node(pr, view, &p, &err)
+		: kr_place(view, req, &opts, &p, &err)) < 0) {
 		snprintf(why, size, "%s", kr_err_text(&err));
 	} else if (p.fits) {
 		v = FITS;
 		if (score)
 			*score = p.score;
+	} else if (p.cut_off) {
+		char *cmd = kr_place_command(view, req, x->policy);
+
+		snprintf(why, size, "%s", p.reason);
+		atomic_fetch_add(&x->refused_undecided, 1);
+		kr_log(KR_LOG_WARNING, "placement of pod %s on node %s "
+		       "undecided after %llu steps; reproduce with: %s", uid,
+		       node, (unsigned long long)p.steps,
+		       cmd ? cmd : "(out of memory)");
+		free(cmd);
 	} else {
 		snprintf(why, size, "%s", p.reason);
 		v = ever_fits(view, req, x->policy) ? FAILS : NEVER;
@@ -287,6 +315,7 @@ json_t *verb_filter(struct extender *x, json_t *args)
 	json_t *failed = json_object(), *never = json_object();
 	json_t *names = json_array(), *items = json_array(), *res;
 	struct node_list l;
+	struct kr_place_req *pr;
 	struct kr_request *req;
 	char why[600], msg[700];
 	const char **fit_names = NULL;
@@ -305,6 +334,7 @@ json_t *verb_filter(struct extender *x, json_t *args)
 		atomic_fetch_add(&x->refused_bad_request, 1);
 	if (req && req->n)
 		node_cache_register(x->cache, l.names, l.addresses, l.n);
+	pr = prepare(x, req);
 	fit_names = calloc(l.n + 1, sizeof(*fit_names));
 	fit_scores = calloc(l.n + 1, sizeof(*fit_scores));
 	pthread_rwlock_rdlock(&x->cache->lock);
@@ -315,7 +345,7 @@ json_t *verb_filter(struct extender *x, json_t *args)
 		if (!req) {
 			v = FAILS;	/* the parser's message, verbatim */
 		} else if (req->n) {
-			v = judge(x, l.names[i], req, pod_uid(pod), &score,
+			v = judge(x, l.names[i], pr, req, pod_uid(pod), &score,
 				  why, sizeof(why));
 		}
 		if (v == FITS && fit_names && fit_scores) {
@@ -359,6 +389,7 @@ json_t *verb_filter(struct extender *x, json_t *args)
 		memo_store(pod_uid(pod), fit_names, fit_scores, n_fit);
 	free(fit_names);
 	free(fit_scores);
+	kr_place_req_free(pr);
 	kr_request_free(req);
 	node_list_clear(&l);
 	return res;
@@ -369,6 +400,7 @@ json_t *verb_prioritize(struct extender *x, json_t *args)
 	json_t *pod = json_get_ci(args, "Pod");
 	json_t *list = json_array();
 	struct node_list l;
+	struct kr_place_req *pr = NULL;
 	struct kr_request *req;
 	char why[600];
 	size_t i;
@@ -388,8 +420,10 @@ json_t *verb_prioritize(struct extender *x, json_t *args)
 			score = memo_find(pod_uid(pod), l.names[i]);
 			if (score < 0) {
 				score = 0;
-				judge(x, l.names[i], req, pod_uid(pod), &score,
-				      why, sizeof(why));
+				if (!pr)
+					pr = prepare(x, req);
+				judge(x, l.names[i], pr, req, pod_uid(pod),
+				      &score, why, sizeof(why));
 			}
 		}
 		json_array_append_new(list, json_pack("{s:s, s:i}", "Host",
@@ -397,6 +431,7 @@ json_t *verb_prioritize(struct extender *x, json_t *args)
 						      score));
 	}
 	pthread_rwlock_unlock(&x->cache->lock);
+	kr_place_req_free(pr);
 	kr_request_free(req);
 	node_list_clear(&l);
 	return list;

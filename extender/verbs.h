@@ -18,8 +18,9 @@ struct extender {
 	struct kr_kubeconfig *kube;	/* NULL: bind cannot work */
 	enum kr_policy policy;
 	/* counters for /metrics */
-	_Atomic uint64_t refused_no_room, refused_unreachable,
-		refused_bad_request, binds_ok, binds_failed;
+	_Atomic uint64_t refused_no_room, refused_undecided,
+		refused_unreachable, refused_bad_request, binds_ok,
+		binds_failed;
 };
 
 /* The answers; each returns a new reference (never NULL but for OOM). */
