@@ -7,7 +7,10 @@
  *
  *   build/bench/bench_placement [--quick]
  *
- * Prints a Markdown table (docs/benchmarks.md).
+ * Then the planted families (placement_families.h): pods that fit by
+ * construction on nearly full nodes, and their twins, decided by the
+ * current solver and by the one before it (placement_v1.c) in the same
+ * run.  Prints Markdown tables (docs/benchmarks.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,8 @@
 
 #include "err.h"
 #include "placement.h"
+#include "placement_families.h"
+#include "placement_v1.h"
 
 #define CAP 100000
 
@@ -167,31 +172,46 @@ static struct kr_request *make_request(enum shape shape, size_t n, size_t m)
 	return req;
 }
 
+/* Mean µs per call of the current solver (or the old one) on a case. */
+static double time_solver(const struct kr_inventory *inv,
+			  const struct kr_request *req, int old, int quick,
+			  struct kr_placement *p, int *v1_fits, int *v1_cut)
+{
+	struct kr_place_opts opts = { .policy = KR_POLICY_BINPACK };
+	struct kr_err err = { 0 };
+	uint64_t reps = 0, steps;
+	double t0 = now_us();
+
+	do {
+		if (old) {
+			*v1_fits = kr_v1_place(inv, req, KR_POLICY_BINPACK, 0,
+					       v1_cut, &steps);
+		} else {
+			kr_placement_clear(p);
+			if (kr_place(inv, req, &opts, p, &err) < 0) {
+				fprintf(stderr, "%s\n", err.msg);
+				exit(1);
+			}
+		}
+		reps++;
+	} while (now_us() - t0 < (quick ? 20000 : 200000));
+	return (now_us() - t0) / reps;
+}
+
 static void run_case(enum shape shape, size_t n, size_t m, int quick)
 {
 	struct kr_inventory *inv = make_node(
 		m, shape == SHAPE_TIGHT ? (uint32_t)((n + m - 1) / m)
 					: (uint32_t)n);
 	struct kr_request *req = make_request(shape, n, m);
-	struct kr_place_opts opts = { .policy = KR_POLICY_BINPACK };
 	struct kr_placement p = { 0 };
-	struct kr_err err = { 0 };
-	double t0, ours, plain_t;
-	char ratio[48];
-	uint64_t reps = 0, plain_limit = quick ? 1000000 : 20000000;
-	int plain;
+	double t0, ours, before, plain_t;
+	char ratio[48], v1[32];
+	uint64_t plain_limit = quick ? 1000000 : 20000000;
+	int plain, v1_fits = 0, v1_cut = 0;
 
-	t0 = now_us();
-	do {
-		kr_placement_clear(&p);
-		if (kr_place(inv, req, &opts, &p, &err) < 0) {
-			fprintf(stderr, "%s\n", err.msg);
-			exit(1);
-		}
-		reps++;
-	} while (now_us() - t0 < (quick ? 20000 : 200000));
-	ours = (now_us() - t0) / reps;
-
+	ours = time_solver(inv, req, 0, quick, &p, &v1_fits, &v1_cut);
+	before = time_solver(inv, req, 1, quick, &p, &v1_fits, &v1_cut);
 	t0 = now_us();
 	plain = plain_place(inv, req, plain_limit);
 	plain_t = now_us() - t0;
@@ -201,14 +221,213 @@ static void run_case(enum shape shape, size_t n, size_t m, int quick)
 			 plain_t / ours);
 	else
 		snprintf(ratio, sizeof(ratio), "x%.1f", plain_t / ours);
-	printf("| %-18s | %3zu | %2zu | %-4s | %7llu | %9.2f | %s%9.0f | %s |\n",
+	snprintf(v1, sizeof(v1), "%.2f%s", before,
+		 v1_cut ? " (cut off)" : v1_fits != p.fits ? " (differs)" : "");
+	printf("| %-18s | %3zu | %2zu | %-4s | %7llu | %9.2f | %s | %s%9.0f "
+	       "| %s |\n",
 	       shape_names[shape], n, m, p.fits ? "fits" : "no",
-	       (unsigned long long)p.steps, ours, plain < 0 ? ">" : " ",
+	       (unsigned long long)p.steps, ours, v1, plain < 0 ? ">" : " ",
 	       plain_t, ratio);
 	kr_placement_clear(&p);
 	free(req->ifaces);
 	free(req);
 	kr_inventory_free(inv);
+}
+
+/* ---- the planted families, new solver and old, in one run ---- */
+
+/* Times of one group of instances, in µs. */
+struct times {
+	double *v;
+	size_t n, size;
+};
+
+static void add_time(struct times *t, double us)
+{
+	if (t->n == t->size) {
+		t->size = t->size ? 2 * t->size : 1024;
+		t->v = realloc(t->v, t->size * sizeof(*t->v));
+		if (!t->v) {
+			fprintf(stderr, "out of memory\n");
+			exit(1);
+		}
+	}
+	t->v[t->n++] = us;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The q-quantile (0..1) of the times; sorts them. */
+static double quantile(struct times *t, double q)
+{
+	size_t i;
+
+	if (!t->n)
+		return 0;
+	qsort(t->v, t->n, sizeof(*t->v), cmp_double);
+	i = (size_t)(q * (double)(t->n - 1) + 0.5);
+	return t->v[i];
+}
+
+/* Answers of one group: the current solver's and the old one's. */
+struct group {
+	unsigned long n;
+	unsigned long fits, proven, undecided;	/* current */
+	unsigned long v1_fits, v1_no, v1_cut;	/* old */
+	struct times now, before;
+};
+
+static const unsigned int slacks[] = { 0, 2000, 10000, 50000 };
+static const unsigned int steps_[] = { 1, 100, 1000 };
+static const size_t fam_ms[] = { 2, 3, 4, 6, 8, 16 };
+static const size_t fam_ns[] = { 10, 20, 30, 60, 100, 128 };
+
+static size_t index_of(const size_t *v, size_t n, size_t x)
+{
+	size_t i;
+
+	for (i = 0; i < n && v[i] != x; i++)
+		;
+	return i;
+}
+
+static void run_families(unsigned int passes)
+{
+	/* planted by slack and step; twins by kind; planted by m and n */
+	static struct group planted[4][3], twins[3], all, by_mn[6][6];
+	unsigned int pass, i, s, t;
+	int twin;
+
+	for (pass = 0; pass < passes; pass++)
+		for (i = 0; i < 1728; i++)
+			for (twin = 0; twin < 3; twin++) {
+				struct kr_fam_params fp;
+				struct kr_fam_instance in;
+				struct kr_place_opts opts = { 0 };
+				struct kr_placement p;
+				struct kr_err err = { 0 };
+				struct group *g[3];
+				uint64_t steps;
+				double t0, now, before;
+				int v1, v1_cut, k;
+
+				kr_fam_grid(i, 100 + pass, &fp);
+				if (kr_fam_make(&fp, (enum kr_fam_twin)twin,
+						&in) < 0)
+					exit(1);
+				t0 = now_us();
+				if (kr_place(in.inv, in.req, &opts, &p, &err) <
+				    0) {
+					fprintf(stderr, "%s\n", err.msg);
+					exit(1);
+				}
+				now = now_us() - t0;
+				t0 = now_us();
+				v1 = kr_v1_place(in.inv, in.req,
+						 KR_POLICY_BINPACK, 0, &v1_cut,
+						 &steps);
+				before = now_us() - t0;
+				if (p.fits && kr_placement_check(in.inv, in.req,
+								 p.pf,
+								 &err) < 0) {
+					fprintf(stderr, "invalid assignment: "
+						"%s\n", err.msg);
+					exit(1);
+				}
+				s = (unsigned int)(fp.slack_ppm == 0      ? 0
+						   : fp.slack_ppm == 2000 ? 1
+						   : fp.slack_ppm == 10000 ? 2
+									   : 3);
+				t = fp.step == 1 ? 0 : fp.step == 100 ? 1 : 2;
+				g[0] = twin ? &twins[twin] : &planted[s][t];
+				g[1] = &all;
+				g[2] = twin ? NULL
+					    : &by_mn[index_of(fam_ms, 6, fp.m)]
+						    [index_of(fam_ns, 6, fp.n)];
+				for (k = 0; k < 3; k++) {
+					if (!g[k])
+						continue;
+					g[k]->n++;
+					g[k]->fits += p.fits;
+					g[k]->undecided += p.cut_off;
+					g[k]->proven += !p.fits && !p.cut_off;
+					g[k]->v1_fits += v1 == 1;
+					g[k]->v1_cut += v1 == 0 && v1_cut;
+					g[k]->v1_no += v1 == 0 && !v1_cut;
+					if (k < 2) {
+						add_time(&g[k]->now, now);
+						add_time(&g[k]->before, before);
+					}
+				}
+				if (twin == 0 && !p.fits && !p.cut_off) {
+					fprintf(stderr, "a planted instance "
+						"answered no: %s\n", p.reason);
+					exit(1);
+				}
+				kr_placement_clear(&p);
+				kr_fam_free(&in);
+			}
+
+	printf("\nPlanted instances (fit by construction), %u passes over "
+	       "the grid:\n\n", passes);
+	printf("| rates in steps of | slack | pods | before: rejected "
+	       "(cut off) | before: median / max µs | now: does not fit | "
+	       "now: undecided | now: median / p99 / max µs |\n");
+	printf("|---|---|---|---|---|---|---|---|\n");
+	for (t = 0; t < 3; t++)
+		for (s = 0; s < 4; s++) {
+			struct group *g = &planted[s][t];
+
+			printf("| %u Mb/s | %.1f %% | %lu | %lu (%lu) | %.0f / "
+			       "%.0f | %lu | %lu | %.1f / %.0f / %.0f |\n",
+			       steps_[t], slacks[s] / 10000.0, g->n,
+			       g->v1_no + g->v1_cut, g->v1_cut,
+			       quantile(&g->before, 0.5),
+			       quantile(&g->before, 1), g->proven,
+			       g->undecided, quantile(&g->now, 0.5),
+			       quantile(&g->now, 0.99), quantile(&g->now, 1));
+		}
+	printf("\nTheir twins (refused: with a proof; undecided: cut "
+	       "off):\n\n");
+	printf("| twin | pods | before: fit / refused / cut off | now: fit / "
+	       "refused / undecided | before: median / max µs | now: "
+	       "median / p99 / max µs |\n");
+	printf("|---|---|---|---|---|---|\n");
+	for (twin = 1; twin < 3; twin++) {
+		struct group *g = &twins[twin];
+
+		printf("| %s | %lu | %lu / %lu / %lu | %lu / %lu / %lu | %.0f "
+		       "/ %.0f | %.1f / %.0f / %.0f |\n",
+		       twin == 1 ? "one PF 1 Mb/s short" : "one VF fewer",
+		       g->n, g->v1_fits, g->v1_no, g->v1_cut, g->fits,
+		       g->proven, g->undecided, quantile(&g->before, 0.5),
+		       quantile(&g->before, 1), quantile(&g->now, 0.5),
+		       quantile(&g->now, 0.99), quantile(&g->now, 1));
+	}
+	printf("\nAll %lu decisions: now median %.1f µs, p99 %.0f µs, "
+	       "max %.0f µs, %lu undecided; before median %.1f µs, max "
+	       "%.0f µs, %lu cut off.\n",
+	       all.n, quantile(&all.now, 0.5), quantile(&all.now, 0.99),
+	       quantile(&all.now, 1), all.undecided,
+	       quantile(&all.before, 0.5), quantile(&all.before, 1),
+	       all.v1_cut);
+	printf("\nPlanted instances left undecided now, by PFs and "
+	       "interfaces (of %u each):\n\n", passes * 1728 / 36);
+	printf("| m \\ n |");
+	for (t = 0; t < 6; t++)
+		printf(" %zu |", fam_ns[t]);
+	printf("\n|---|---|---|---|---|---|---|\n");
+	for (s = 0; s < 6; s++) {
+		printf("| %zu |", fam_ms[s]);
+		for (t = 0; t < 6; t++)
+			printf(" %lu |", by_mn[s][t].undecided);
+		printf("\n");
+	}
 }
 
 int main(int argc, char **argv)
@@ -220,12 +439,13 @@ int main(int argc, char **argv)
 	int s;
 
 	printf("| request            |   n |  m | fits | steps   | solver µs "
-	       "| plain backtracking µs | ratio |\n");
-	printf("|---|---|---|---|---|---|---|---|\n");
+	       "| before µs | plain backtracking µs | ratio |\n");
+	printf("|---|---|---|---|---|---|---|---|---|\n");
 	for (s = 0; s < _SHAPE_MAX; s++)
 		for (a = 0; a < 4; a++)
 			for (b = 0; b < 4; b++)
 				run_case((enum shape)s, ns[a], ms[b], quick);
 	printf("\ncut-offs: %llu\n", (unsigned long long)kr_place_cutoffs());
+	run_families(quick ? 1 : 10);
 	return 0;
 }
