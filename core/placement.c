@@ -305,6 +305,8 @@ static int solve(struct kr_pl *p)
 	r = kr_pl_complete(p);
 	if (r || p->proven)
 		goto out;
+	if (p->steps >= total)
+		goto out;
 	/* repair finds packings where there are many */
 	p->cut_off = false;
 	p->budget = p->steps + (total - p->steps) / 2;
@@ -312,6 +314,10 @@ static int solve(struct kr_pl *p)
 	if (r)
 		goto out;
 	p->budget = total;
+	if (p->steps >= total) {
+		p->cut_off = true;
+		goto out;
+	}
 	r = kr_pl_complete(p);
 out:
 	p->budget = total;

@@ -32,8 +32,6 @@
 #define HALF (1u << POOL_SIDE)
 /* Re-splits a repair may evaluate per PF of the node. */
 #define SPLITS_PER_PF 24
-/* What a re-split costs, in search steps (about 100 ns each). */
-#define EVAL_STEPS 100
 /* Exact re-solves of a neighbourhood: at most SUB_BINS PFs, filled up to
  * about SUB_ITEMS items, searched for at most SUB_BUDGET steps. */
 #define SUB_BINS 8
@@ -280,7 +278,7 @@ static size_t pick(struct repair *r, size_t j, size_t other, size_t *pool)
 /* Evaluate the best re-split of PFs a and b into *sp. */
 static void evaluate(struct repair *r, size_t a, size_t b, struct split *sp)
 {
-	const struct kr_pl *p = r->p;
+	struct kr_pl *p = r->p;
 	size_t na, nl, nr, cl, cr, i, y;
 	int64_t in_a = 0, total = 0, lo, hi, low, ka_lo, ka_hi, fixed_a;
 	int64_t fixed_b, cost;
@@ -315,6 +313,8 @@ static void evaluate(struct repair *r, size_t a, size_t b, struct split *sp)
 	subsets(p, sp->pool + nl, nr, r->right);
 	sort_subsets(r->left, (size_t)1 << nl, nl, r->loff, r->tmp);
 	sort_subsets(r->right, (size_t)1 << nr, nr, r->roff, r->tmp);
+	/* charge the work: a step per subset */
+	p->steps += ((uint64_t)1 << nl) + ((uint64_t)1 << nr);
 	for (cl = 0; cl <= nl; cl++)
 		for (cr = 0; cr <= nr; cr++) {
 			int64_t k = (int64_t)(cl + cr);
@@ -384,7 +384,7 @@ static void repair_free(struct repair *r)
 
 /*
  * One round: re-split the most overloaded PF with its best partner.
- * Returns the re-splits evaluated (each charged EVAL_STEPS steps).
+ * Returns the re-splits evaluated.
  */
 static uint64_t round_(struct repair *r, size_t a)
 {
@@ -415,7 +415,6 @@ static uint64_t round_(struct repair *r, size_t a)
 		apply(r, &best);
 	else if (side.changes)
 		apply(r, &side);
-	p->steps += evals * EVAL_STEPS;
 	return evals ? evals : 1;
 }
 
@@ -444,6 +443,7 @@ static int sub_solve(struct repair *r, const size_t *bins, size_t k,
 
 	for (t = 0; t < k; t++)
 		n += r->size[bins[t]];
+	p->steps += p->n / 8 + n;	/* charge the setting up */
 	sub.n = n;
 	sub.unit = p->unit;
 	sub.budget = budget;
@@ -578,7 +578,9 @@ int kr_pl_repair(struct kr_pl *p)
 	if (!start(&r, p->choice))
 		goto out;
 	/* re-splits of two PFs with half the budget, then neighbourhoods */
-	resplit_end = p->steps + (p->budget - p->steps) / 2;
+	resplit_end = p->steps < p->budget
+			      ? p->steps + (p->budget - p->steps) / 2
+			      : p->steps;
 	while (!found && p->steps < p->budget) {
 		size_t a = most_overloaded(&r), bins[SUB_BINS], k;
 		uint64_t left = p->budget - p->steps;

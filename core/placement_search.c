@@ -49,6 +49,9 @@
 /* Steps of the first run of the search, and the unit of the restarts. */
 #define FIRST_RUN 50000
 #define RESTART_UNIT 10000
+/* Slots of the table of failed nodes, at least and at most. */
+#define MEMO_MIN 1024
+#define MEMO_MAX 16384
 /* Steps a count of one PF's completions may take. */
 #define PROBE_STEPS 300
 
@@ -97,10 +100,11 @@ int kr_pl_greedy(struct kr_pl *p, enum kr_policy policy)
 /* ---- remembered failed nodes ---- */
 
 struct memo {
-	size_t slots;		/* power of two, or 0: none */
+	size_t slots;		/* power of two; allocated at the first
+				 * insertion (many searches never fail) */
 	size_t used;
 	size_t key_len;		/* words per key */
-	uint64_t *keys;		/* slots * key_len */
+	uint64_t *keys;		/* slots * key_len, or NULL */
 	uint8_t *full;		/* slots */
 };
 
@@ -122,8 +126,21 @@ static int memo_probe(struct memo *mo, const uint64_t *key, int insert)
 {
 	size_t slot, tries;
 
-	if (!mo->slots)
-		return 0;
+	if (!mo->keys) {
+		if (!insert || !mo->slots)
+			return 0;
+		/* without room for it, the search only forgets */
+		mo->keys = malloc(mo->slots * mo->key_len * sizeof(*mo->keys));
+		mo->full = calloc(mo->slots, 1);
+		if (!mo->keys || !mo->full) {
+			free(mo->keys);
+			free(mo->full);
+			mo->keys = NULL;
+			mo->full = NULL;
+			mo->slots = 0;
+			return 0;
+		}
+	}
 	slot = hash_key(key, mo->key_len) & (mo->slots - 1);
 	for (tries = 0; tries < mo->slots; tries++) {
 		uint64_t *k = &mo->keys[slot * mo->key_len];
@@ -181,6 +198,7 @@ struct bc {
 	struct level *lv;	/* m + 1 */
 	struct memo memo;
 	uint64_t *key;
+	size_t lb_bits;		/* bits of each lb[] in a key: 16 or 32 */
 	uint64_t limit;		/* steps at which this run stops */
 	int stop;		/* this run reached its limit */
 	int random;		/* this run breaks ties at random */
@@ -223,15 +241,17 @@ static void make_key(struct bc *b)
 {
 	size_t w, j;
 
+	size_t per = 64 / b->lb_bits;
+
 	memcpy(b->key, b->rem, b->nw * sizeof(*b->key));
 	b->key[b->nw] = b->open;
-	for (j = 0; j < (b->p->m + 1) / 2; j++)
+	for (j = 0; j < (b->p->m + per - 1) / per; j++)
 		b->key[b->nw + 1 + j] = 0;
 	for (j = 0; j < b->p->m; j++) {
 		if (!(b->open >> j & 1))
 			continue;
-		w = b->nw + 1 + j / 2;
-		b->key[w] |= (uint64_t)(uint32_t)b->lb[j] << (j % 2 * 32);
+		w = b->nw + 1 + j / per;
+		b->key[w] |= (uint64_t)b->lb[j] << (j % per * b->lb_bits);
 	}
 }
 
@@ -693,7 +713,7 @@ static uint64_t luby(uint64_t i)
 static int search_runs(struct bc *b)
 {
 	struct kr_pl *p = b->p;
-	uint64_t run;
+	uint64_t run, left;
 	int found;
 
 	for (run = 0;; run++) {
@@ -701,8 +721,8 @@ static int search_runs(struct bc *b)
 
 		b->random = run > 0;
 		b->stop = 0;
-		b->limit = p->budget - p->steps < slice ? p->budget
-							 : p->steps + slice;
+		left = p->budget > p->steps ? p->budget - p->steps : 0;
+		b->limit = p->steps + (left < slice ? left : slice);
 		found = bc_node(b, 0);
 		if (found)
 			return 1;
@@ -760,14 +780,19 @@ int kr_pl_complete(struct kr_pl *p)
 	b.count = calloc(m + 1, sizeof(*b.count));
 	b.scratch = calloc(n + 1, sizeof(*b.scratch));
 	b.lv = calloc(m + 1, sizeof(*b.lv));
-	b.memo.slots = 1u << 14;
-	b.memo.key_len = b.nw + 1 + (m + 1) / 2;
-	b.memo.keys = malloc(b.memo.slots * b.memo.key_len * sizeof(uint64_t));
-	b.memo.full = calloc(b.memo.slots, 1);
+	/* a slot per eight steps of the budget left, within limits */
+	b.memo.slots = MEMO_MIN;
+	while (b.memo.slots < MEMO_MAX && p->steps < p->budget &&
+	       b.memo.slots * 8 < p->budget - p->steps)
+		b.memo.slots *= 2;
+	b.lb_bits = n + 1 < 65536 ? 16 : 32;
+	b.memo.key_len = b.nw + 1 + (m + 64 / b.lb_bits - 1) / (64 / b.lb_bits);
 	b.key = calloc(b.memo.key_len, sizeof(*b.key));
 	if (!b.rem || !b.lb || !b.takers || !b.absorb || !b.count ||
-	    !b.scratch || !b.lv || !b.memo.keys || !b.memo.full || !b.key)
+	    !b.scratch || !b.lv || !b.key)
 		goto out;
+	/* charge the setting up */
+	p->steps += (m + 1) * (n + 1) / 8;
 	for (d = 0; d <= m; d++) {
 		struct level *lv = &b.lv[d];
 
