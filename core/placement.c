@@ -286,8 +286,8 @@ static int pl_init(struct kr_pl *p, const struct kr_place_req *pr,
 }
 
 /*
- * Greedy in the policy's order, then in the other; then the bounds; then
- * repair and the exact search.  1 found (p->choice), 0 not (p->proven or
+ * Greedy in the policy's order, then in the other; then the bounds; a
+ * short exact search; dives, repair, and the exact search again.  1 found (p->choice), 0 not (p->proven or
  * p->cut_off), -ENOMEM.
  */
 static int solve(struct kr_pl *p)
@@ -307,8 +307,12 @@ static int solve(struct kr_pl *p)
 		goto out;
 	if (p->steps >= total)
 		goto out;
-	/* repair finds packings where there are many */
+	/* dives and repair find packings where there are many */
 	p->cut_off = false;
+	p->budget = p->steps + (total - p->steps) / 3;
+	r = kr_pl_dive(p);
+	if (r)
+		goto out;
 	p->budget = p->steps + (total - p->steps) / 2;
 	r = kr_pl_repair(p);
 	if (r)

@@ -71,6 +71,14 @@ int kr_pl_greedy(struct kr_pl *p, enum kr_policy policy);
 int kr_pl_repair(struct kr_pl *p);
 
 /*
+ * Dives (placement_dive.c): random constructions, each PF filled with
+ * items near the average it needs and an exact finish, the last PFs left
+ * to the exact search; until p->steps reaches p->budget.  1 and p->choice
+ * when an assignment is found, else 0; never proves anything.  -ENOMEM.
+ */
+int kr_pl_dive(struct kr_pl *p);
+
+/*
  * Exact search (bin completion, placement_search.c) until p->steps reaches
  * p->budget: 1 and p->choice when found; 0 when none exists (p->proven)
  * or the budget ran out (p->cut_off); -ENOMEM.
