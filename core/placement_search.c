@@ -201,6 +201,7 @@ struct bc {
 	size_t lb_bits;		/* bits of each lb[] in a key: 16 or 32 */
 	uint64_t limit;		/* steps at which this run stops */
 	int stop;		/* this run reached its limit */
+	int nomem;		/* a level could not be made */
 	int random;		/* this run breaks ties at random */
 	int probe;		/* counting completions, not searching */
 	int probe_out;		/* the count ran out of steps */
@@ -658,6 +659,31 @@ static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 	return best;
 }
 
+/* The arrays of a level, in one block, made when the search gets there. */
+static int level_alloc(struct bc *b, struct level *lv)
+{
+	size_t n = b->p->n + 1;
+	char *block;
+
+	if (lv->cand)
+		return 0;
+	block = malloc(n * (5 * sizeof(size_t) + 5 * sizeof(int64_t) + 1));
+	if (!block)
+		return -ENOMEM;
+	lv->cand = (size_t *)block;
+	lv->run = lv->cand + n;
+	lv->forced_from = lv->run + n;
+	lv->nfrank = lv->forced_from + n;
+	lv->pre = (int64_t *)(lv->nfrank + n);
+	lv->dem = lv->pre + n;
+	lv->fsum = lv->dem + n;
+	lv->fcnt = lv->fsum + n;
+	lv->npre = lv->fcnt + n;
+	lv->take = (uint8_t *)(lv->npre + n);
+	b->p->steps += n / 8;	/* charge the making */
+	return 0;
+}
+
 static int bc_node(struct bc *b, size_t depth)
 {
 	struct level *lv = &b->lv[depth];
@@ -673,6 +699,11 @@ static int bc_node(struct bc *b, size_t depth)
 	make_key(b);
 	if (memo_probe(&b->memo, b->key, 0))
 		return 0;
+	if (level_alloc(b, lv) < 0) {
+		b->nomem = 1;
+		b->stop = 1;
+		return 0;
+	}
 	j = choose_pf(b, lv, depth);
 	found = 0;
 	if (j != SIZE_MAX) {
@@ -724,6 +755,8 @@ static int search_runs(struct bc *b)
 		left = p->budget > p->steps ? p->budget - p->steps : 0;
 		b->limit = p->steps + (left < slice ? left : slice);
 		found = bc_node(b, 0);
+		if (b->nomem)
+			return -ENOMEM;
 		if (found)
 			return 1;
 		if (!b->stop) {
@@ -742,18 +775,8 @@ static void bc_free(struct bc *b)
 	size_t d;
 
 	if (b->lv)
-		for (d = 0; d <= b->p->m; d++) {
-			free(b->lv[d].cand);
-			free(b->lv[d].run);
-			free(b->lv[d].forced_from);
-			free(b->lv[d].pre);
-			free(b->lv[d].dem);
-			free(b->lv[d].fsum);
-			free(b->lv[d].fcnt);
-			free(b->lv[d].nfrank);
-			free(b->lv[d].npre);
-			free(b->lv[d].take);
-		}
+		for (d = 0; d <= b->p->m; d++)
+			free(b->lv[d].cand);	/* the level's one block */
 	free(b->lv);
 	free(b->rem);
 	free(b->lb);
@@ -769,7 +792,7 @@ static void bc_free(struct bc *b)
 int kr_pl_complete(struct kr_pl *p)
 {
 	struct bc b = { .p = p };
-	size_t n = p->n, m = p->m, d, i;
+	size_t n = p->n, m = p->m, i;
 	int found = -ENOMEM;
 
 	b.nw = (n + 63) / 64;
@@ -792,25 +815,7 @@ int kr_pl_complete(struct kr_pl *p)
 	    !b.scratch || !b.lv || !b.key)
 		goto out;
 	/* charge the setting up */
-	p->steps += (m + 1) * (n + 1) / 8;
-	for (d = 0; d <= m; d++) {
-		struct level *lv = &b.lv[d];
-
-		lv->cand = calloc(n + 1, sizeof(*lv->cand));
-		lv->run = calloc(n + 1, sizeof(*lv->run));
-		lv->forced_from = calloc(n + 1, sizeof(*lv->forced_from));
-		lv->pre = calloc(n + 1, sizeof(*lv->pre));
-		lv->dem = calloc(n + 1, sizeof(*lv->dem));
-		lv->fsum = calloc(n + 1, sizeof(*lv->fsum));
-		lv->fcnt = calloc(n + 1, sizeof(*lv->fcnt));
-		lv->nfrank = calloc(n + 1, sizeof(*lv->nfrank));
-		lv->npre = calloc(n + 1, sizeof(*lv->npre));
-		lv->take = calloc(n + 1, 1);
-		if (!lv->cand || !lv->run || !lv->forced_from || !lv->pre ||
-		    !lv->dem || !lv->fsum || !lv->fcnt || !lv->nfrank ||
-		    !lv->npre || !lv->take)
-			goto out;
-	}
+	p->steps += (n + m) / 8;
 	for (i = 0; i < n; i++) {
 		b.rem[i / 64] |= 1ull << (i % 64);
 		b.remd += p->items[i].d;
