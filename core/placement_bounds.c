@@ -11,8 +11,9 @@
  *  - every item needs a PF that may take it with a free VF and room;
  *  - for all PFs, and for each set of PFs that some item is restricted
  *    to, the items restricted to them (pins, ceilings above a link,
- *    reservations where the NIC keeps none) must fit their VFs and what
- *    they can absorb;
+ *    reservations where the NIC keeps none) must fit what they can absorb
+ *    and hold (each PF at most its VFs, and as many of the smallest items
+ *    it may take as fit its bandwidth);
  *  - large items, each more than half of what any PF that may take it can
  *    absorb, cannot share a PF: they need PFs of their own, one each (a
  *    matching of items to PFs).
@@ -166,6 +167,26 @@ static int tighten_by_sums(struct kr_pl *p)
 	return 0;
 }
 
+/*
+ * How many items PF j can hold: its VFs, and as many of the smallest
+ * items it may take as fit its bandwidth.
+ */
+static int64_t holds(const struct kr_pl *p, size_t j)
+{
+	int64_t sum = 0, k = 0;
+	size_t i;
+
+	for (i = p->n; i-- > 0 && k < p->vfs[j];) {
+		if (!(p->items[i].elig >> j & 1))
+			continue;
+		if (sum + p->items[i].d > p->cap[j])
+			break;
+		sum += p->items[i].d;
+		k++;
+	}
+	return k;
+}
+
 /* Items restricted to the PFs of 'mask' fit what those PFs can take. */
 static int hall(const struct kr_pl *p, uint64_t mask)
 {
@@ -180,7 +201,7 @@ static int hall(const struct kr_pl *p, uint64_t mask)
 	for (j = 0; j < p->m; j++)
 		if (mask >> j & 1) {
 			room += p->cap[j];
-			vfs += p->vfs[j];
+			vfs += holds(p, j);
 		}
 	return need <= room && (int64_t)n <= vfs;
 }
@@ -235,11 +256,41 @@ static int large_items_fit(const struct kr_pl *p)
 	return 1;
 }
 
+/*
+ * The checks on what each PF can absorb and hold: 0 when they prove that
+ * nothing fits.
+ */
+static int checks(const struct kr_pl *p)
+{
+	uint64_t masks[64];
+	size_t i, j, k, n_masks = 0;
+
+	for (i = 0; i < p->n; i++) {
+		const struct kr_pl_item *it = &p->items[i];
+		int ok = 0;
+
+		for (j = 0; j < p->m && !ok; j++)
+			ok = (it->elig >> j & 1) && p->vfs[j] > 0 &&
+			     p->cap[j] >= it->d;
+		if (!ok)
+			return 0;
+		for (k = 0; k < n_masks && masks[k] != it->elig; k++)
+			;
+		if (k == n_masks && n_masks < 64)
+			masks[n_masks++] = it->elig;
+	}
+	if (!hall(p, p->m >= 64 ? ~0ull : (1ull << p->m) - 1))
+		return 0;
+	for (k = 0; k < n_masks; k++)
+		if (!hall(p, masks[k]))
+			return 0;
+	return 1;
+}
+
 int kr_pl_bounds(struct kr_pl *p)
 {
 	int64_t *buf = calloc(p->n + 1, sizeof(*buf));
-	uint64_t masks[64];
-	size_t i, j, k, n_masks = 0;
+	size_t j;
 
 	if (!buf)
 		return -ENOMEM;
@@ -251,28 +302,12 @@ int kr_pl_bounds(struct kr_pl *p)
 			p->cap[j] = top;
 	}
 	free(buf);
+	/* the cheap ones first, then again with the subset sums */
+	if (!checks(p) || !large_items_fit(p))
+		goto proven;
 	if (tighten_by_sums(p) < 0)
 		return -ENOMEM;
-	for (i = 0; i < p->n; i++) {
-		const struct kr_pl_item *it = &p->items[i];
-		int ok = 0;
-
-		for (j = 0; j < p->m && !ok; j++)
-			ok = (it->elig >> j & 1) && p->vfs[j] > 0 &&
-			     p->cap[j] >= it->d;
-		if (!ok)
-			goto proven;
-		for (k = 0; k < n_masks && masks[k] != it->elig; k++)
-			;
-		if (k == n_masks && n_masks < 64)
-			masks[n_masks++] = it->elig;
-	}
-	if (!hall(p, p->m >= 64 ? ~0ull : (1ull << p->m) - 1))
-		goto proven;
-	for (k = 0; k < n_masks; k++)
-		if (!hall(p, masks[k]))
-			goto proven;
-	if (!large_items_fit(p))
+	if (!checks(p) || !large_items_fit(p))
 		goto proven;
 	return 1;
 
