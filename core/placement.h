@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "inventory.h"
+#include "kr_limits.h"
 #include "request.h"
 
 enum kr_policy {
@@ -34,7 +35,7 @@ enum kr_policy {
 };
 
 /* Most PFs a node may have for the solver. */
-#define KR_PLACE_MAX_PFS 64
+#define KR_PLACE_MAX_PFS KR_MAX_PFS_PER_NODE
 /* Search steps before the solver gives up (see kr_place_opts). */
 #define KR_PLACE_BUDGET_DEFAULT 150000
 
