@@ -258,69 +258,13 @@ static int fill(struct dive *v, size_t j)
 /* The exact search on the open PFs and the items left: 1 found. */
 static int tail(struct dive *v, uint64_t budget)
 {
-	struct kr_pl *p = v->p, sub = { .policy = p->policy };
-	size_t map[KR_PLACE_MAX_PFS], i, j, q, k = 0, n = 0;
-	int found = -ENOMEM;
+	struct kr_pl *p = v->p;
+	size_t bins[KR_PLACE_MAX_PFS], j, k = 0;
 
 	for (j = 0; j < p->m; j++)
 		if (v->open[j])
-			map[k++] = j;
-	for (i = 0; i < p->n; i++)
-		n += v->rem[i];
-	sub.m = k;
-	sub.n = n;
-	sub.unit = p->unit;
-	sub.budget = budget;
-	sub.items = calloc(n + 1, sizeof(*sub.items));
-	sub.cap = calloc(k + 1, sizeof(*sub.cap));
-	sub.vfs = calloc(k + 1, sizeof(*sub.vfs));
-	sub.type = calloc(k + 1, sizeof(*sub.type));
-	sub.choice = calloc(n + 1, sizeof(*sub.choice));
-	if (!sub.items || !sub.cap || !sub.vfs || !sub.type || !sub.choice)
-		goto out;
-	for (i = 0, q = 0; i < p->n; i++) {
-		uint64_t elig = 0;
-
-		if (!v->rem[i])
-			continue;
-		for (j = 0; j < k; j++)
-			if (p->items[i].elig >> map[j] & 1)
-				elig |= 1ull << j;
-		sub.items[q].iface = i;
-		sub.items[q].d = p->items[i].d;
-		sub.items[q].elig = elig;
-		q++;
-	}
-	for (i = n; i-- > 0;)
-		sub.items[i].run_end =
-			i + 1 < n && sub.items[i + 1].d == sub.items[i].d &&
-					sub.items[i + 1].elig == sub.items[i].elig
-				? sub.items[i + 1].run_end
-				: i + 1;
-	for (j = 0; j < k; j++) {
-		size_t t;
-
-		sub.cap[j] = p->cap[map[j]];
-		sub.vfs[j] = p->vfs[map[j]];
-		sub.type[j] = (unsigned int)j;
-		for (t = 0; t < j; t++)
-			if (p->type[map[t]] == p->type[map[j]]) {
-				sub.type[j] = sub.type[t];
-				break;
-			}
-	}
-	found = kr_pl_complete(&sub);
-	p->steps += sub.steps;
-	if (found == 1)
-		for (i = 0; i < n; i++)
-			v->choice[sub.items[i].iface] = map[sub.choice[i]];
-out:
-	free(sub.items);
-	free(sub.cap);
-	free(sub.vfs);
-	free(sub.type);
-	free(sub.choice);
-	return found;
+			bins[k++] = j;
+	return kr_pl_complete_part(p, bins, k, v->rem, budget, v->choice);
 }
 
 int kr_pl_dive(struct kr_pl *p)

@@ -67,6 +67,7 @@ struct repair {
 	size_t loff[POOL_SIDE + 2], roff[POOL_SIDE + 2];
 	/* augmenting paths: per PF, the item moved into it and whence */
 	size_t *via_item, *via_bin, *queue;
+	uint8_t *in;		/* per item: in the part re-solved */
 };
 
 static uint64_t rnd(struct repair *r)
@@ -380,6 +381,7 @@ static void repair_free(struct repair *r)
 	free(r->via_item);
 	free(r->via_bin);
 	free(r->queue);
+	free(r->in);
 }
 
 /*
@@ -437,68 +439,21 @@ static size_t most_overloaded(const struct repair *r)
 static int sub_solve(struct repair *r, const size_t *bins, size_t k,
 		     uint64_t budget)
 {
-	struct kr_pl *p = r->p, sub = { .m = k, .policy = p->policy };
-	size_t i, j, t, q, n = 0;
-	int found = -ENOMEM;
+	struct kr_pl *p = r->p;
+	size_t i, t;
+	int found;
 
-	for (t = 0; t < k; t++)
-		n += r->size[bins[t]];
-	p->steps += p->n / 8 + n;	/* charge the setting up */
-	sub.n = n;
-	sub.unit = p->unit;
-	sub.budget = budget;
-	sub.items = calloc(n + 1, sizeof(*sub.items));
-	sub.cap = calloc(k + 1, sizeof(*sub.cap));
-	sub.vfs = calloc(k + 1, sizeof(*sub.vfs));
-	sub.type = calloc(k + 1, sizeof(*sub.type));
-	sub.choice = calloc(n + 1, sizeof(*sub.choice));
-	if (!sub.items || !sub.cap || !sub.vfs || !sub.type || !sub.choice)
-		goto out;
-	/* the items in their order (by decreasing demand), iface = index */
-	for (i = 0, q = 0; i < p->n; i++) {
-		uint64_t elig = 0;
-
-		for (t = 0; t < k && r->bin[i] != bins[t]; t++)
-			;
-		if (t == k)
-			continue;
-		for (t = 0; t < k; t++)
-			if (p->items[i].elig >> bins[t] & 1)
-				elig |= 1ull << t;
-		sub.items[q].iface = i;
-		sub.items[q].d = p->items[i].d;
-		sub.items[q].elig = elig;
-		q++;
-	}
-	for (i = n; i-- > 0;)
-		sub.items[i].run_end =
-			i + 1 < n && sub.items[i + 1].d == sub.items[i].d &&
-					sub.items[i + 1].elig == sub.items[i].elig
-				? sub.items[i + 1].run_end
-				: i + 1;
-	for (t = 0; t < k; t++) {
-		sub.cap[t] = p->cap[bins[t]];
-		sub.vfs[t] = p->vfs[bins[t]];
-		sub.type[t] = (unsigned int)t;
-		for (j = 0; j < t; j++)
-			if (p->type[bins[j]] == p->type[bins[t]]) {
-				sub.type[t] = sub.type[j];
-				break;
-			}
-	}
-	found = kr_pl_complete(&sub);
-	p->steps += sub.steps;
+	for (i = 0; i < p->n; i++)
+		for (r->in[i] = 0, t = 0; t < k && !r->in[i]; t++)
+			r->in[i] = r->bin[i] == bins[t];
+	/* p->choice is scratch until the repair is done */
+	found = kr_pl_complete_part(p, bins, k, r->in, budget, p->choice);
 	if (found == 1)
-		for (i = 0; i < n; i++) {
-			take_out(r, sub.items[i].iface);
-			put(r, sub.items[i].iface, bins[sub.choice[i]]);
-		}
-out:
-	free(sub.items);
-	free(sub.cap);
-	free(sub.vfs);
-	free(sub.type);
-	free(sub.choice);
+		for (i = 0; i < p->n; i++)
+			if (r->in[i]) {
+				take_out(r, i);
+				put(r, i, p->choice[i]);
+			}
 	return found;
 }
 
@@ -565,8 +520,10 @@ int kr_pl_repair(struct kr_pl *p)
 	r.via_item = calloc(m + 1, sizeof(*r.via_item));
 	r.via_bin = calloc(m + 1, sizeof(*r.via_bin));
 	r.queue = calloc(m + 1, sizeof(*r.queue));
+	r.in = calloc(n + 1, 1);
 	if (!r.bin || !r.pos || !r.size || !r.load || !r.members || !r.left ||
-	    !r.right || !r.tmp || !r.via_item || !r.via_bin || !r.queue)
+	    !r.right || !r.tmp || !r.via_item || !r.via_bin || !r.queue ||
+	    !r.in)
 		goto out;
 	for (j = 0; j < m; j++) {
 		r.members[j] = calloc(n + 1, sizeof(**r.members));

@@ -828,3 +828,66 @@ out:
 	bc_free(&b);
 	return found;
 }
+
+int kr_pl_complete_part(struct kr_pl *p, const size_t *bins, size_t k,
+			const uint8_t *in, uint64_t budget, size_t *choice)
+{
+	struct kr_pl sub = { .m = k, .policy = p->policy, .unit = p->unit };
+	size_t i, j, t, q, n = 0;
+	int found = -ENOMEM;
+
+	for (i = 0; i < p->n; i++)
+		n += !!in[i];
+	p->steps += (p->n + n) / 8;	/* charge the setting up */
+	sub.n = n;
+	sub.budget = budget;
+	sub.items = calloc(n + 1, sizeof(*sub.items));
+	sub.cap = calloc(k + 1, sizeof(*sub.cap));
+	sub.vfs = calloc(k + 1, sizeof(*sub.vfs));
+	sub.type = calloc(k + 1, sizeof(*sub.type));
+	sub.choice = calloc(n + 1, sizeof(*sub.choice));
+	if (!sub.items || !sub.cap || !sub.vfs || !sub.type || !sub.choice)
+		goto out;
+	/* the items in their order (by decreasing demand); iface: index */
+	for (i = 0, q = 0; i < p->n; i++) {
+		uint64_t elig = 0;
+
+		if (!in[i])
+			continue;
+		for (t = 0; t < k; t++)
+			if (p->items[i].elig >> bins[t] & 1)
+				elig |= 1ull << t;
+		sub.items[q].iface = i;
+		sub.items[q].d = p->items[i].d;
+		sub.items[q].elig = elig;
+		q++;
+	}
+	for (i = n; i-- > 0;)
+		sub.items[i].run_end =
+			i + 1 < n && sub.items[i + 1].d == sub.items[i].d &&
+					sub.items[i + 1].elig == sub.items[i].elig
+				? sub.items[i + 1].run_end
+				: i + 1;
+	for (t = 0; t < k; t++) {
+		sub.cap[t] = p->cap[bins[t]];
+		sub.vfs[t] = p->vfs[bins[t]];
+		sub.type[t] = (unsigned int)t;
+		for (j = 0; j < t; j++)
+			if (p->type[bins[j]] == p->type[bins[t]]) {
+				sub.type[t] = sub.type[j];
+				break;
+			}
+	}
+	found = kr_pl_complete(&sub);
+	p->steps += sub.steps;
+	if (found == 1)
+		for (i = 0; i < n; i++)
+			choice[sub.items[i].iface] = bins[sub.choice[i]];
+out:
+	free(sub.items);
+	free(sub.cap);
+	free(sub.vfs);
+	free(sub.type);
+	free(sub.choice);
+	return found;
+}

@@ -85,4 +85,13 @@ int kr_pl_dive(struct kr_pl *p);
  */
 int kr_pl_complete(struct kr_pl *p);
 
+/*
+ * The exact search on part of a node: the PFs bins[0..k) and the items i
+ * with in[i] set, for at most 'budget' steps (charged to p->steps).  On
+ * success sets choice[i] (an index into p's PFs) of those items.  1 found,
+ * 0 not (no proof for the node), -ENOMEM.
+ */
+int kr_pl_complete_part(struct kr_pl *p, const size_t *bins, size_t k,
+			const uint8_t *in, uint64_t budget, size_t *choice);
+
 #endif
