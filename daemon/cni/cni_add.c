@@ -393,6 +393,19 @@ static int reserve(struct cni_ctx *c, const struct kr_request *req,
 			goto out;
 		}
 	}
+	if (!p.fits && p.cut_off) {
+		/* not a "no": the search ran out of budget */
+		char *repro = kr_place_command(inv, req, opts.policy);
+
+		kr_log(KR_LOG_WARNING, "placement of %s/%s undecided; to "
+				       "reproduce: %s", c->env->pod_namespace,
+		       c->env->pod_name, repro ? repro : "(out of memory)");
+		free(repro);
+		cni_fail(e, CNI_ERR_NO_ROOM, "the placement of the pod's RDMA "
+			 "interfaces on this node is undecided", "%s",
+			 p.reason);
+		goto out;
+	}
 	if (!p.fits) {
 		cni_fail(e, CNI_ERR_NO_ROOM,
 			 "the pod's RDMA interfaces do not fit this node",
