@@ -18,40 +18,14 @@
 #include "err.h"
 #include "log.h"
 
-/* All of stdin; NULL on a read error. */
-static char *read_all(size_t *ret_len)
-{
-	size_t len = 0, size = 1 << 16;
-	char *buf = malloc(size + 1), *grown;
-	ssize_t n = -1;
-
-	while (buf && (n = read(0, buf + len, size - len)) > 0) {
-		len += (size_t)n;
-		if (len < size)
-			continue;
-		size *= 2;
-		grown = realloc(buf, size + 1);
-		if (!grown)
-			break;
-		buf = grown;
-	}
-	if (buf && n == 0) {
-		buf[len] = '\0';
-		*ret_len = len;
-		return buf;
-	}
-	free(buf);
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	struct kr_config *cfg = NULL;
 	struct kr_node *node = NULL;
 	struct kr_err err = { 0 };
 	struct cni_agent agent;
-	json_t *vars = json_object();
-	char *text = NULL, *out = NULL, **e;
+	json_t *vars = NULL;
+	char *text = NULL, *out = NULL;
 	size_t len = 0;
 	int status = 2, changed;
 
@@ -61,21 +35,11 @@ int main(int argc, char **argv)
 	}
 	kr_log_setup("cni-in-process", KR_LOG_WARNING);
 	signal(SIGPIPE, SIG_IGN);
-	for (e = environ; *e; e++) {
-		const char *eq = strchr(*e, '=');
-		char *name;
-
-		if (strncmp(*e, "CNI_", 4) || !eq)
-			continue;
-		name = strndup(*e, (size_t)(eq - *e));
-		if (name)
-			json_object_set_new(vars, name, json_string(eq + 1));
-		free(name);
-	}
-	text = read_all(&len);
-	if (!text)
+	vars = cni_environment();
+	text = cni_read_all(0, &len);
+	if (!text || !vars)
 		kr_err_set(&err, -EIO, "cannot read stdin");
-	if (!text || kr_config_load(argv[1], &cfg, &err) < 0 ||
+	if (!text || !vars || kr_config_load(argv[1], &cfg, &err) < 0 ||
 	    kr_node_open(cfg, &node, &err) < 0) {
 		fprintf(stderr, "cni-in-process: %s\n", kr_err_text(&err));
 		goto out;

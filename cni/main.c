@@ -20,66 +20,13 @@
 #include "paths.h"
 #include "wire.h"
 
-/* As the CNI verbs in the agent read it (daemon/cni/cni_conf.c). */
-#define STDIN_MAX (4u << 20)
 /* A listening agent accepts at once; a full backlog is an agent that is
  * not keeping up. */
 #define CONNECT_TIMEOUT_MS 5000
 
-/* Codes of the CNI spec that the plugin itself answers with. */
-enum {
-	CODE_INVALID_ENV = 4,
-	CODE_IO = 5,
-	CODE_DECODE = 6,
-	CODE_INVALID_CONFIG = 7,
-	CODE_TRY_AGAIN = 11,
-	CODE_NOT_AVAILABLE = 50,
-	CODE_NOT_PERMITTED = 104,	/* as the agent's (daemon/cni/cni.h) */
-};
-
-static char *read_stdin(size_t *ret_len)
-{
-	size_t len = 0, size = 4096;
-	char *buf = malloc(size + 1);
-
-	while (buf) {
-		ssize_t n = read(0, buf + len, size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		if (n == 0) {
-			buf[len] = '\0';
-			*ret_len = len;
-			return buf;
-		}
-		len += (size_t)n;
-		if (len == size) {
-			char *grown;
-
-			if (size >= STDIN_MAX)
-				break;
-			size *= 2;
-			grown = realloc(buf, size + 1);
-			if (!grown)
-				break;
-			buf = grown;
-		}
-	}
-	free(buf);
-	return NULL;
-}
-
 static const char *supported_version(const char *v)
 {
-	static const char *const ours[] = { "0.4.0", "1.0.0", "1.1.0" };
-	size_t i;
-
-	for (i = 0; v && i < sizeof(ours) / sizeof(ours[0]); i++)
-		if (!strcmp(v, ours[i]))
-			return v;
-	return "1.1.0";
+	return cni_version_supported(v) ? v : "1.1.0";
 }
 
 /* Print a CNI error on stdout (where libcni reads it) and a line on stderr. */
@@ -100,13 +47,13 @@ static int fail(const char *version, int code, const char *msg,
 
 static int print_version(json_t *conf)
 {
-	const char *v = json_string_value(json_object_get(conf, "cniVersion"));
-	json_t *out = json_pack("{s:s, s:[sss]}", "cniVersion", v ? v : "1.1.0",
-				"supportedVersions", "0.4.0", "1.0.0", "1.1.0");
+	char *answer = cni_version_answer(
+		json_string_value(json_object_get(conf, "cniVersion")));
 
-	json_dumpf(out, stdout, JSON_COMPACT);
-	fputc('\n', stdout);
-	json_decref(out);
+	if (!answer)
+		return fail(NULL, CNI_ERR_IO, "out of memory", "");
+	fputs(answer, stdout);
+	free(answer);
 	return 0;
 }
 
@@ -141,38 +88,13 @@ static int agent_connect(const char *path, char *msg, size_t size)
 	return fd;
 }
 
-/* Every CNI_* variable of our environment, as the agent's "env". */
-static json_t *cni_environment(void)
-{
-	json_t *env = json_object();
-	char **e;
-
-	for (e = environ; env && *e; e++) {
-		const char *eq = strchr(*e, '=');
-		char name[64];
-		json_t *value;
-
-		if (strncmp(*e, "CNI_", 4) || !eq ||
-		    (size_t)(eq - *e) >= sizeof(name))
-			continue;
-		memcpy(name, *e, (size_t)(eq - *e));
-		name[eq - *e] = '\0';
-		value = json_string(eq + 1);
-		if (!value || json_object_set_new(env, name, value) < 0) {
-			json_decref(env);
-			return NULL;
-		}
-	}
-	return env;
-}
-
 /* Hand the request to the agent; print its answer. */
 static int forward(const char *command, const char *version, json_t *conf,
 		   const char *text, size_t len)
 {
 	const char *path = KR_DEFAULT_AGENT_SOCKET, *out, *err;
-	int unavailable = !strcmp(command, "STATUS") ? CODE_NOT_AVAILABLE
-						      : CODE_TRY_AGAIN;
+	int unavailable = !strcmp(command, "STATUS") ? CNI_ERR_NOT_AVAILABLE
+						      : CNI_ERR_TRY_AGAIN;
 	json_t *req = NULL, *resp = NULL, *stdin_text, *code;
 	char msg[512], details[768];
 	int fd, r;
@@ -180,20 +102,20 @@ static int forward(const char *command, const char *version, json_t *conf,
 	if (json_object_get(conf, "agent_socket")) {
 		path = json_string_value(json_object_get(conf, "agent_socket"));
 		if (!path || path[0] != '/')
-			return fail(version, CODE_INVALID_CONFIG,
+			return fail(version, CNI_ERR_INVALID_CONFIG,
 				    "invalid agent_socket",
 				    "must be an absolute path (a string)");
 	}
 	stdin_text = json_stringn(text, len);
 	if (!stdin_text)
-		return fail(version, CODE_DECODE,
+		return fail(version, CNI_ERR_DECODE,
 			    "cannot decode the network configuration",
 			    "not UTF-8 text");
 	req = json_pack("{s:i, s:o*, s:o}", "version", CNI_WIRE_VERSION,
 			"env", cni_environment(), "stdin", stdin_text);
 	if (!req || !json_object_get(req, "env")) {
 		json_decref(req);
-		return fail(version, CODE_IO, "out of memory", "");
+		return fail(version, CNI_ERR_IO, "out of memory", "");
 	}
 	fd = agent_connect(path, msg, sizeof(msg));
 	r = fd < 0 ? fd : cni_wire_send(fd, req, msg, sizeof(msg));
@@ -212,7 +134,7 @@ static int forward(const char *command, const char *version, json_t *conf,
 	if (fd >= 0)
 		close(fd);
 	if (r == -EACCES || r == -EPERM)
-		return fail(version, CODE_NOT_PERMITTED,
+		return fail(version, CNI_ERR_NOT_PERMITTED,
 			    "not permitted to reach the kube-rdma node agent",
 			    msg);
 	if (r < 0) {
@@ -267,16 +189,16 @@ int main(int argc, char **argv)
 			       ? 0
 			       : 2;
 	}
-	text = read_stdin(&len);
+	text = cni_read_all(0, &len);
 	if (!text)
-		return fail(NULL, CODE_IO, "cannot read stdin",
+		return fail(NULL, CNI_ERR_IO, "cannot read stdin",
 			    "more than 4 MiB, or a read error");
 	/* only for VERSION, agent_socket and the version of our own errors:
 	 * the agent checks the configuration */
 	conf = json_loadb(text, len, 0, &jerr);
 	version = json_string_value(json_object_get(conf, "cniVersion"));
 	if (!command) {
-		r = fail(version, CODE_INVALID_ENV,
+		r = fail(version, CNI_ERR_INVALID_ENV,
 			 "required env variables missing", "[CNI_COMMAND]");
 	} else if (!strcmp(command, "VERSION")) {
 		r = print_version(conf);
@@ -285,7 +207,7 @@ int main(int argc, char **argv)
 		snprintf(details, sizeof(details), "%s (line %d, column %d)",
 			 conf ? "not an object" : jerr.text, jerr.line,
 			 jerr.column);
-		r = fail(version, CODE_DECODE,
+		r = fail(version, CNI_ERR_DECODE,
 			 "cannot decode the network configuration", details);
 	} else {
 		r = forward(command, version, conf, text, len);

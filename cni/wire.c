@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "wire.h"
 
@@ -140,4 +141,96 @@ int cni_wire_recv(int fd, size_t max, int timeout_ms, json_t **ret,
 	}
 	*ret = doc;
 	return 0;
+}
+
+static const char *const supported_versions[] = { "0.4.0", "1.0.0", "1.1.0" };
+
+int cni_version_supported(const char *v)
+{
+	size_t i;
+
+	for (i = 0; v && i < sizeof(supported_versions) /
+				     sizeof(supported_versions[0]); i++)
+		if (!strcmp(v, supported_versions[i]))
+			return 1;
+	return 0;
+}
+
+char *cni_version_answer(const char *version)
+{
+	json_t *out = json_pack("{s:s, s:[sss]}", "cniVersion",
+				version ? version : "1.1.0",
+				"supportedVersions", supported_versions[0],
+				supported_versions[1], supported_versions[2]);
+	char *text = out ? json_dumps(out, JSON_COMPACT) : NULL, *line = NULL;
+	size_t len;
+
+	json_decref(out);
+	if (text) {
+		len = strlen(text);
+		line = realloc(text, len + 2);
+		if (line)
+			memcpy(line + len, "\n", 2);
+		else
+			free(text);
+	}
+	return line;
+}
+
+char *cni_read_all(int fd, size_t *ret_len)
+{
+	size_t len = 0, size = 4096;
+	char *buf = malloc(size + 1);
+
+	while (buf) {
+		ssize_t n = read(fd, buf + len, size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (n == 0) {
+			buf[len] = '\0';
+			*ret_len = len;
+			return buf;
+		}
+		len += (size_t)n;
+		if (len == size) {
+			char *grown;
+
+			if (size >= CNI_WIRE_STDIN_MAX)
+				break;
+			size *= 2;
+			grown = realloc(buf, size + 1);
+			if (!grown)
+				break;
+			buf = grown;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+json_t *cni_environment(void)
+{
+	json_t *env = json_object();
+	char **e;
+
+	for (e = environ; env && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char name[64];
+		json_t *value;
+
+		if (strncmp(*e, "CNI_", 4) || !eq ||
+		    (size_t)(eq - *e) >= sizeof(name))
+			continue;
+		memcpy(name, *e, (size_t)(eq - *e));
+		name[eq - *e] = '\0';
+		value = json_string(eq + 1);
+		if (!value || json_object_set_new(env, name, value) < 0) {
+			json_decref(env);
+			return NULL;
+		}
+	}
+	return env;
 }

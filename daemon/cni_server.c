@@ -35,15 +35,6 @@ struct request {
 	int fd;
 };
 
-/* Logs may quote input: keep them to text that encodes as JSON. */
-static void printable(char *s)
-{
-	for (; *s; s++)
-		if (*s != '\n' &&
-		    ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e))
-			*s = '?';
-}
-
 static void respond(int fd, int exit_status, const char *out,
 		    const char *err)
 {
@@ -137,7 +128,7 @@ static void serve(struct cni_server *srv, int fd)
 	if (changed)
 		inv_cache_refresh(srv->cache);
 	if (log)
-		printable(log);
+		cni_printable(log, 1);
 	respond(fd, status, out ? out : "", log);
 out:
 	free(out);

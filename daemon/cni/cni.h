@@ -14,28 +14,7 @@
 #include "config.h"
 #include "kube-rdma/backend.h"
 #include "node.h"
-
-/* Well-known CNI error codes (SPEC.md "Error"), and ours (100+). */
-enum cni_code {
-	CNI_ERR_UNKNOWN = 0,
-	CNI_ERR_VERSION = 1,
-	CNI_ERR_UNSUPPORTED_FIELD = 2,
-	CNI_ERR_UNKNOWN_CONTAINER = 3,
-	CNI_ERR_INVALID_ENV = 4,
-	CNI_ERR_IO = 5,
-	CNI_ERR_DECODE = 6,
-	CNI_ERR_INVALID_CONFIG = 7,
-	CNI_ERR_INVALID_NETNS = 8,
-	CNI_ERR_TRY_AGAIN = 11,
-	CNI_ERR_NOT_AVAILABLE = 50,
-	/* plugin-specific */
-	CNI_ERR_NO_ROOM = 100,	/* the request does not fit the node */
-	CNI_ERR_INTERFACE = 101,	/* setting up an interface failed */
-	CNI_ERR_IPAM = 102,		/* the delegated IPAM plugin failed */
-	CNI_ERR_CHECK = 103,		/* CHECK found a difference */
-	CNI_ERR_NOT_PERMITTED = 104,	/* the agent refused the caller */
-	CNI_ERR_INTERNAL = 999,
-};
+#include "wire.h"
 
 struct cni_error {
 	int code;
@@ -134,8 +113,7 @@ int cni_fail(struct cni_error *e, int code, const char *msg,
  */
 int cni_name_valid(const char *s);
 
-/* Version helpers: supported, and >= another. */
-int cni_version_supported(const char *v);
+/* Is version 'v' at least 'min'? */
 int cni_version_at_least(const char *v, const char *min);
 
 /* Parse stdin; errors are CNI errors (decode 6, version 1, config 7). */
@@ -145,6 +123,12 @@ int cni_conf_parse(const char *text, size_t len, struct cni_conf *conf,
 /* Parse CNI_ARGS (K=V;K=V) for the K8S_POD_* keys. */
 int cni_args_parse(const char *args, struct cni_env *env,
 		   struct cni_error *e);
+
+/*
+ * Text that may quote input, made printable ASCII ('?' for the rest, and
+ * newlines kept when asked) so that it encodes as JSON.
+ */
+void cni_printable(char *s, int keep_newlines);
 
 /* The error JSON the plugin prints for 'e' (malloc'd, newline-ended). */
 char *cni_error_json(const char *version, struct cni_error *e);

@@ -8,7 +8,6 @@
 #include "cni.h"
 #include "paths.h"
 
-static const char *const supported[] = { "0.4.0", "1.0.0", "1.1.0" };
 
 int cni_fail(struct cni_error *e, int code, const char *msg,
 	     const char *fmt, ...)
@@ -24,16 +23,6 @@ int cni_fail(struct cni_error *e, int code, const char *msg,
 		va_end(ap);
 	}
 	return -1;
-}
-
-int cni_version_supported(const char *v)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(supported) / sizeof(supported[0]); i++)
-		if (!strcmp(v, supported[i]))
-			return 1;
-	return 0;
 }
 
 int cni_version_at_least(const char *v, const char *min)

@@ -12,11 +12,11 @@
 #include "log.h"
 #include "util.h"
 
-/* Error text may quote input: keep it printable ASCII so it encodes. */
-static void sanitize(char *s)
+void cni_printable(char *s, int keep_newlines)
 {
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+		if (!(keep_newlines && *s == '\n') &&
+		    ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e))
 			*s = '?';
 }
 
@@ -25,8 +25,8 @@ char *cni_error_json(const char *version, struct cni_error *e)
 	char *text = NULL, *line = NULL;
 	json_t *doc;
 
-	sanitize(e->msg);
-	sanitize(e->details);
+	cni_printable(e->msg, 0);
+	cni_printable(e->details, 0);
 	doc = json_pack("{s:s, s:i, s:s, s:s}", "cniVersion",
 			version && cni_version_supported(version) ? version
 								  : "1.1.0",
@@ -34,20 +34,6 @@ char *cni_error_json(const char *version, struct cni_error *e)
 	if (doc)
 		text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
-	if (text && asprintf(&line, "%s\n", text) < 0)
-		line = NULL;
-	free(text);
-	return line;
-}
-
-static char *version_json(const char *version)
-{
-	json_t *out = json_pack("{s:s, s:[sss]}", "cniVersion",
-				version ? version : "1.1.0",
-				"supportedVersions", "0.4.0", "1.0.0", "1.1.0");
-	char *text = out ? json_dumps(out, JSON_COMPACT) : NULL, *line = NULL;
-
-	json_decref(out);
 	if (text && asprintf(&line, "%s\n", text) < 0)
 		line = NULL;
 	free(text);
@@ -232,7 +218,7 @@ int cni_run(struct cni_agent *agent, const struct kr_config *cfg,
 	} else if (!strcmp(call.env.command, "VERSION")) {
 		json_t *doc = json_loadb(text, len, 0, NULL);
 
-		out = version_json(
+		out = cni_version_answer(
 			json_string_value(json_object_get(doc, "cniVersion")));
 		json_decref(doc);
 		r = out ? 0 : cni_fail(&e, CNI_ERR_INTERNAL, "out of memory",
