@@ -51,6 +51,31 @@ has "$out" '"assignment":[]'
 place 1 --inventory "$inv" --request '[{"pf": "ens9"}]'
 has "$out" 'pinned to PF ens9, which node worker-1 does not have'
 
+# a full node with one packing among many tries: the default budget finds
+# it; a budget of 2 steps is undecided (status 3), which is never "does
+# not fit", and the warning gives a command that reproduces the instance
+tight='[{"min_tx_rate":31000},{"min_tx_rate":29000},{"min_tx_rate":27000},
+{"min_tx_rate":23000},{"min_tx_rate":19000},{"min_tx_rate":17000},
+{"min_tx_rate":13000},{"min_tx_rate":11000},{"min_tx_rate":9000},
+{"min_tx_rate":6000}]'
+place 0 --inventory "$inv" --request "$tight"
+has "$out" '{"fits":true,'
+place 3 --inventory "$inv" --budget 2 --request "$tight"
+has "$out" '{"fits":false,"undecided":true,"reason":"undecided: needs 10 VFs with 185000 Mb/s reserved;'
+has "$out" 'not placed here, though the node may have room'
+has "$out.err" 'placement undecided after'
+repro=$(sed -n 's/.*reproduce with: //p' "$out.err")
+[ -n "$repro" ] || fail "no reproducing command"
+dir=$(mktemp -d /tmp/kr-test-place-XXXXXX)
+# the repro runs kube-rdma-ctl from PATH, in the directory it writes to
+set +e
+(cd "$dir" && PATH=$(dirname "$ctl"):$PATH && eval "$repro") >"$out" 2>"$out.err"
+got=$?
+set -e
+rm -rf "$dir"
+[ "$got" -eq 0 ] || fail "the reproducing command exited $got"
+has "$out" '{"fits":true,'
+
 # bad input: status 2, message naming the problem
 place 2 --inventory "$inv" --request '[{"min_tx_rate": -1}]'
 has "$out.err" '--request: [0].min_tx_rate: -1 is negative'
@@ -58,6 +83,8 @@ place 2 --inventory "$inv" --request '[{"max-tx-rate": 1}]'
 has "$out.err" 'unknown key "max-tx-rate"'
 place 2 --inventory "$inv" --request '[]' --policy fastest
 has "$out.err" '--policy fastest: expected binpack or spread'
+place 2 --inventory "$inv" --request '[]' --budget 0
+has "$out.err" '--budget 0: expected a number of search steps'
 place 2 --inventory /nonexistent.json --request '[]'
 has "$out.err" '/nonexistent.json'
 place 2 --request '[]'
