@@ -81,8 +81,10 @@ int mockb_pf_ensure(struct kr_backend_pf *pf, struct kr_err *err);
 int mockb_pf_exists(struct nl_sock *sock, const char *name);
 
 /*
- * Make VFs 0..num-1 exist (creating the missing pairs, re-applying their
- * rates) and VFs num..total-1 not exist.
+ * Make VFs 0..num-1 exist and complete (creating the missing pairs,
+ * re-applying their rates; the representor up on the bridge) and VFs
+ * num..total-1 not exist.  A VF whose old pair is still being destroyed
+ * is left for the next sync.
  */
 int mockb_vfs_sync(struct kr_backend_pf *pf, struct kr_err *err);
 
@@ -95,7 +97,14 @@ int mockb_vf_ensure(struct kr_backend_pf *pf, uint32_t vf, struct kr_err *err);
 int mockb_vf_shape(struct kr_backend_pf *pf, uint32_t vf, uint32_t max_mbps,
 		   struct kr_err *err);
 
-/* Fill 'info' for VF 'vf' from its live netdevs. */
+/*
+ * Make every VF's data plane shape it as the state says, where it does
+ * not (checks all of it: meant for pf_open, not for every listing).
+ */
+int mockb_vfs_check_shaping(struct kr_backend_pf *pf, struct kr_err *err);
+
+/* Fill 'info' for VF 'vf' from its live netdevs; a VF whose pair vanished
+ * since the last sync (in transit) gets no netdev. */
 int mockb_vf_describe(struct kr_backend_pf *pf, uint32_t vf,
 		      struct kr_vf_info *info, struct kr_err *err);
 

@@ -241,8 +241,13 @@ static int make_state_dir(struct kr_backend_pf *pf, struct kr_err *err)
 	return r;
 }
 
-/* Bring the netdevs in line with the state file, under the PF lock. */
-static int sync_locked(struct kr_backend_pf *pf, struct kr_err *err)
+/*
+ * Bring the netdevs in line with the state file, under the PF lock; with
+ * 'shaping', check every VF's shaping too (when the PF is opened: a
+ * process killed while shaping left it half made).
+ */
+static int sync_locked(struct kr_backend_pf *pf, int shaping,
+		       struct kr_err *err)
 {
 	int fd, r;
 
@@ -252,6 +257,8 @@ static int sync_locked(struct kr_backend_pf *pf, struct kr_err *err)
 	r = mockb_state_load(pf, err);
 	if (!r)
 		r = mockb_vfs_sync(pf, err);
+	if (!r && shaping)
+		r = mockb_vfs_check_shaping(pf, err);
 	mockb_state_unlock(fd);
 	return r;
 }
@@ -300,7 +307,7 @@ static int mock_pf_open(struct kr_backend_ctx *ctx, const struct kr_pf_desc *d,
 	r = mockb_pf_ensure(pf, err);
 	if (r < 0)
 		goto out_close;
-	r = sync_locked(pf, err);
+	r = sync_locked(pf, 1, err);
 	if (r < 0)
 		goto out_close;
 	*ret_pf = pf;
@@ -346,7 +353,7 @@ static int mock_pf_query_caps(struct kr_backend_pf *pf, struct kr_pf_caps *caps,
 static int mock_pf_get_num_vfs(struct kr_backend_pf *pf, uint32_t *ret_num,
 			       struct kr_err *err)
 {
-	int r = sync_locked(pf, err);
+	int r = sync_locked(pf, 0, err);
 
 	if (r < 0)
 		return r;
@@ -401,7 +408,7 @@ static int mock_vf_list(struct kr_backend_pf *pf, struct kr_vf_info *vfs,
 	r = injected(pf, MOCKB_OP_VF_LIST, err);
 	if (r < 0)
 		return r;
-	r = sync_locked(pf, err);
+	r = sync_locked(pf, 0, err);
 	if (r < 0)
 		return r;
 	for (i = 0; i < pf->state.num_vfs && i < max; i++) {
@@ -422,8 +429,13 @@ static int mock_vf_list(struct kr_backend_pf *pf, struct kr_vf_info *vfs,
 	return 0;
 }
 
+/*
+ * Set both rates.  'reset' shapes from scratch whatever the state says: a
+ * process killed between shaping and saving left the data plane ahead of
+ * the state, and a reset must not trust the state's 0/0.
+ */
 static int set_rate(struct kr_backend_pf *pf, uint32_t vf, uint32_t min,
-		    uint32_t max, struct kr_err *err)
+		    uint32_t max, int reset, struct kr_err *err)
 {
 	struct mockb_vf_state old;
 	struct kr_err undo_err;
@@ -457,16 +469,17 @@ static int set_rate(struct kr_backend_pf *pf, uint32_t vf, uint32_t min,
 	if (r < 0)
 		goto out;
 	old = pf->state.vfs[vf];
-	if (old.min_tx_rate == min && old.max_tx_rate == max)
+	if (old.min_tx_rate == min && old.max_tx_rate == max && !reset)
 		goto out;	/* nothing to write */
-	if (old.max_tx_rate != max) {
+	if (old.max_tx_rate != max || reset) {
 		r = mockb_vf_shape(pf, vf, max, err);
 		if (r < 0)
 			goto out;
 	}
 	pf->state.vfs[vf].min_tx_rate = min;
 	pf->state.vfs[vf].max_tx_rate = max;
-	r = mockb_state_save(pf, err);
+	if (old.min_tx_rate != min || old.max_tx_rate != max)
+		r = mockb_state_save(pf, err);
 	if (r < 0 && old.max_tx_rate != max) {
 		/* Both rates stay as they were. */
 		pf->state.vfs[vf] = old;
@@ -485,7 +498,7 @@ static int mock_vf_set_rate(struct kr_backend_pf *pf, uint32_t vf,
 
 	if (r < 0)
 		return r;
-	return set_rate(pf, vf, min_tx_rate, max_tx_rate, err);
+	return set_rate(pf, vf, min_tx_rate, max_tx_rate, 0, err);
 }
 
 static int mock_vf_reset(struct kr_backend_pf *pf, uint32_t vf,
@@ -495,7 +508,7 @@ static int mock_vf_reset(struct kr_backend_pf *pf, uint32_t vf,
 
 	if (r < 0)
 		return r;
-	return set_rate(pf, vf, 0, 0, err);
+	return set_rate(pf, vf, 0, 0, 1, err);
 }
 
 static const struct kr_backend_ops mock_ops = {

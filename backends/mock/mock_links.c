@@ -195,7 +195,7 @@ static int vf_create(struct kr_backend_pf *pf, int bridge, uint32_t vf,
 	struct rtnl_link *veth, *peer, *rep = NULL, *end = NULL;
 	struct nl_addr *vaddr = NULL, *raddr = NULL;
 	uint8_t mac[6];
-	int r;
+	int r, exists;
 
 	vf_name(pf, 'v', vf, vname);
 	vf_name(pf, 'r', vf, rname);
@@ -220,13 +220,22 @@ static int vf_create(struct kr_backend_pf *pf, int bridge, uint32_t vf,
 	rtnl_link_set_name(peer, rname);
 	rtnl_link_set_addr(peer, raddr);
 	r = rtnl_link_add(pf->sock, veth, NLM_F_CREATE | NLM_F_EXCL);
-	if (r < 0 && r != -NLE_EXIST) {
+	exists = r == -NLE_EXIST;
+	if (r < 0 && !exists) {
 		r = nl_fail(pf, r, err, "create VF pair", vname);
 		goto out;
 	}
 	r = rtnl_link_get_kernel(pf->sock, 0, rname, &rep);
+	if (r < 0 && exists) {
+		/* The pair of a destroyed namespace, still being torn down
+		 * (the kernel cleans namespaces up asynchronously): the VF
+		 * is in transit, and the next sync creates it. */
+		r = pf->svc->err_set(err, -EAGAIN, "VF %s is in transit "
+				     "(its old pair is being destroyed)",
+				     vname);
+		goto out;
+	}
 	if (r < 0) {
-		/* EEXIST above came from a stray netdev named like the VF */
 		r = nl_fail(pf, r, err, "look up representor", rname);
 		goto out;
 	}
@@ -312,16 +321,53 @@ int mockb_vf_ensure(struct kr_backend_pf *pf, uint32_t vf, struct kr_err *err)
 	return vf_recreate(pf, bridge, vf, err);
 }
 
+/*
+ * A VF that exists is complete when its representor is up on the PF
+ * bridge and its VF end, when on the host, carries the VF alias: creation
+ * does these steps one by one, and a process killed between them leaves a
+ * VF that exists but cannot carry traffic.
+ */
+static int vf_complete(struct kr_backend_pf *pf, struct nl_cache *links,
+		       int bridge, uint32_t vf, struct kr_err *err)
+{
+	char name[KR_IFNAMSIZ], alias[64];
+	struct rtnl_link *link;
+	const char *now;
+	int r = 0;
+
+	vf_name(pf, 'r', vf, name);
+	link = rtnl_link_get_by_name(links, name);
+	if (!link)
+		return 0;
+	if (rtnl_link_get_master(link) != bridge ||
+	    !(rtnl_link_get_flags(link) & IFF_UP))
+		r = link_change(pf, link, 1, bridge, NULL, err);
+	rtnl_link_put(link);
+	if (r < 0)
+		return r;
+	vf_name(pf, 'v', vf, name);
+	link = rtnl_link_get_by_name(links, name);
+	if (!link)
+		return 0;	/* in a pod */
+	snprintf(alias, sizeof(alias), VF_ALIAS_FMT, pf->name, vf);
+	now = rtnl_link_get_ifalias(link);
+	if (!now || strcmp(now, alias))
+		r = link_change(pf, link, 0, 0, alias, err);
+	rtnl_link_put(link);
+	return r;
+}
+
 int mockb_vfs_sync(struct kr_backend_pf *pf, struct kr_err *err)
 {
 	struct nl_cache *links;
 	char name[KR_IFNAMSIZ];
 	uint32_t vf;
-	int r;
+	int r, bridge;
 
 	r = rtnl_link_alloc_cache(pf->sock, AF_UNSPEC, &links);
 	if (r < 0)
 		return nl_fail(pf, r, err, "list links for", pf->name);
+	bridge = rtnl_link_name2i(links, pf->name);
 	for (vf = 0; vf < pf->total_vfs; vf++) {
 		int present;
 
@@ -330,9 +376,13 @@ int mockb_vfs_sync(struct kr_backend_pf *pf, struct kr_err *err)
 		if (vf < pf->state.num_vfs && !present) {
 			/* New, or gone with a pod's namespace: a real VF
 			 * returns to the host with its settings. */
-			r = vf_recreate(pf, rtnl_link_name2i(links, pf->name),
-					vf, err);
-		} else if (vf >= pf->state.num_vfs && present) {
+			r = vf_recreate(pf, bridge, vf, err);
+			if (r == -EAGAIN)
+				r = 0;	/* in transit: listed without a
+					 * netdev until it is back */
+		} else if (vf < pf->state.num_vfs) {
+			r = vf_complete(pf, links, bridge, vf, err);
+		} else if (present) {
 			r = vf_destroy(pf, vf, err);
 		}
 		if (r < 0)
@@ -531,6 +581,86 @@ int mockb_vf_shape(struct kr_backend_pf *pf, uint32_t vf, uint32_t max_mbps,
 	return redirect_ingress(pf, rep_ifindex, ifb_ifindex, rname, err);
 }
 
+/*
+ * Whether VF 'vf''s data plane shapes it at 'max_mbps' (0: not at all): a
+ * process killed in mockb_vf_shape leaves an ifb without its class, or a
+ * representor without its redirect.
+ */
+static int vf_shaped_as(struct kr_backend_pf *pf, struct nl_cache *links,
+			struct nl_cache *qdiscs, uint32_t vf,
+			uint32_t max_mbps)
+{
+	char rname[KR_IFNAMSIZ], qname[KR_IFNAMSIZ];
+	struct nl_cache *classes = NULL, *filters = NULL;
+	struct rtnl_qdisc *ingress;
+	struct rtnl_class *class;
+	struct rtnl_link *ifb;
+	int rep, ok = 0;
+	uint64_t rate;
+
+	vf_name(pf, 'r', vf, rname);
+	vf_name(pf, 'q', vf, qname);
+	rep = rtnl_link_name2i(links, rname);
+	if (!rep)
+		return 1;	/* in transit: shaped when it is back */
+	ingress = rtnl_qdisc_get_by_parent(qdiscs, rep, TC_H_INGRESS);
+	ifb = rtnl_link_get_by_name(links, qname);
+	if (!max_mbps) {
+		ok = !ingress && !ifb;
+		goto out;
+	}
+	if (!ingress || !ifb || !(rtnl_link_get_flags(ifb) & IFF_UP))
+		goto out;
+	if (rtnl_class_alloc_cache(pf->sock, rtnl_link_get_ifindex(ifb),
+				   &classes) < 0 ||
+	    rtnl_cls_alloc_cache(pf->sock, rep, INGRESS_HANDLE, &filters) < 0)
+		goto out;
+	class = rtnl_class_get(classes, rtnl_link_get_ifindex(ifb),
+			       TC_HANDLE(1, 1));
+	ok = class && rtnl_htb_get_rate64(class, &rate) == 0 &&
+	     rate == (uint64_t)max_mbps * 1000000 / 8 &&
+	     nl_cache_nitems(filters) > 0;
+	if (class)
+		rtnl_class_put(class);
+out:
+	if (filters)
+		nl_cache_free(filters);
+	if (classes)
+		nl_cache_free(classes);
+	if (ifb)
+		rtnl_link_put(ifb);
+	if (ingress)
+		rtnl_qdisc_put(ingress);
+	return ok;
+}
+
+int mockb_vfs_check_shaping(struct kr_backend_pf *pf, struct kr_err *err)
+{
+	struct nl_cache *links = NULL, *qdiscs = NULL;
+	uint32_t vf;
+	int r;
+
+	r = rtnl_link_alloc_cache(pf->sock, AF_UNSPEC, &links);
+	if (r < 0)
+		return nl_fail(pf, r, err, "list links for", pf->name);
+	r = rtnl_qdisc_alloc_cache(pf->sock, &qdiscs);
+	if (r < 0) {
+		r = nl_fail(pf, r, err, "list qdiscs for", pf->name);
+		goto out;
+	}
+	for (vf = 0; vf < pf->state.num_vfs && !r; vf++) {
+		uint32_t want = pf->state.vfs[vf].max_tx_rate;
+
+		if (!vf_shaped_as(pf, links, qdiscs, vf, want))
+			r = mockb_vf_shape(pf, vf, want, err);
+	}
+out:
+	if (qdiscs)
+		nl_cache_free(qdiscs);
+	nl_cache_free(links);
+	return r;
+}
+
 int mockb_vf_describe(struct kr_backend_pf *pf, uint32_t vf,
 		      struct kr_vf_info *info, struct kr_err *err)
 {
@@ -542,13 +672,18 @@ int mockb_vf_describe(struct kr_backend_pf *pf, uint32_t vf,
 
 	vf_name(pf, 'r', vf, rname);
 	r = rtnl_link_get_kernel(pf->sock, 0, rname, &rep);
-	if (r < 0)
+	if (r < 0 && mockb_nl_errno(r) != -ENODEV)
 		return nl_fail(pf, r, err, "look up representor", rname);
-	/* The peer is here unless the representor names another netns. */
-	if (rtnl_link_get_link_netnsid(rep, &nsid) < 0)
-		rtnl_link_get_kernel(pf->sock, rtnl_link_get_link(rep), NULL,
-				     &end);
-	rtnl_link_put(rep);
+	/* Gone since the sync: its pod's namespace was destroyed, and the
+	 * VF is in transit back to the host (listed without a netdev).
+	 * The peer is here unless the representor names another netns. */
+	if (r == 0) {
+		if (rtnl_link_get_link_netnsid(rep, &nsid) < 0)
+			rtnl_link_get_kernel(pf->sock,
+					     rtnl_link_get_link(rep), NULL,
+					     &end);
+		rtnl_link_put(rep);
+	}
 
 	mockb_vf_mac(pf, vf, mac);
 	snprintf(info->mac, sizeof(info->mac),

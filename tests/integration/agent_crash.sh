@@ -25,22 +25,12 @@ cat >"$work/net.json" <<EOF2
  "interfaces": $ifaces}
 EOF2
 
-# cni COMMAND POD: the plugin as a runtime runs it; out/rc in $work/POD.*
-cni() {
-	if env CNI_COMMAND="$1" CNI_CONTAINERID="$2" CNI_NETNS="/run/netns/$2" \
-		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "$bin/kube-rdma" \
-		<"$work/net.json" >"$work/$2.out" 2>>"$work/$2.err"; then
-		echo 0 >"$work/$2.rc"
-	else
-		echo 1 >"$work/$2.rc"
-	fi
-}
 # in_flight COMMAND DELAY: COMMAND for every pod at once, kill -9 of the
 # agent after DELAY seconds; every plugin finished or answered 11
 in_flight() {
 	running=""
 	for p in $pods; do
-		cni "$1" "$p" &
+		cni_pod "$1" "$p" &
 		running="$running $!"
 	done
 	sleep "$2"
@@ -81,7 +71,7 @@ after_restart() {
 # the runtime's DELs; then the books balance
 balanced() {
 	for p in $pods; do
-		cni DEL "$p"
+		cni_pod DEL "$p"
 		[ "$(cat "$work/$p.rc")" = 0 ] || fail "$1: DEL $p: $(cat "$work/$p.out")"
 	done
 	[ "$(records)" = 0 ] || fail "$1: records left: $(records)"
@@ -89,6 +79,10 @@ balanced() {
 		fail "$1: VFs not free: $(inventory)"
 	[ "$(ip -o link | grep -cE ' cp[01]v[0-9]+[:@]')" = 64 ] ||
 		fail "$1: not every VF is on the host under its name"
+	# the data plane as reset as the inventory says: no VF shaped
+	[ -z "$(ip -o link | grep -E ' cp[01]q[0-9]+[:@]')" ] &&
+		! tc qdisc show | grep -q ingress ||
+		fail "$1: a VF is still shaped: $(tc qdisc show | grep -E 'ingress|htb')"
 	for p in $pods; do
 		[ -z "$(ip -n "$p" -o link | grep -v ' lo:')" ] ||
 			fail "$1: $p kept a link"
@@ -105,7 +99,7 @@ for delay in 0.1 0.3 0.6; do
 done
 for delay in 0.05 0.2 0.4; do
 	for p in $pods; do
-		cni ADD "$p"
+		cni_pod ADD "$p"
 		[ "$(cat "$work/$p.rc")" = 0 ] || fail "ADD $p: $(cat "$work/$p.out")"
 	done
 	in_flight DEL $delay
@@ -114,7 +108,7 @@ for delay in 0.05 0.2 0.4; do
 	balanced "DEL killed after ${delay}s"
 done
 # ---- init beside pods: it never takes their VFs ----
-cni ADD p0
+cni_pod ADD p0
 [ "$(cat "$work/p0.rc")" = 0 ] || fail "ADD p0: $(cat "$work/p0.out")"
 stop_agent
 # a new VF count goes through 0 and would take p0's VFs: refused

@@ -76,3 +76,17 @@ stop_agent() {
 	kill "-${1:-TERM}" "$agent_pid" 2>/dev/null || true
 	wait "$agent_pid" 2>/dev/null || true
 }
+
+# cni_pod COMMAND POD [NETCONF]: the plugin as a runtime runs it, for pod
+# POD (its container ID, and its namespace /run/netns/POD), interface eth0,
+# with NETCONF (default $work/net.json); stdout in $work/POD.out, stderr
+# appended to $work/POD.err, 0 or 1 in $work/POD.rc.
+cni_pod() {
+	if env CNI_COMMAND="$1" CNI_CONTAINERID="$2" CNI_NETNS="/run/netns/$2" \
+		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "$bin/kube-rdma" \
+		<"${3:-$work/net.json}" >"$work/$2.out" 2>>"$work/$2.err"; then
+		echo 0 >"$work/$2.rc"
+	else
+		echo 1 >"$work/$2.rc"
+	fi
+}

@@ -287,6 +287,83 @@ static void test_vf_back_after_pod_dies(void **state)
 			 0);
 }
 
+/* A VF made only partly (its creator killed between the steps) is made
+ * complete by the next listing. */
+static void test_incomplete_vf_completed(void **state)
+{
+	struct fixture *f = *state;
+	struct kr_vf_info vfs[4];
+	struct kr_node_pf *pf;
+
+	open_node(f, "[pf \"t0\"]\nbackend = mock\nnum_vfs = 3\n");
+	pf = pf0(f);
+	set_num(pf, 3);
+	assert_int_equal(kr_test_sh("ip link set t0r1 nomaster && "
+				    "ip link set t0r1 down && "
+				    "ip link set t0v2 alias stray"), 0);
+	assert_int_equal(list(pf, vfs, 4), 3);
+	assert_int_equal(kr_test_sh("ip link show t0r1 | grep -q 'master t0'"),
+			 0);
+	assert_int_equal(kr_test_sh("ip link show t0r1 | grep -q '[<,]UP[,>]'"),
+			 0);
+	assert_int_equal(kr_test_sh("ip -d link show t0v2 | grep -q "
+				    "'alias kube-rdma mock VF t0 2'"), 0);
+}
+
+/* Shaping half made or left over (a process killed in the middle) is
+ * repaired when the PF is opened, from the state: VF 0's ifb without its
+ * class, VF 1's representor without its redirect, VF 2 shaped although
+ * its state says no limit. */
+static void test_shaping_repaired_at_open(void **state)
+{
+	struct fixture *f = *state;
+	const char *conf = "[pf \"t0\"]\nbackend = mock\nnum_vfs = 3\n";
+	struct kr_err err = { 0 };
+	struct kr_node_pf *pf;
+
+	open_node(f, conf);
+	pf = pf0(f);
+	set_num(pf, 3);
+	assert_int_equal(pf->backend->ops.vf_set_rate(pf->handle, 0, 0, 300,
+						      &err), 0);
+	assert_int_equal(pf->backend->ops.vf_set_rate(pf->handle, 1, 0, 400,
+						      &err), 0);
+	assert_int_equal(kr_test_sh("tc class del dev t0q0 classid 1:1 && "
+				    "tc qdisc del dev t0r1 ingress && "
+				    "ip link add t0q2 type ifb && "
+				    "tc qdisc add dev t0r2 ingress"), 0);
+	open_node(f, conf);
+	assert_int_equal(kr_test_sh("tc class show dev t0q0 | "
+				    "grep -q 'rate 300Mbit'"), 0);
+	assert_int_equal(kr_test_sh("tc filter show dev t0r1 ingress | "
+				    "grep -q 'mirred.*t0q1'"), 0);
+	assert_int_not_equal(kr_test_sh("ip link show t0q2 2>/dev/null"), 0);
+	assert_int_not_equal(kr_test_sh("tc qdisc show dev t0r2 | "
+					"grep -q ingress"), 0);
+}
+
+/* A reset takes the shaping away whatever the state says: a process killed
+ * after shaping and before saving left the state at 0/0. */
+static void test_reset_from_data_plane(void **state)
+{
+	struct fixture *f = *state;
+	struct kr_err err = { 0 };
+	struct kr_node_pf *pf;
+
+	open_node(f, "[pf \"t0\"]\nbackend = mock\nnum_vfs = 2\n");
+	pf = pf0(f);
+	set_num(pf, 2);
+	assert_int_equal(pf->backend->ops.vf_set_rate(pf->handle, 1, 0, 1002,
+						      &err), 0);
+	assert_int_equal(kr_test_sh("printf '%%s' '{\"num_vfs\": 2, \"vfs\": []}' "
+				    ">%s/state/backend-mock/t0.json", f->dir),
+			 0);
+	assert_int_equal(pf->backend->ops.vf_reset(pf->handle, 1, &err), 0);
+	assert_int_not_equal(kr_test_sh("ip link show t0q1 2>/dev/null"), 0);
+	assert_int_not_equal(kr_test_sh("tc qdisc show dev t0r1 | "
+					"grep -q ingress"), 0);
+}
+
 static void test_fail_injection(void **state)
 {
 	struct fixture *f = *state;
@@ -379,6 +456,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_min_rate_unsupported,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vf_back_after_pod_dies,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incomplete_vf_completed,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shaping_repaired_at_open,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_from_data_plane,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_injection, setup,
 						teardown),

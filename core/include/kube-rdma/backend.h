@@ -415,8 +415,11 @@ struct kr_backend_ops {
 	 * REQUIRED.  Open a PF for the other operations.  Validates the backend's own
 	 * options: an error about one starts with KEY = "VALUE": so the
 	 * core can name the option's line.  Must not change VF
-	 * state; may create what the PF needs to exist (the mock's bridge).
-	 * On failure nothing is left allocated.
+	 * state; may create what the PF needs to exist (the mock's bridge),
+	 * and completes what a process killed midway left half made, as the
+	 * backend defines a complete VF (the mock: representor up on the
+	 * bridge, shaping as its rates say): init opens every PF, so init
+	 * repairs them.  On failure nothing is left allocated.
 	 */
 	int (*pf_open)(struct kr_backend_ctx *ctx, const struct kr_pf_desc *pf,
 		       struct kr_backend_pf **ret_pf, struct kr_err *err);
@@ -472,7 +475,11 @@ struct kr_backend_ops {
 	/*
 	 * REQUIRED.  Give VF 'vf' back its host state: rates 0, and where
 	 * supported its MAC as created, no VLAN, spoofchk on, trust off,
-	 * link state auto.  Does not move the netdev.  Idempotent.  (The
+	 * link state auto.  Does not move the netdev.  Idempotent, and
+	 * from what the hardware shows: a process killed after changing
+	 * the VF and before saving anything of its own leaves the VF ahead
+	 * of any saved state, so never skip work because a cache says the
+	 * VF is already reset.  (The
 	 * service svc->vf_defaults is narrower: the kernel's defaults of the
 	 * settings, not the MAC; a backend's vf_reset builds on it.)
 	 */
