@@ -100,6 +100,7 @@ static const struct kr_backend_ops gsriov_ops = {
 	.fini = kr_sriov_fini,
 	.probe = gsriov_probe,
 	.pf_open = gsriov_pf_open,
+	.pf_check_options = kr_sriov_check_options,
 	.pf_close = gsriov_pf_close,
 	.pf_query_caps = gsriov_query_caps,
 	.pf_get_num_vfs = gsriov_get_num_vfs,

@@ -275,6 +275,7 @@ static const struct kr_backend_ops mlx5_ops = {
 	.fini = kr_sriov_fini,
 	.probe = mlx5_probe,
 	.pf_open = mlx5_pf_open,
+	.pf_check_options = kr_sriov_check_options,
 	.pf_close = mlx5_pf_close,
 	.pf_query_caps = mlx5_query_caps,
 	.pf_get_num_vfs = mlx5_get_num_vfs,

@@ -263,7 +263,11 @@ static int sync_locked(struct kr_backend_pf *pf, int shaping,
 	return r;
 }
 
-static int mock_pf_open(struct kr_backend_ctx *ctx, const struct kr_pf_desc *d,
+/*
+ * A new PF handle configured from 'd' (defaults, then the options),
+ * touching nothing: pf_open and pf_check_options validate the same way.
+ */
+static int pf_configure(struct kr_backend_ctx *ctx, const struct kr_pf_desc *d,
 			struct kr_backend_pf **ret_pf, struct kr_err *err)
 {
 	struct kr_backend_pf *pf;
@@ -279,16 +283,41 @@ static int mock_pf_open(struct kr_backend_ctx *ctx, const struct kr_pf_desc *d,
 	pf->min_rate = 1;
 	derive_identity(pf);
 	r = parse_options(pf, d, err);
-	if (r < 0)
-		goto out_close;
-	if (!name_fits(pf->name, pf->total_vfs)) {
+	if (r == 0 && !name_fits(pf->name, pf->total_vfs))
 		r = pf->svc->err_set(err, -EINVAL,
 				     "PF name \"%s\" too long for %u mock VFs "
 				     "(VF netdevs are named %sr%u)",
 				     pf->name, pf->total_vfs, pf->name,
 				     pf->total_vfs - 1);
-		goto out_close;
+	if (r < 0) {
+		free(pf);
+		return r;
 	}
+	*ret_pf = pf;
+	return 0;
+}
+
+static int mock_pf_check_options(struct kr_backend_ctx *ctx,
+				 const struct kr_pf_desc *d,
+				 struct kr_err *err)
+{
+	struct kr_backend_pf *pf;
+	int r = pf_configure(ctx, d, &pf, err);
+
+	if (r == 0)
+		free(pf);
+	return r;
+}
+
+static int mock_pf_open(struct kr_backend_ctx *ctx, const struct kr_pf_desc *d,
+			struct kr_backend_pf **ret_pf, struct kr_err *err)
+{
+	struct kr_backend_pf *pf;
+	int r;
+
+	r = pf_configure(ctx, d, &pf, err);
+	if (r < 0)
+		return r;
 	pf->state.vfs = calloc(pf->total_vfs, sizeof(*pf->state.vfs));
 	if (!pf->state.vfs ||
 	    asprintf(&pf->state_path, "%s/backend-mock/%s.json",
@@ -529,6 +558,7 @@ static const struct kr_backend_ops mock_ops = {
 	.vf_list = mock_vf_list,
 	.vf_set_rate = mock_vf_set_rate,
 	.vf_reset = mock_vf_reset,
+	.pf_check_options = mock_pf_check_options,
 };
 
 /* the one exported symbol (its prototype is backend.h's) */

@@ -95,6 +95,14 @@ int kr_sriov_open(const struct kr_backend_services *svc,
 	return 0;
 }
 
+int kr_sriov_check_options(struct kr_backend_ctx *ctx,
+			   const struct kr_pf_desc *d, struct kr_err *err)
+{
+	struct kr_sriov_pf unused;
+
+	return kr_sriov_open(ctx->svc, d, &unused, NULL, NULL, err);
+}
+
 static int read_int(struct kr_sriov_pf *pf, const char *tail,
 		    long long *ret, struct kr_err *err)
 {

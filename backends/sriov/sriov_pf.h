@@ -57,6 +57,11 @@ int kr_sriov_open(const struct kr_backend_services *svc,
 			       struct kr_err *err),
 		  void *arg, struct kr_err *err);
 
+/* The pf_check_options op of such a backend: kr_sriov_open's parsing of
+ * the options, on a PF that is not kept. */
+int kr_sriov_check_options(struct kr_backend_ctx *ctx,
+			   const struct kr_pf_desc *d, struct kr_err *err);
+
 /* "class/net/PF/<tail>" into buf. */
 const char *kr_sriov_path(const struct kr_sriov_pf *pf, const char *tail,
 			  char *buf, size_t size);

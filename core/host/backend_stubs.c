@@ -112,6 +112,14 @@ static int stub_vf_get_rdma(struct kr_backend_pf *pf, uint32_t vf,
 	return STUB_FAIL(err, "vf_get_rdma");
 }
 
+/* Nothing to check beyond the option names, which the core checks. */
+static int stub_pf_check_options(struct kr_backend_ctx *ctx,
+				 const struct kr_pf_desc *pf,
+				 struct kr_err *err)
+{
+	return 0;
+}
+
 #define FILL(op)                          \
 	do {                              \
 		if (!ops->op)             \
@@ -137,4 +145,5 @@ void kr_backend_fill_stubs(struct kr_backend_ops *ops)
 	FILL(vf_set_vlan);
 	FILL(vf_set_guid);
 	FILL(vf_get_rdma);
+	FILL(pf_check_options);
 }

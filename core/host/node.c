@@ -131,6 +131,26 @@ int kr_node_open(const struct kr_config *cfg, struct kr_node **ret,
 	return 0;
 }
 
+/* The backend's own validation of a PF's options, as pf_open's. */
+static int check_backend_options(const struct kr_config *cfg,
+				 const struct kr_pf_config *c,
+				 struct kr_backend *be, struct kr_err *err)
+{
+	const struct kr_pf_desc desc = {
+		.name = c->name,
+		.options = c->options,
+		.n_options = c->n_options,
+	};
+	int r = be->ops.pf_check_options(be->ctx, &desc, err);
+
+	if (r < 0) {
+		err->code = r;
+		kr_err_prefix(err, "%s:%u: PF %s", cfg->path,
+			      option_line(c, err->msg), c->name);
+	}
+	return r;
+}
+
 int kr_node_check_config(const struct kr_config *cfg, struct kr_err *err)
 {
 	struct kr_node node = { .cfg = cfg };
@@ -147,6 +167,8 @@ int kr_node_check_config(const struct kr_config *cfg, struct kr_err *err)
 		}
 		r = kr_config_check_options(cfg, &cfg->pfs[i],
 					    be->ops.pf_options, err);
+		if (r == 0)
+			r = check_backend_options(cfg, &cfg->pfs[i], be, err);
 	}
 	for (j = 0; j < node.n_backends; j++)
 		kr_backend_unload(node.backends[j]);

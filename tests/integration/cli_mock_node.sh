@@ -30,7 +30,7 @@ for prog in "$ctl" "$daemon"; do
 	expect 0 "$prog" --help
 	has out "Usage:"
 	expect 0 "$prog" --version
-	has out "backend ABI 1.1"
+	has out "backend ABI 1.2"
 	expect 2 "$prog" --no-such-option
 done
 expect 2 "$ctl" frobnicate
@@ -92,6 +92,22 @@ write_config "$work/bad2.conf" worker-1 '[pf "w1p0"]' 'backend = nosuch' \
 	'num_vfs = 4'
 expect 2 "$ctl" check-config "$work/bad2.conf"
 has err "bad2.conf:6: [pf \"w1p0\"]: backend \"nosuch\": no such file"
+# the backend's own values: check-config refuses what init would, with
+# the option's line (one validator, the backend's pf_check_options)
+for opt in 'total_vfs = 0' 'total_vfs = 5000' 'pci = 0000:af:00' \
+	'pci = 0000:af:40.0' 'fail = vf_set_rate' 'fail = vf_set_rate:ENOPE' \
+	'fail = no_such_op:EIO' 'link_speed_mbps = fast' 'min_rate = maybe'; do
+	write_config "$work/bad3.conf" worker-1 '[pf "w1p0"]' 'backend = mock' \
+		'num_vfs = 4' "$opt"
+	expect 2 "$ctl" check-config "$work/bad3.conf"
+	has err "bad3.conf:9: PF w1p0: ${opt%% = *} = \"${opt#* = }\": expected"
+	expect 1 "$daemon" init --config "$work/bad3.conf"
+	has out "${opt%% = *} = \"${opt#* = }\": expected"
+done
+write_config "$work/bad4.conf" worker-1 '[pf "w1p0abcdefgh"]' 'backend = mock' \
+	'num_vfs = 4'
+expect 2 "$ctl" check-config "$work/bad4.conf"
+has err 'PF name "w1p0abcdefgh" too long for 128 mock VFs'
 expect 2 "$daemon" init --config "$work/missing.conf"
 has err "missing.conf: cannot open"
 expect 2 "$ctl" inventory --config "$work/missing.conf"

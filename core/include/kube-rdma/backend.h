@@ -85,7 +85,7 @@ extern "C" {
 #endif
 
 #define KR_BACKEND_ABI_MAJOR 1
-#define KR_BACKEND_ABI_MINOR 1
+#define KR_BACKEND_ABI_MINOR 2
 
 /* The entry symbol carries the major; see "THE ENTRY SYMBOL" above. */
 #define KR_BACKEND_ENTRY kr_backend_entry_v1
@@ -510,6 +510,20 @@ struct kr_backend_ops {
 	/* The VF's RDMA device and character devices; 'rdma->size' set. */
 	int (*vf_get_rdma)(struct kr_backend_pf *pf, uint32_t vf,
 			   struct kr_vf_rdma *rdma, struct kr_err *err);
+
+	/* ---- ABI 1.2 ---- */
+
+	/*
+	 * Optional.  Validate the PF's backend options exactly as pf_open
+	 * does, touching nothing (no netlink, no sysfs write, no file):
+	 * check-config calls it, so a value that init would refuse is
+	 * refused there, with the same message ("KEY = \"VALUE\": ...",
+	 * so the core names the option's line).  Absent: only the option
+	 * names are checked (against pf_options).
+	 */
+	int (*pf_check_options)(struct kr_backend_ctx *ctx,
+				const struct kr_pf_desc *pf,
+				struct kr_err *err);
 };
 
 /* Size of the table as ABI 1.0 defined it: the shortest the core accepts. */
