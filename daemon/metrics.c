@@ -76,13 +76,19 @@ char *metrics_render(const struct inv_snapshot *snap,
 		inv->node, (unsigned long long)snap->generation);
 	pf_gauge(out, inv, "kube_rdma_pf_vfs_total", "VFs enabled on the PF.",
 		 0);
-	pf_gauge(out, inv, "kube_rdma_pf_vfs_free", "VFs no pod holds.", 1);
+	pf_gauge(out, inv, "kube_rdma_pf_vfs_free",
+		 "VFs that no pod holds and that can be handed out.", 1);
 	pf_gauge(out, inv, "kube_rdma_pf_capacity_mbps",
 		 "Bandwidth the PF hands out, in Mbit/s.", 2);
 	pf_gauge(out, inv, "kube_rdma_pf_reserved_mbps",
 		 "Sum of the VFs' min_tx_rate, in Mbit/s.", 3);
 	pf_gauge(out, inv, "kube_rdma_pf_link_speed_mbps",
 		 "Link speed of the PF, in Mbit/s.", 4);
+	fprintf(out, "# HELP kube_rdma_unreadable_records Allocation records "
+		     "the agent cannot read (their VFs are unavailable).\n"
+		     "# TYPE kube_rdma_unreadable_records gauge\n"
+		     "kube_rdma_unreadable_records{node=\"%s\"} %u\n",
+		inv->node, inv->unreadable_records);
 	fprintf(out, "# HELP kube_rdma_pf_down PFs that could not be read at "
 		     "the last refresh (1).\n# TYPE kube_rdma_pf_down gauge\n");
 	for (i = 0; i < snap->n_down; i++)

@@ -65,15 +65,13 @@ static int list_vfs(struct kr_node_pf *pf, int wait, struct kr_vf_info **ret,
 	}
 }
 
-/* Records that could not be read: their VFs are unknown, so none is reset. */
-static size_t bad_records;
-
 /*
  * -EBUSY, naming the pods, when a change of the VF count would take away
  * VFs that pods hold.
  */
 static int count_change_allowed(struct kr_node_pf *pf, struct kr_alloc **allocs,
-				size_t n_allocs, int force, struct kr_err *err)
+				size_t n_allocs, size_t bad_records, int force,
+				struct kr_err *err)
 {
 	char pods[512] = "";
 	uint32_t cur;
@@ -101,6 +99,14 @@ static int count_change_allowed(struct kr_node_pf *pf, struct kr_alloc **allocs,
 				 "%s%s", held > 1 ? ", " : "",
 				 allocs[a]->container_id);
 	}
+	/* an unreadable record may hold VFs of this PF */
+	if (bad_records && !force)
+		return kr_err_set(err, -EBUSY, "num_vfs %u -> %u could take "
+					       "away VFs that an unreadable "
+					       "allocation record holds; "
+					       "delete its pod or run init "
+					       "--force", cur,
+				  pf->cfg->num_vfs);
 	if (!held)
 		return 0;
 	if (force) {
@@ -117,10 +123,14 @@ static int count_change_allowed(struct kr_node_pf *pf, struct kr_alloc **allocs,
 			  pods, held > 4 ? ", ..." : "");
 }
 
-/* Bring one PF up; fills 'summary'.  0 or a negative errno. */
+/*
+ * Bring one PF up; fills 'summary'.  0 or a negative errno.  While
+ * 'bad_records' records cannot be read, their VFs are unknown: none is
+ * reset.
+ */
 static int init_pf(struct kr_node_pf *pf, struct kr_alloc **allocs,
-		   size_t n_allocs, int force, char *summary, size_t size,
-		   struct kr_err *err)
+		   size_t n_allocs, size_t bad_records, int force,
+		   char *summary, size_t size, struct kr_err *err)
 {
 	struct kr_vf_info *vfs = NULL;
 	uint32_t n = 0, i, reset = 0, kept = 0;
@@ -130,7 +140,8 @@ static int init_pf(struct kr_node_pf *pf, struct kr_alloc **allocs,
 		*err = pf->open_err;
 		return err->code ? err->code : -ENODEV;
 	}
-	r = count_change_allowed(pf, allocs, n_allocs, force, err);
+	r = count_change_allowed(pf, allocs, n_allocs, bad_records, force,
+				 err);
 	if (r < 0)
 		return r;
 	r = kr_node_pf_set_num_vfs(pf, pf->cfg->num_vfs, &changed, err);
@@ -174,9 +185,12 @@ static int init_pf(struct kr_node_pf *pf, struct kr_alloc **allocs,
 	return 0;
 }
 
-static void on_bad_record(const char *path, const struct kr_err *err)
+static void on_bad_record(void *arg, const char *path,
+			  const struct kr_err *err)
 {
-	bad_records++;
+	size_t *bad = arg;
+
+	(*bad)++;
 	kr_log(KR_LOG_WARNING, "%s; no VF is reset while a record cannot be "
 			       "read", kr_err_text(err));
 }
@@ -185,11 +199,11 @@ int vf_init_node(struct kr_node *node, int force, FILE *out)
 {
 	struct kr_alloc **allocs = NULL;
 	struct kr_err err = { 0 };
-	size_t i, n_allocs = 0;
+	size_t i, n_allocs = 0, bad_records = 0;
 	int failed = 0;
 
-	if (kr_alloc_list(node->cfg->state_dir, on_bad_record, &allocs,
-			  &n_allocs, &err) < 0) {
+	if (kr_alloc_list(node->cfg->state_dir, on_bad_record, &bad_records,
+			  &allocs, &n_allocs, &err) < 0) {
 		/* Without the records a held VF could be reset: stop. */
 		fprintf(out, "FAILED: %s\n", kr_err_text(&err));
 		return (int)node->n_pfs ? (int)node->n_pfs : 1;
@@ -198,8 +212,8 @@ int vf_init_node(struct kr_node *node, int force, FILE *out)
 		char summary[256];
 
 		kr_err_clear(&err);
-		if (init_pf(&node->pfs[i], allocs, n_allocs, force, summary,
-			    sizeof(summary), &err) < 0) {
+		if (init_pf(&node->pfs[i], allocs, n_allocs, bad_records,
+			    force, summary, sizeof(summary), &err) < 0) {
 			fprintf(out, "%s: FAILED (%s)\n",
 				node->pfs[i].cfg->name, kr_err_text(&err));
 			failed++;

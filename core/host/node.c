@@ -458,14 +458,48 @@ static void mark_owners(struct kr_inventory *inv, struct kr_alloc **allocs,
 	}
 }
 
-/* Where kr_node_inventory reports corrupt records (set per call). */
-static __thread void (*bad_record_cb)(const char *pf,
-				      const struct kr_err *err);
-
-static void on_bad_record(const char *path, const struct kr_err *err)
+/*
+ * A VF no attachment holds and without a netdev on the host cannot be
+ * handed out (in a namespace we do not know, in transit, or on a
+ * userspace driver); while records cannot be read, one of them may hold
+ * it.
+ */
+static void mark_unavailable(struct kr_inventory *inv)
 {
-	if (bad_record_cb)
-		bad_record_cb(NULL, err);
+	size_t p, k;
+
+	for (p = 0; p < inv->n_pfs; p++) {
+		struct kr_inv_pf *pf = &inv->pfs[p];
+
+		for (k = 0; k < pf->n_vfs; k++) {
+			struct kr_inv_vf *vf = &pf->vfs[k];
+
+			if (vf->allocated || vf->netdev[0])
+				continue;
+			snprintf(vf->unavailable, sizeof(vf->unavailable),
+				 "%s", inv->unreadable_records
+				 ? "no netdev on the host; an unreadable "
+				   "allocation record may hold it"
+				 : "no netdev on the host");
+		}
+		kr_inv_pf_update_totals(pf);
+	}
+}
+
+/* kr_alloc_list's report of a record it cannot read. */
+struct bad_records {
+	struct kr_inventory *inv;
+	void (*on_error)(const char *pf, const struct kr_err *err);
+};
+
+static void on_bad_record(void *arg, const char *path,
+			  const struct kr_err *err)
+{
+	struct bad_records *bad = arg;
+
+	bad->inv->unreadable_records++;
+	if (bad->on_error)
+		bad->on_error(NULL, err);
 }
 
 int kr_node_inventory(struct kr_node *node,
@@ -474,14 +508,16 @@ int kr_node_inventory(struct kr_node *node,
 		      struct kr_inventory **ret, struct kr_err *err)
 {
 	struct kr_alloc **allocs = NULL;
+	struct bad_records bad;
 	struct kr_inventory *inv;
 	struct kr_err pf_err;
 	size_t i, n_allocs = 0;
 
-	bad_record_cb = on_pf_error;
 	inv = kr_inventory_new(node->cfg->node_name);
 	if (!inv)
 		return kr_err_set(err, -ENOMEM, "out of memory");
+	bad.inv = inv;
+	bad.on_error = on_pf_error;
 	for (i = 0; i < node->n_pfs; i++) {
 		int r;
 
@@ -499,7 +535,7 @@ int kr_node_inventory(struct kr_node *node,
 				on_pf_error(node->pfs[i].cfg->name, &pf_err);
 		}
 	}
-	if (kr_alloc_list(node->cfg->state_dir, on_bad_record, &allocs,
+	if (kr_alloc_list(node->cfg->state_dir, on_bad_record, &bad, &allocs,
 			  &n_allocs, &pf_err) < 0) {
 		if (on_pf_error)
 			on_pf_error(NULL, &pf_err);
@@ -507,6 +543,7 @@ int kr_node_inventory(struct kr_node *node,
 		mark_owners(inv, allocs, n_allocs);
 		kr_alloc_list_free(allocs, n_allocs);
 	}
+	mark_unavailable(inv);
 	*ret = inv;
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -221,6 +222,35 @@ int kr_nl_link_info(struct kr_nl *nl, int ifindex, char name[KR_IFNAMSIZ],
 			nl_addr2str(a, mac, KR_MAC_STR_SIZE);
 	}
 	rtnl_link_put(link);
+	return 0;
+}
+
+int kr_nl_find_mac(struct kr_nl *nl, const char *mac, char name[KR_IFNAMSIZ],
+		   struct kr_err *err)
+{
+	struct nl_cache *links;
+	struct nl_object *o;
+	char now[KR_MAC_STR_SIZE];
+	int r;
+
+	r = rtnl_link_alloc_cache(nl->sock, AF_UNSPEC, &links);
+	if (r < 0)
+		return fail(r, err, "list", "links");
+	r = -ENODEV;
+	for (o = nl_cache_get_first(links); o && r; o = nl_cache_get_next(o)) {
+		struct rtnl_link *link = (struct rtnl_link *)o;
+		struct nl_addr *a = rtnl_link_get_addr(link);
+
+		if (a && nl_addr2str(a, now, sizeof(now)) &&
+		    !strcasecmp(now, mac)) {
+			snprintf(name, KR_IFNAMSIZ, "%s",
+				 rtnl_link_get_name(link));
+			r = 0;
+		}
+	}
+	nl_cache_free(links);
+	if (r < 0)
+		return kr_err_set(err, r, "no link has address %s", mac);
 	return 0;
 }
 

@@ -39,6 +39,13 @@ int kr_nl_link_info(struct kr_nl *nl, int ifindex, char name[KR_IFNAMSIZ],
 		    char mac[KR_MAC_STR_SIZE], struct kr_err *err);
 
 /*
+ * The name of the link whose hardware address is 'mac' ("aa:bb:..", any
+ * case); -ENODEV when none has it.
+ */
+int kr_nl_find_mac(struct kr_nl *nl, const char *mac, char name[KR_IFNAMSIZ],
+		   struct kr_err *err);
+
+/*
  * Move the link 'name' into the namespace behind 'target_netns_fd' and name
  * it 'new_name' there, in one RTM_NEWLINK request: the kernel checks the
  * new name in the target namespace only, so a name taken on the source

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -30,8 +32,8 @@ int kr_alloc_id_valid(const char *id)
 	return 1;
 }
 
-static int record_path(const char *state_dir, const char *id,
-		       const char *ifname, char **ret, struct kr_err *err)
+int kr_alloc_path(const char *state_dir, const char *id,
+		  const char *ifname, char **ret, struct kr_err *err)
 {
 	if (!kr_alloc_id_valid(id))
 		return kr_err_set(err, -EINVAL,
@@ -66,7 +68,7 @@ int kr_alloc_write(const char *state_dir, const struct kr_alloc *a,
 	size_t i;
 	int r;
 
-	r = record_path(state_dir, a->container_id, a->ifname, &path, err);
+	r = kr_alloc_path(state_dir, a->container_id, a->ifname, &path, err);
 	if (r < 0)
 		return r;
 	vfs = json_array();
@@ -259,7 +261,7 @@ int kr_alloc_read(const char *state_dir, const char *container_id,
 	char *path;
 	int r;
 
-	r = record_path(state_dir, container_id, ifname, &path, err);
+	r = kr_alloc_path(state_dir, container_id, ifname, &path, err);
 	if (r < 0)
 		return r;
 	r = read_path(path, ret, err);
@@ -273,7 +275,7 @@ int kr_alloc_remove(const char *state_dir, const char *container_id,
 	char *path;
 	int r;
 
-	r = record_path(state_dir, container_id, ifname, &path, err);
+	r = kr_alloc_path(state_dir, container_id, ifname, &path, err);
 	if (r < 0)
 		return r;
 	if (unlink(path) < 0 && errno != ENOENT)
@@ -307,8 +309,7 @@ static int remove_stale_temp(const char *dir, const char *name)
 	return 1;
 }
 
-int kr_alloc_list(const char *state_dir,
-		  void (*on_bad)(const char *path, const struct kr_err *err),
+int kr_alloc_list(const char *state_dir, kr_alloc_bad_fn *on_bad, void *arg,
 		  struct kr_alloc ***ret, size_t *ret_n, struct kr_err *err)
 {
 	struct kr_alloc **list = NULL, **grown, *a;
@@ -345,7 +346,7 @@ int kr_alloc_list(const char *state_dir,
 			goto out_nomem;
 		if (read_path(path, &a, &bad) < 0) {
 			if (bad.code != -ENOENT && on_bad)
-				on_bad(path, &bad);
+				on_bad(arg, path, &bad);
 			free(path);
 			continue;
 		}
@@ -368,6 +369,31 @@ out_nomem:
 	free(dir);
 	kr_alloc_list_free(list, n);
 	return kr_err_set(err, -ENOMEM, "out of memory");
+}
+
+int kr_alloc_set_aside(const char *state_dir, const char *path, char *aside,
+		       size_t size, struct kr_err *err)
+{
+	const char *name = strrchr(path, '/');
+	char dir[PATH_MAX];
+	int r;
+
+	name = name ? name + 1 : path;
+	if (snprintf(dir, sizeof(dir), "%s/" KR_ALLOC_DIR "/"
+		     KR_ALLOC_UNREADABLE_DIR, state_dir) >= (int)sizeof(dir) ||
+	    snprintf(aside, size, "%s/%s.%lld", dir, name,
+		     (long long)time(NULL)) >= (int)size)
+		return kr_err_set(err, -ENAMETOOLONG, "%s: path too long",
+				  path);
+	r = kr_mkdir_p(dir, err);
+	if (r < 0)
+		return r;
+	if (rename(path, aside) < 0) {
+		r = -errno;
+		return kr_err_set(err, r, "move %s to %s: %s", path, aside,
+				  strerror(-r));
+	}
+	return 0;
 }
 
 const char *kr_alloc_state_name(enum kr_alloc_state state)

@@ -87,15 +87,34 @@ int kr_alloc_read(const char *state_dir, const char *container_id,
 int kr_alloc_remove(const char *state_dir, const char *container_id,
 		    const char *ifname, struct kr_err *err);
 
+/* The path of the record of (container_id, ifname), malloc'd. */
+int kr_alloc_path(const char *state_dir, const char *container_id,
+		  const char *ifname, char **ret, struct kr_err *err);
+
+/* Told of each record file kr_alloc_list cannot read, with the reason. */
+typedef void kr_alloc_bad_fn(void *arg, const char *path,
+			     const struct kr_err *err);
+
 /*
  * Read every record; temporary files whose writer died (kill -9 in the
  * middle of kr_alloc_write) are removed on the way.  A corrupt or
- * unreadable file does not hide the others: it is reported through 'on_bad' (may be NULL) with its error and
- * skipped.  *ret is an array of *ret_n pointers (kr_alloc_list_free).
+ * unreadable file does not hide the others: it is passed to 'on_bad' (may
+ * be NULL) with 'arg' and skipped.  *ret is an array of *ret_n pointers
+ * (kr_alloc_list_free).
  */
-int kr_alloc_list(const char *state_dir,
-		  void (*on_bad)(const char *path, const struct kr_err *err),
+int kr_alloc_list(const char *state_dir, kr_alloc_bad_fn *on_bad, void *arg,
 		  struct kr_alloc ***ret, size_t *ret_n, struct kr_err *err);
+
+/* Where unreadable records are kept for the operator, under attachments/. */
+#define KR_ALLOC_UNREADABLE_DIR "unreadable"
+
+/*
+ * Move the record file at 'path' (one that cannot be read) to
+ * STATE_DIR/attachments/unreadable/NAME.UNIXTIME, where the operator finds
+ * it and listings no longer do; its new path into 'aside' (PATH_MAX).
+ */
+int kr_alloc_set_aside(const char *state_dir, const char *path, char *aside,
+		       size_t size, struct kr_err *err);
 
 /* "ready", "adding" or "releasing". */
 const char *kr_alloc_state_name(enum kr_alloc_state state);

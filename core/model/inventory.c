@@ -49,7 +49,7 @@ void kr_inv_pf_update_totals(struct kr_inv_pf *pf)
 	pf->vfs_total = (uint32_t)pf->n_vfs;
 	for (i = 0; i < pf->n_vfs; i++) {
 		pf->reserved_mbps += pf->vfs[i].min_tx_rate;
-		if (!pf->vfs[i].allocated)
+		if (!pf->vfs[i].allocated && !pf->vfs[i].unavailable[0])
 			pf->vfs_free++;
 	}
 }
@@ -109,6 +109,12 @@ static json_t *vf_to_json(const struct kr_inv_vf *vf)
 		json_decref(o);
 		o = NULL;
 	}
+	if (o && vf->unavailable[0] &&
+	    json_object_set_new(o, "unavailable",
+				json_string(vf->unavailable)) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	return o;
 }
 
@@ -140,7 +146,7 @@ static json_t *pf_to_json(const struct kr_inv_pf *pf)
 
 json_t *kr_inventory_to_json(const struct kr_inventory *inv)
 {
-	json_t *pfs = json_array();
+	json_t *pfs = json_array(), *doc;
 	size_t i;
 
 	if (!pfs)
@@ -151,8 +157,15 @@ json_t *kr_inventory_to_json(const struct kr_inventory *inv)
 			return NULL;
 		}
 	}
-	return json_pack("{s:s, s:I, s:o}", "node", inv->node, "generation",
-			 (json_int_t)inv->generation, "pfs", pfs);
+	doc = json_pack("{s:s, s:I, s:o}", "node", inv->node, "generation",
+			(json_int_t)inv->generation, "pfs", pfs);
+	if (doc && inv->unreadable_records &&
+	    json_object_set_new(doc, "unreadable_records",
+				json_integer(inv->unreadable_records)) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	return doc;
 }
 
 /* ---- decoding ---- */
@@ -278,7 +291,7 @@ static int decode_vf(json_t *o, struct kr_inv_vf *vf, const char *path,
 		     struct kr_err *err)
 {
 	json_int_t index, min, max;
-	const char *netdev, *pci, *mac;
+	const char *netdev, *pci, *mac, *unavailable = NULL;
 	json_t *owner, *rdma = NULL;
 	json_error_t jerr;
 	int allocated;
@@ -286,11 +299,11 @@ static int decode_vf(json_t *o, struct kr_inv_vf *vf, const char *path,
 	int r;
 
 	if (json_unpack_ex(o, &jerr, JSON_STRICT,
-			   "{s:I, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s?o}",
+			   "{s:I, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s?o, s?s}",
 			   "index", &index, "netdev", &netdev, "pci", &pci,
 			   "mac", &mac, "min_tx_rate", &min, "max_tx_rate",
 			   &max, "allocated", &allocated, "owner", &owner,
-			   "rdma", &rdma) < 0)
+			   "rdma", &rdma, "unavailable", &unavailable) < 0)
 		return unpack_error(&jerr, path, err);
 	r = decode_rdma(rdma, vf, path, err);
 	if (r < 0)
@@ -327,9 +340,16 @@ static int decode_vf(json_t *o, struct kr_inv_vf *vf, const char *path,
 	if (!r)
 		r = take_string(vf->mac, sizeof(vf->mac), mac, 1, path, "mac",
 				err);
+	if (!r && unavailable)
+		r = take_string(vf->unavailable, sizeof(vf->unavailable),
+				unavailable, 0, path, "unavailable", err);
 	if (r < 0)
 		return r;
 	vf->allocated = allocated;
+	if (allocated && vf->unavailable[0])
+		return kr_err_set(err, -EINVAL,
+				  "%s.unavailable: set on an allocated VF",
+				  path);
 	if (!json_is_null(owner) && !allocated)
 		return kr_err_set(err, -EINVAL,
 				  "%s.owner: set on a VF that is not allocated",
@@ -419,7 +439,7 @@ static int decode_pf(json_t *o, struct kr_inventory *inv, const char *path,
 	if (nfree != (json_int_t)want_free)
 		return kr_err_set(err, -EINVAL,
 				  "%s.vfs_free: %lld, but %llu listed VFs "
-				  "are not allocated", path, (long long)nfree,
+				  "are free", path, (long long)nfree,
 				  (unsigned long long)want_free);
 	if (reserved != (json_int_t)want_reserved)
 		return kr_err_set(err, -EINVAL,
@@ -434,16 +454,20 @@ int kr_inventory_from_json(json_t *doc, struct kr_inventory **ret,
 			   struct kr_err *err)
 {
 	struct kr_inventory *inv;
-	json_int_t generation;
+	json_int_t generation, unreadable = 0;
 	const char *node;
 	json_error_t jerr;
 	json_t *pfs, *pf;
 	size_t i;
 	int r;
 
-	if (json_unpack_ex(doc, &jerr, JSON_STRICT, "{s:s, s:I, s:o}", "node",
-			   &node, "generation", &generation, "pfs", &pfs) < 0)
+	if (json_unpack_ex(doc, &jerr, JSON_STRICT, "{s:s, s:I, s?I, s:o}",
+			   "node", &node, "generation", &generation,
+			   "unreadable_records", &unreadable, "pfs", &pfs) < 0)
 		return unpack_error(&jerr, "inventory", err);
+	if (unreadable < 0 || unreadable > UINT32_MAX)
+		return kr_err_set(err, -EINVAL,
+				  "inventory.unreadable_records: out of range");
 	if (!*node || strlen(node) > 253)
 		return kr_err_set(err, -EINVAL,
 				  "inventory.node: must be 1 to 253 bytes");
@@ -456,6 +480,7 @@ int kr_inventory_from_json(json_t *doc, struct kr_inventory **ret,
 	if (!inv)
 		return kr_err_set(err, -ENOMEM, "out of memory");
 	inv->generation = (uint64_t)generation;
+	inv->unreadable_records = (uint32_t)unreadable;
 	json_array_foreach(pfs, i, pf) {
 		char path[32];
 

@@ -37,6 +37,10 @@ struct kr_inv_vf {
 	bool allocated;
 	bool has_owner;			/* owner below is set */
 	struct kr_inv_owner owner;
+	/* why a VF no attachment holds cannot be handed out ("" when it
+	 * can): it has no netdev on the host; "unavailable" in JSON only
+	 * when set */
+	char unavailable[128];
 };
 
 struct kr_inv_pf {
@@ -47,7 +51,8 @@ struct kr_inv_pf {
 	uint32_t capacity_mbps;		/* configured, or the link speed */
 	uint64_t reserved_mbps;		/* sum of the VFs' min_tx_rate */
 	uint32_t vfs_total;		/* VFs enabled, = n_vfs */
-	uint32_t vfs_free;		/* VFs not allocated */
+	uint32_t vfs_free;		/* VFs neither allocated nor
+					 * unavailable */
 	/* the NIC keeps min_tx_rate (KR_CAP_VF_RATE_MIN); true when a
 	 * document leaves it out */
 	bool min_rate_supported;
@@ -58,6 +63,9 @@ struct kr_inv_pf {
 struct kr_inventory {
 	char node[254];
 	uint64_t generation;
+	/* allocation records the daemon cannot read (their VFs are marked
+	 * unavailable); "unreadable_records" in JSON only when not 0 */
+	uint32_t unreadable_records;
 	struct kr_inv_pf *pfs;		/* n_pfs entries, owned */
 	size_t n_pfs;
 };

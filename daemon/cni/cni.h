@@ -82,7 +82,13 @@ struct cni_call {
 	struct cni_conf conf;
 	json_t *result;			/* ADD's result, new reference */
 	int changed;			/* records were written or removed */
+	/* the gc lock is held for writing: no ADD runs beside this */
+	int exclusive;
 };
+
+/* What cni_del returns when it needs the gc lock held for writing (an
+ * unreadable record: cni_unreadable.c); the dispatcher calls it again. */
+#define CNI_NEEDS_EXCLUSIVE 1
 
 /*
  * Run one CNI request: 'vars' is the runtime's environment (CNI_* names

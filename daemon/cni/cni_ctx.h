@@ -72,4 +72,21 @@ void cni_note(struct cni_error *e, int *failed, int code, const char *msg,
  */
 int cni_release(struct cni_ctx *c, struct kr_alloc *rec, struct cni_error *e);
 
+/*
+ * DEL of the attachment of c->env, whose record cannot be read: the file
+ * set aside (attachments/unreadable/), what the kernel shows of the
+ * attachment released (cni_unreadable.c).  The caller holds the gc lock
+ * for writing.  0 or -1.
+ */
+int cni_del_unreadable(struct cni_ctx *c, struct cni_error *e);
+
+/*
+ * GC's part for the unreadable record files at 'paths': each that no
+ * valid attachment names is set aside and what it left on the host is
+ * released.  'list' holds the readable records.  0 or -1.
+ */
+int cni_gc_unreadable(struct cni_ctx *c, char **paths, size_t n_paths,
+		      struct kr_alloc **list, size_t n, json_t *valid,
+		      struct cni_error *e);
+
 #endif

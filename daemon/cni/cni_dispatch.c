@@ -171,6 +171,12 @@ static int dispatch(struct cni_call *call, struct cni_error *e)
 		r = add ? cni_add(call, e) : del ? cni_del(call, e)
 						 : cni_check(call, e);
 		pthread_rwlock_unlock(&call->agent->gc_lock);
+		if (r == CNI_NEEDS_EXCLUSIVE) {
+			pthread_rwlock_wrlock(&call->agent->gc_lock);
+			call->exclusive = 1;
+			r = cni_del(call, e);
+			pthread_rwlock_unlock(&call->agent->gc_lock);
+		}
 		attachment_release(call->agent, &busy);
 		return r;
 	}

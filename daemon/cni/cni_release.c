@@ -142,6 +142,8 @@ int cni_release(struct cni_ctx *c, struct kr_alloc *rec,
 	for (i = 0; i < rec->n_vfs; i++) {
 		struct cni_error ipam_e;
 
+		if (!rec->vfs[i].pod_ifname[0])
+			continue;	/* never in a pod (cni_unreadable.c) */
 		if (cni_ipam_exec(&ipam_env, c->conf, "DEL",
 				  rec->vfs[i].pod_ifname, NULL, &ipam_e) < 0)
 			cni_note(e, &failed, ipam_e.code, ipam_e.msg, "%s",
@@ -173,6 +175,10 @@ int cni_del(struct cni_call *call, struct cni_error *e)
 		/* nothing of ours; IPAM may still hold the first address */
 		r = cni_ipam_exec(env, &call->conf, "DEL", env->ifname, NULL,
 				  e);
+	} else if (r == -EINVAL && !call->exclusive) {
+		r = CNI_NEEDS_EXCLUSIVE;	/* again, with ADDs held off */
+	} else if (r == -EINVAL) {
+		r = cni_del_unreadable(&c, e);
 	} else if (r < 0) {
 		cni_fail(e, CNI_ERR_IO, "cannot read the record", "%s",
 			 kr_err_text(&err));
@@ -260,6 +266,29 @@ static int ipam_gc(const struct cni_env *env, struct cni_conf *conf,
 	return r;
 }
 
+/* kr_alloc_list's report of a record it cannot read, for GC. */
+struct unreadable {
+	char **paths;
+	size_t n;
+	int nomem;
+};
+
+static void on_unreadable(void *arg, const char *path,
+			  const struct kr_err *err)
+{
+	struct unreadable *u = arg;
+	char **grown = realloc(u->paths, (u->n + 1) * sizeof(*grown));
+
+	if (!grown || !(grown[u->n] = strdup(path))) {
+		if (grown)
+			u->paths = grown;
+		u->nomem = 1;
+		return;
+	}
+	u->paths = grown;
+	u->n++;
+}
+
 int cni_gc(struct cni_call *call, struct cni_error *e)
 {
 	const struct cni_env *env = &call->env;
@@ -267,6 +296,7 @@ int cni_gc(struct cni_call *call, struct cni_error *e)
 	struct kr_alloc **list = NULL;
 	struct kr_err err = { 0 };
 	struct cni_error first = { 0 };
+	struct unreadable bad = { 0 };
 	size_t n = 0, i;
 	struct cni_ctx c;
 	int failed = 0;
@@ -279,9 +309,13 @@ int cni_gc(struct cni_call *call, struct cni_error *e)
 		cni_ctx_close(&c);
 		return -1;
 	}
-	if (kr_alloc_list(c.cfg->state_dir, NULL, &list, &n, &err) < 0)
+	if (kr_alloc_list(c.cfg->state_dir, on_unreadable, &bad, &list, &n,
+			  &err) < 0)
 		cni_note(&first, &failed, CNI_ERR_IO, "cannot list records",
 		     "%s", kr_err_text(&err));
+	if (bad.nomem)
+		cni_note(&first, &failed, CNI_ERR_INTERNAL, "out of memory",
+			 "listing unreadable records");
 	for (i = 0; i < n; i++) {
 		struct cni_env one = *env;
 		struct cni_error oe;
@@ -298,6 +332,14 @@ int cni_gc(struct cni_call *call, struct cni_error *e)
 			     oe.details);
 	}
 	c.env = env;
+	{
+		struct cni_error ue;
+
+		if (cni_gc_unreadable(&c, bad.paths, bad.n, list, n,
+				      conf->valid_attachments, &ue) < 0)
+			cni_note(&first, &failed, ue.code, ue.msg, "%s",
+				 ue.details);
+	}
 	cni_ctx_close(&c);
 	{
 		json_t *valid = conf->valid_attachments
@@ -316,6 +358,9 @@ int cni_gc(struct cni_call *call, struct cni_error *e)
 		json_decref(valid);
 	}
 	kr_alloc_list_free(list, n);
+	for (i = 0; i < bad.n; i++)
+		free(bad.paths[i]);
+	free(bad.paths);
 	if (failed)
 		*e = first;
 	return failed ? -1 : 0;
@@ -366,7 +411,7 @@ size_t cni_repair(struct cni_agent *agent, const struct kr_config *cfg,
 	struct kr_err err = { 0 };
 	size_t n = 0, i, failed = 0;
 
-	if (kr_alloc_list(cfg->state_dir, NULL, &list, &n, &err) < 0) {
+	if (kr_alloc_list(cfg->state_dir, NULL, NULL, &list, &n, &err) < 0) {
 		kr_log(KR_LOG_ERR, "cannot list allocation records: %s",
 		       kr_err_text(&err));
 		return 1;

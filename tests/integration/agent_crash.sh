@@ -119,19 +119,75 @@ fi
 grep -q "would take away the VFs of 1 attachment: p0; delete" "$work/init.out" ||
 	fail "init: $(cat "$work/init.out")"
 [ "$(ip -n p0 -o link | grep -c ' eth0')" = 8 ] || fail "p0 lost VFs"
-# an unreadable record: its VFs are unknown, so none is reset
+# an unreadable record: its VFs are unknown, so none is reset, and no VF
+# count changes (cp1 went to 16 VFs above; back to 32 is refused)
 rec=$work/state-crash-node/attachments/p0.eth0.json
 mv "$rec" "$work/p0.record"
 echo '{"version": 1, "contai' >"$rec"
-"$bin/kube-rdma-daemon" init --config "$conf" >"$work/init.out" 2>&1 ||
-	fail "init: $(cat "$work/init.out")"
-grep -q "8 VFs with rates kept: an allocation record is unreadable" \
+if "$bin/kube-rdma-daemon" init --config "$conf" >"$work/init.out" 2>&1; then
+	fail "init changed a VF count beside an unreadable record"
+fi
+grep -q "cp0: 32 VFs (unchanged, backend mock, 8 VFs with rates kept: an allocation record is unreadable)" \
 	"$work/init.out" || fail "init reset VFs: $(cat "$work/init.out")"
+grep -q "cp1: FAILED (num_vfs 16 -> 32 could take away VFs that an unreadable allocation record holds" \
+	"$work/init.out" || fail "init: $(cat "$work/init.out")"
 inventory | jq -e '[.pfs[].vfs[] | select(.max_tx_rate == 200)] | length == 8' \
 	>/dev/null || fail "init reset p0's rates"
 mv "$work/p0.record" "$rec"
+"$bin/kube-rdma-daemon" init --config "$conf" >"$work/init.out" 2>&1 ||
+	fail "init: $(cat "$work/init.out")"
 start_agent "$conf" "$sock"
 balanced "after init beside a pod"
+
+# ---- an unreadable record while the agent serves ----
+cni_pod ADD p0
+[ "$(cat "$work/p0.rc")" = 0 ] || fail "ADD p0: $(cat "$work/p0.out")"
+echo '{"version": 1, "contai' >"$rec"
+# its VFs are unavailable, never free; the record is reported
+inventory | jq -e '.unreadable_records == 1 and
+	([.pfs[].vfs_free] | add == 56) and
+	([.pfs[].vfs[] | select(.unavailable)] | length == 8)' >/dev/null ||
+	fail "unreadable record: $(inventory)"
+"$bin/kube-rdma-ctl" inventory --config "$conf" | grep -q \
+	'WARNING: 1 allocation record cannot be read' ||
+	fail "ctl does not show the unreadable record"
+# another pod is given other VFs (and the agent's inventory, refreshed
+# after the ADD, counts the record)
+cni_pod ADD p1
+[ "$(cat "$work/p1.rc")" = 0 ] || fail "ADD p1 beside it: $(cat "$work/p1.out")"
+curl -s http://127.0.0.1:54005/metrics |
+	grep -q '^kube_rdma_unreadable_records{node="crash-node"} 1$' ||
+	fail "no metric: $(curl -s http://127.0.0.1:54005/metrics | grep unreadable)"
+# DEL releases what the kernel shows, keeps the file aside; a re-ADD works
+cni_pod DEL p0
+[ "$(cat "$work/p0.rc")" = 0 ] || fail "DEL p0: $(cat "$work/p0.out")"
+[ -z "$(ip -n p0 -o link | grep -v ' lo:')" ] || fail "p0 kept a VF"
+ls "$work/state-crash-node/attachments/unreadable/" | grep -q '^p0\.eth0\.json\.' ||
+	fail "the unreadable record was not kept aside"
+grep -q "p0.eth0: the allocation record cannot be read; kept as" \
+	"$work/agent.log" || fail "not logged: $(tail -3 "$work/agent.log")"
+inventory | jq -e 'has("unreadable_records") | not' >/dev/null ||
+	fail "still reported: $(inventory)"
+cni_pod ADD p0
+[ "$(cat "$work/p0.rc")" = 0 ] || fail "re-ADD p0: $(cat "$work/p0.out")"
+balanced "DEL of an unreadable record"
+
+# GC of an attachment with an unreadable record whose namespace is gone:
+# set aside, and its VFs (back on the host with their rates) reset
+jq '.cniVersion = "1.1.0" | del(.ipam)' "$work/net.json" >"$work/net11.json"
+cni_pod ADD p2 "$work/net11.json"
+[ "$(cat "$work/p2.rc")" = 0 ] || fail "ADD p2: $(cat "$work/p2.out")"
+echo 'garbage' >"$work/state-crash-node/attachments/p2.eth0.json"
+ip netns del p2
+jq '. + {"cni.dev/valid-attachments": []}' "$work/net11.json" >"$work/gc.json"
+env CNI_COMMAND=GC CNI_PATH=/usr/lib/cni "$bin/kube-rdma" <"$work/gc.json" \
+	>"$work/gc.out" 2>&1 || fail "GC: $(cat "$work/gc.out")"
+[ "$(records)" = 0 ] || fail "GC left a record"
+ls "$work/state-crash-node/attachments/unreadable/" | grep -q '^p2\.eth0\.json\.' ||
+	fail "GC did not keep the unreadable record aside"
+ip netns add p2
+pods="p0 p1 p2"
+balanced "GC of an unreadable record"
 
 grep -q "released the attachment (adding when the agent stopped)" \
 	"$work/agent.log" || fail "no ADD was cut: $(tail "$work/agent.log")"

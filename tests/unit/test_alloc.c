@@ -169,7 +169,7 @@ static void test_stale_temp_files(void **state)
 	f = fopen(ours, "w");
 	assert_non_null(f);
 	fclose(f);
-	assert_int_equal(kr_alloc_list(dir, NULL, &list, &n, &err), 0);
+	assert_int_equal(kr_alloc_list(dir, NULL, NULL, &list, &n, &err), 0);
 	kr_alloc_list_free(list, n);
 	assert_int_equal(access(dead, F_OK), -1);
 	assert_int_equal(access(ours, F_OK), 0);	/* being written */

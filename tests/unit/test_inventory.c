@@ -192,6 +192,46 @@ static void test_rejections(void **state)
 		      "pfs[0].vfs[0].rdma: ");
 }
 
+/* A VF that cannot be handed out, and records the daemon cannot read. */
+static void test_unavailable(void **state)
+{
+	struct kr_inventory *inv = sample(), *back = NULL;
+	struct kr_err err = { 0 };
+	char *a, *b;
+
+	snprintf(inv->pfs[0].vfs[1].unavailable,
+		 sizeof(inv->pfs[0].vfs[1].unavailable),
+		 "no netdev on the host");
+	inv->unreadable_records = 2;
+	kr_inv_pf_update_totals(&inv->pfs[0]);
+	assert_int_equal(inv->pfs[0].vfs_free, 0);
+	a = dump(inv);
+	assert_non_null(strstr(a, "\"owner\":null,\"unavailable\":"
+				  "\"no netdev on the host\"}"));
+	assert_non_null(strstr(a, "\"unreadable_records\":2"));
+	if (kr_inventory_parse(a, strlen(a), &back, &err) < 0)
+		fail_msg("%s", err.msg);
+	b = dump(back);
+	assert_string_equal(a, b);
+	assert_int_equal(back->unreadable_records, 2);
+	assert_int_equal(back->pfs[0].vfs_free, 0);
+	free(a);
+	free(b);
+	kr_inventory_free(back);
+	kr_inventory_free(inv);
+	/* never on an allocated VF, never empty */
+	mutated_fails("\"owner\":{\"namespace\"",
+		      "\"unavailable\":\"x\",\"owner\":{\"namespace\"",
+		      "pfs[0].vfs[0].unavailable: set on an allocated VF");
+	mutated_fails("\"allocated\":false,\"owner\":null",
+		      "\"allocated\":false,\"owner\":null,"
+		      "\"unavailable\":\"\"",
+		      "pfs[0].vfs[1].unavailable: must not be empty");
+	mutated_fails("\"generation\":17,",
+		      "\"generation\":17,\"unreadable_records\":-1,",
+		      "inventory.unreadable_records: out of range");
+}
+
 static void test_not_json(void **state)
 {
 	struct kr_inventory *inv = NULL;
@@ -211,6 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_unavailable),
 		cmocka_unit_test(test_not_json),
 	};
 

@@ -22,6 +22,13 @@ void inventory_print_table(FILE *out, const struct kr_inventory *inv)
 
 	fprintf(out, "node %s  generation %llu  PFs %zu\n\n", inv->node,
 		(unsigned long long)inv->generation, inv->n_pfs);
+	if (inv->unreadable_records)
+		fprintf(out, "WARNING: %u allocation record%s cannot be read; "
+			     "the VFs %s may hold are unavailable until the "
+			     "pod's DEL or GC releases them (see the agent's "
+			     "log)\n\n", inv->unreadable_records,
+			inv->unreadable_records == 1 ? "" : "s",
+			inv->unreadable_records == 1 ? "it" : "they");
 	fprintf(out, "%-15s %-13s %-12s %8s %8s %8s %9s\n", "PF", "BACKEND",
 		"PCI", "LINK", "CAPACITY", "RESERVED", "VFS FREE");
 	for (i = 0; i < inv->n_pfs; i++) {
@@ -51,6 +58,9 @@ void inventory_print_table(FILE *out, const struct kr_inventory *inv)
 			if (vf->has_owner)
 				snprintf(owner, sizeof(owner), "%s/%s",
 					 vf->owner.namespace_, vf->owner.pod);
+			else if (vf->unavailable[0])
+				snprintf(owner, sizeof(owner),
+					 "(unavailable: %s)", vf->unavailable);
 			else
 				snprintf(owner, sizeof(owner), "%s",
 					 vf->allocated ? "(allocated)" : "-");
