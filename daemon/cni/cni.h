@@ -162,6 +162,7 @@ void cni_ipam_result_clear(struct cni_ipam_result *r);
 
 /* ADD: call->result gets the result on success. */
 int cni_add(struct cni_call *call, struct cni_error *e);
+/* DEL: 0, -1, or CNI_NEEDS_EXCLUSIVE unless call->exclusive. */
 int cni_del(struct cni_call *call, struct cni_error *e);
 int cni_check(struct cni_call *call, struct cni_error *e);
 int cni_gc(struct cni_call *call, struct cni_error *e);
