@@ -56,7 +56,8 @@ struct kr_backend_pf {
 	unsigned int pci_domain;
 	uint8_t mac_prefix[3];		/* bytes 1..3 of every VF MAC */
 	int fail[_MOCKB_OP_MAX];	/* negative errno to inject, or 0 */
-	char *state_path;		/* STATE_DIR/backend-mock/PF.json */
+	char *state_dir;		/* STATE_DIR/backend-mock */
+	char *state_path;		/* .../PF.json */
 	char *lock_path;		/* .../PF.lock */
 	struct nl_sock *sock;
 	struct mockb_state state;

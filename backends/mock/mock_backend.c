@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,7 @@ static void mock_pf_close(struct kr_backend_pf *pf)
 		nl_socket_free(pf->sock);
 	free(pf->state.vfs);
 	free(pf->state_path);
+	free(pf->state_dir);
 	free(pf->lock_path);
 	free(pf);
 }
@@ -231,14 +233,9 @@ static void mock_pf_close(struct kr_backend_pf *pf)
 /* STATE_DIR/backend-mock, where the "firmware" of every mock PF lives. */
 static int make_state_dir(struct kr_backend_pf *pf, struct kr_err *err)
 {
-	char *dir;
-	int r;
-
-	if (asprintf(&dir, "%s/backend-mock", pf->svc->state_dir) < 0)
+	if (asprintf(&pf->state_dir, "%s/backend-mock", pf->svc->state_dir) < 0)
 		return pf->svc->err_set(err, -ENOMEM, "out of memory");
-	r = pf->svc->mkdir_p(dir, err);
-	free(dir);
-	return r;
+	return pf->svc->mkdir_p(pf->state_dir, err);
 }
 
 /*
@@ -254,7 +251,10 @@ static int sync_locked(struct kr_backend_pf *pf, int shaping,
 	r = mockb_state_lock(pf, &fd, err);
 	if (r < 0)
 		return r;
-	r = mockb_state_load(pf, err);
+	/* what a writer killed before its rename left */
+	r = pf->svc->stale_temps_remove(pf->state_dir, err);
+	if (!r)
+		r = mockb_state_load(pf, err);
 	if (!r)
 		r = mockb_vfs_sync(pf, err);
 	if (!r && shaping)
@@ -566,7 +566,11 @@ __attribute__((visibility("default"))) int
 KR_BACKEND_ENTRY(const struct kr_backend_services *svc,
 		 const struct kr_backend_ops **ret_ops)
 {
-	if (svc->abi_major != KR_BACKEND_ABI_MAJOR)
+	/* the services of ABI 1.2 (stale_temps_remove) */
+	if (svc->abi_major != KR_BACKEND_ABI_MAJOR ||
+	    svc->size < offsetof(struct kr_backend_services,
+				 stale_temps_remove) +
+				sizeof(svc->stale_temps_remove))
 		return -EPROTO;
 	*ret_ops = &mock_ops;
 	return 0;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +104,42 @@ int kr_mkdir_p(const char *path, struct kr_err *err)
 	}
 	free(dir);
 	return r;
+}
+
+int kr_stale_temp_remove(const char *dir, const char *name)
+{
+	const char *tmp = strstr(name, ".tmp.");
+	char *end, *path;
+	long pid;
+
+	if (!tmp)
+		return 0;
+	errno = 0;
+	pid = strtol(tmp + strlen(".tmp."), &end, 10);
+	if (*end || pid <= 0 || errno)
+		return 0;
+	if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+	    errno != ESRCH)
+		return 1;
+	if (asprintf(&path, "%s/%s", dir, name) >= 0) {
+		unlink(path);
+		free(path);
+	}
+	return 1;
+}
+
+int kr_stale_temps_remove(const char *dir, struct kr_err *err)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return kr_err_set(err, -errno, "%s: %s", dir, strerror(errno));
+	}
+	while ((e = readdir(d)))
+		kr_stale_temp_remove(dir, e->d_name);
+	closedir(d);
+	return 0;
 }

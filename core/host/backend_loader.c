@@ -301,6 +301,7 @@ int kr_backend_load(const char *dir, const char *name, const char *sysfs_root,
 	be->svc.err_set = svc_err_set;
 	be->svc.write_file_atomic = kr_write_file_atomic;
 	be->svc.mkdir_p = kr_mkdir_p;
+	be->svc.stale_temps_remove = kr_stale_temps_remove;
 	be->svc.sysfs_root = sysfs_root;
 	/* the test build's fake kernels go with a fake tree */
 	kr_nl_use_sysfs_root(sysfs_root);

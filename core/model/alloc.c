@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <limits.h>
@@ -285,30 +284,6 @@ int kr_alloc_remove(const char *state_dir, const char *container_id,
 	return r;
 }
 
-/*
- * A temporary file of kr_write_file_atomic (NAME.json.tmp.PID) whose
- * writer is gone, killed before its rename: remove it.  1 when 'name' was
- * one.  Another live process's, or one of ours, is being written now.
- */
-static int remove_stale_temp(const char *dir, const char *name)
-{
-	const char *tmp = strstr(name, ALLOC_SUFFIX ".tmp.");
-	char *end, *path;
-	long pid;
-
-	if (!tmp)
-		return 0;
-	pid = strtol(tmp + strlen(ALLOC_SUFFIX ".tmp."), &end, 10);
-	if (*end || pid <= 0 || pid == (long)getpid() ||
-	    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-		return 1;
-	if (asprintf(&path, "%s/%s", dir, name) >= 0) {
-		unlink(path);
-		free(path);
-	}
-	return 1;
-}
-
 int kr_alloc_list(const char *state_dir, kr_alloc_bad_fn *on_bad, void *arg,
 		  struct kr_alloc ***ret, size_t *ret_n, struct kr_err *err)
 {
@@ -336,7 +311,7 @@ int kr_alloc_list(const char *state_dir, kr_alloc_bad_fn *on_bad, void *arg,
 		struct kr_err bad = { 0 };
 		char *path;
 
-		if (remove_stale_temp(dir, e->d_name))
+		if (kr_stale_temp_remove(dir, e->d_name))
 			continue;
 		if (e->d_name[0] == '.' || len <= strlen(ALLOC_SUFFIX) ||
 		    strcmp(e->d_name + len - strlen(ALLOC_SUFFIX),

@@ -364,6 +364,27 @@ static void test_reset_from_data_plane(void **state)
 					"grep -q ingress"), 0);
 }
 
+/* The temporary file of a writer killed before its rename is removed
+ * before the state is read; a live writer's is left alone. */
+static void test_stale_temp_files(void **state)
+{
+	struct fixture *f = *state;
+	struct kr_vf_info vfs[2];
+	struct kr_node_pf *pf;
+
+	open_node(f, "[pf \"t0\"]\nbackend = mock\nnum_vfs = 1\n");
+	pf = pf0(f);
+	set_num(pf, 1);
+	assert_int_equal(kr_test_sh("cd %s/state/backend-mock && "
+				    "echo '{' >t0.json.tmp.99999999 && "
+				    "echo '{' >t0.json.tmp.1", f->dir), 0);
+	list(pf, vfs, 2);
+	assert_int_not_equal(kr_test_sh("test -e %s/state/backend-mock/"
+					"t0.json.tmp.99999999", f->dir), 0);
+	assert_int_equal(kr_test_sh("test -e %s/state/backend-mock/"
+				    "t0.json.tmp.1", f->dir), 0);
+}
+
 static void test_fail_injection(void **state)
 {
 	struct fixture *f = *state;
@@ -463,6 +484,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_from_data_plane,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_temp_files, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_fail_injection, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup,

@@ -280,6 +280,15 @@ struct kr_backend_services {
 	 * header; same member, same contract.)
 	 */
 	int (*vf_defaults)(const char *pf, uint32_t vf, struct kr_err *err);
+
+	/* ---- ABI 1.2 ---- */
+
+	/*
+	 * Remove the temporary files write_file_atomic left in 'dir'
+	 * (NAME.tmp.PID) whose writer is gone, killed before its rename.
+	 * Call it when a PF is opened, before reading what is kept there.
+	 */
+	int (*stale_temps_remove)(const char *dir, struct kr_err *err);
 };
 
 /* One "key = value" line of a PF's INI section that the core passed on. */
