@@ -83,6 +83,19 @@ write_config "$work/ib.conf" hw-node "sysfs_root = $sys" \
 [ "$(grep -c '^GETLINK ib0 ' "$fake/netlink.log")" = 1 ] ||
 	fail "GETLINKs of ib0: $(cat "$fake/netlink.log")"
 
+# check-config refuses the SR-IOV backends' values as opening the PF does
+for opt in 'vf_timeout_ms = 0' 'min_rate = perhaps'; do
+	for backend in generic-sriov mlx5; do
+		write_config "$work/bad.conf" hw-node "sysfs_root = $sys" \
+			'[pf "ens2f0"]' "backend = $backend" "num_vfs = 4" "$opt"
+		if "$bin/kube-rdma-ctl" check-config "$work/bad.conf" >"$work/ctl" 2>&1; then
+			fail "check-config took $opt ($backend)"
+		fi
+		grep -q "bad.conf:10: PF ens2f0: ${opt%% = *} = \"${opt#* = }\": expected" \
+			"$work/ctl" || fail "check-config: $(cat "$work/ctl")"
+	done
+done
+
 # ---- CNI ADD and DEL against generic-sriov ----
 kill "$daemon" && wait "$daemon" || fail "daemon did not stop cleanly"
 # real netdevs under the VFs' names, so the moves are the kernel's
