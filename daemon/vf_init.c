@@ -19,19 +19,6 @@
 /* How long VF netdevs may take to appear after the count changed. */
 #define VF_NETDEV_TIMEOUT_MS 30000
 
-static int owned(struct kr_alloc **allocs, size_t n, const char *pf,
-		 uint32_t vf)
-{
-	size_t a, v;
-
-	for (a = 0; a < n; a++)
-		for (v = 0; v < allocs[a]->n_vfs; v++)
-			if (allocs[a]->vfs[v].vf == vf &&
-			    !strcmp(allocs[a]->vfs[v].pf, pf))
-				return 1;
-	return 0;
-}
-
 /*
  * The VFs of 'pf' (kr_node_pf_vfs); after a count change, retried until
  * every VF has its netdev (new VFs appear asynchronously) or the deadline.
@@ -155,7 +142,8 @@ static int init_pf(struct kr_node_pf *pf, struct kr_alloc **allocs,
 	for (i = 0; i < n; i++) {
 		if (!vfs[i].min_tx_rate && !vfs[i].max_tx_rate)
 			continue;
-		if (owned(allocs, n_allocs, pf->cfg->name, vfs[i].index))
+		if (kr_alloc_holder(allocs, n_allocs, pf->cfg->name,
+				    vfs[i].index))
 			continue;
 		if (bad_records) {	/* it may be the unreadable one's */
 			kept++;

@@ -371,6 +371,19 @@ int kr_alloc_set_aside(const char *state_dir, const char *path, char *aside,
 	return 0;
 }
 
+const struct kr_alloc *kr_alloc_holder(struct kr_alloc *const *list,
+				       size_t n, const char *pf, uint32_t vf)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < list[i]->n_vfs; j++)
+			if (list[i]->vfs[j].vf == vf &&
+			    !strcmp(list[i]->vfs[j].pf, pf))
+				return list[i];
+	return NULL;
+}
+
 const char *kr_alloc_state_name(enum kr_alloc_state state)
 {
 	switch (state) {

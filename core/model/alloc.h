@@ -116,6 +116,10 @@ int kr_alloc_list(const char *state_dir, kr_alloc_bad_fn *on_bad, void *arg,
 int kr_alloc_set_aside(const char *state_dir, const char *path, char *aside,
 		       size_t size, struct kr_err *err);
 
+/* The record among list[0..n) that holds VF 'vf' of PF 'pf', or NULL. */
+const struct kr_alloc *kr_alloc_holder(struct kr_alloc *const *list,
+				       size_t n, const char *pf, uint32_t vf);
+
 /* "ready", "adding" or "releasing". */
 const char *kr_alloc_state_name(enum kr_alloc_state state);
 

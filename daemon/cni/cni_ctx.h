@@ -72,6 +72,10 @@ void cni_note(struct cni_error *e, int *failed, int code, const char *msg,
  */
 int cni_release(struct cni_ctx *c, struct kr_alloc *rec, struct cni_error *e);
 
+/* 1 when GC's valid attachments (may be NULL) name (container_id, ifname). */
+int cni_attachment_valid(json_t *valid, const char *container_id,
+			 const char *ifname);
+
 /*
  * DEL of the attachment of c->env, whose record cannot be read: the file
  * set aside (attachments/unreadable/), what the kernel shows of the

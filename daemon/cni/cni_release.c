@@ -193,7 +193,8 @@ out:
 
 /* ---- GC and STATUS ---- */
 
-static int attachment_valid(json_t *valid, const struct kr_alloc *a)
+int cni_attachment_valid(json_t *valid, const char *container_id,
+			 const char *ifname)
 {
 	json_t *v;
 	size_t i;
@@ -204,8 +205,8 @@ static int attachment_valid(json_t *valid, const struct kr_alloc *a)
 		const char *ifn = json_string_value(json_object_get(v,
 								    "ifname"));
 
-		if (cid && ifn && !strcmp(cid, a->container_id) &&
-		    !strcmp(ifn, a->ifname))
+		if (cid && ifn && !strcmp(cid, container_id) &&
+		    !strcmp(ifn, ifname))
 			return 1;
 	}
 	return 0;
@@ -223,7 +224,8 @@ static json_t *ipam_attachments(json_t *valid, struct kr_alloc **list,
 	size_t i, j;
 
 	for (i = 0; out && i < n; i++) {
-		if (!attachment_valid(valid, list[i]))
+		if (!cni_attachment_valid(valid, list[i]->container_id,
+					  list[i]->ifname))
 			continue;
 		for (j = 0; j < list[i]->n_vfs; j++)
 			if (strcmp(list[i]->vfs[j].pod_ifname, list[i]->ifname))
@@ -320,7 +322,8 @@ int cni_gc(struct cni_call *call, struct cni_error *e)
 		struct cni_env one = *env;
 		struct cni_error oe;
 
-		if (attachment_valid(conf->valid_attachments, list[i]))
+		if (cni_attachment_valid(conf->valid_attachments,
+					 list[i]->container_id, list[i]->ifname))
 			continue;
 		one.container_id = list[i]->container_id;
 		one.ifname = list[i]->ifname;

@@ -22,19 +22,6 @@
 #include "log.h"
 #include "nl.h"
 
-/* 1 when a readable record holds VF 'vf' of PF 'pf'. */
-static int held(struct kr_alloc **list, size_t n, const char *pf, uint32_t vf)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++)
-		for (j = 0; j < list[i]->n_vfs; j++)
-			if (list[i]->vfs[j].vf == vf &&
-			    !strcmp(list[i]->vfs[j].pf, pf))
-				return 1;
-	return 0;
-}
-
 static int add_vf(struct kr_alloc *rec, const char *pf,
 		  const struct kr_vf_info *info, const char *host_netdev,
 		  const char *pod_ifname)
@@ -82,7 +69,7 @@ static int rebuild_pf(struct cni_ctx *c, struct kr_node_pf *pf,
 		struct kr_err none;
 		int ifindex;
 
-		if (held(list, n, pf->cfg->name, info->index))
+		if (kr_alloc_holder(list, n, pf->cfg->name, info->index))
 			continue;
 		if (info->netdev[0]) {
 			if (info->min_tx_rate || info->max_tx_rate)
@@ -193,33 +180,6 @@ int cni_del_unreadable(struct cni_ctx *c, struct cni_error *e)
 	return r;
 }
 
-/* 1 when the record file at 'path' is that of a valid attachment. */
-static int file_valid(const struct kr_config *cfg, json_t *valid,
-		      const char *path)
-{
-	struct kr_err err;
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(valid, i, v) {
-		const char *cid = json_string_value(json_object_get(
-			v, "containerID"));
-		const char *ifn = json_string_value(json_object_get(v,
-								    "ifname"));
-		char *mine = NULL;
-		int same;
-
-		if (!cid || !ifn ||
-		    kr_alloc_path(cfg->state_dir, cid, ifn, &mine, &err) < 0)
-			continue;
-		same = !strcmp(mine, path);
-		free(mine);
-		if (same)
-			return 1;
-	}
-	return 0;
-}
-
 int cni_gc_unreadable(struct cni_ctx *c, char **paths, size_t n_paths,
 		      struct kr_alloc **list, size_t n, json_t *valid,
 		      struct cni_error *e)
@@ -235,8 +195,6 @@ int cni_gc_unreadable(struct cni_ctx *c, char **paths, size_t n_paths,
 		struct cni_error oe;
 		const char *dot;
 
-		if (file_valid(c->cfg, valid, paths[i]))
-			continue;	/* its pod lives: its DEL repairs it */
 		/* the attachment from the file's name, CONTAINERID.IFNAME.json
 		 * (container IDs have no dots; an ifname may); its namespace
 		 * is unknown, so only what it left on the host is found */
@@ -248,6 +206,8 @@ int cni_gc_unreadable(struct cni_ctx *c, char **paths, size_t n_paths,
 			     (int)(strlen(dot + 1) - strlen(".json")),
 			     dot + 1) >= (int)sizeof(ifname))
 			continue;	/* not a record's name */
+		if (cni_attachment_valid(valid, cid, ifname))
+			continue;	/* its pod lives: its DEL repairs it */
 		one.container_id = cid;
 		one.ifname = ifname;
 		one.netns = "";
