@@ -12,10 +12,10 @@
 #     is written once every connection has been tried.  A HOST:PORT that
 #     is a path is a unix socket (no source addresses).
 #
-#   slow_clients.py raw HOST:PORT REQUEST... [--pause S]
+#   slow_clients.py raw HOST:PORT REQUEST... [--pause S] [--times N]
 #     sends each REQUEST (with \r\n escapes) on one connection, waiting
 #     for its answer and S seconds between them; prints the status codes
-#     (0: closed unanswered).
+#     (0: closed unanswered).  --times: all that N times, on N connections.
 #
 #   slow_clients.py probe HOST:PORT [--path P] [--count N]
 #     GETs P (/healthz) N times, a new connection each (as kubelet's
@@ -151,16 +151,17 @@ def read_answer(s):
 
 def raw(args):
     codes = []
-    with socket.create_connection(address(args.target), timeout=10) as s:
-        for i, text in enumerate(args.requests):
-            if i and args.pause:
-                time.sleep(args.pause)
-            try:
-                s.sendall(text.encode().decode("unicode_escape")
-                          .encode("latin-1"))
-                codes.append(read_answer(s))
-            except OSError:
-                codes.append(0)
+    for _ in range(args.times):
+        with socket.create_connection(address(args.target), timeout=10) as s:
+            for i, text in enumerate(args.requests):
+                if i and args.pause:
+                    time.sleep(args.pause)
+                try:
+                    s.sendall(text.encode().decode("unicode_escape")
+                              .encode("latin-1"))
+                    codes.append(read_answer(s))
+                except OSError:
+                    codes.append(0)
     print(" ".join(str(c) for c in codes))
 
 
@@ -213,6 +214,7 @@ def main():
     r.add_argument("target")
     r.add_argument("requests", nargs="+")
     r.add_argument("--pause", type=float, default=0.0)
+    r.add_argument("--times", type=int, default=1)
     p = sub.add_parser("probe")
     p.add_argument("target")
     p.add_argument("--path", default="/healthz")
