@@ -60,6 +60,15 @@ stop_within() {
 	wait "$1" || fail "$3 exited with status $? after SIGTERM"
 }
 
+# answers URL LOG: wait until URL answers 200, or fail with LOG's tail
+answers() {
+	for _ in $(seq 100); do
+		curl -sf -o /dev/null "$1" && return
+		sleep 0.1
+	done
+	fail "$1 did not answer: $(tail -5 "$2")"
+}
+
 established() {	# PORT: the server's open connections
 	ss -Htn state established "( sport = :$1 )" | wc -l
 }
@@ -77,11 +86,7 @@ start_daemon() {	# NAME [DAEMON-KEYS...]
 		--config "$work/$name.conf" 2>>"$work/agent.log") &
 	daemon_pid=$!
 	pids="$pids $daemon_pid"
-	for _ in $(seq 100); do
-		curl -sf -o /dev/null http://127.0.0.1:54005/healthz && return
-		sleep 0.1
-	done
-	fail "$name did not answer: $(tail -5 "$work/agent.log")"
+	answers http://127.0.0.1:54005/healthz "$work/agent.log"
 }
 
 # ---- the daemon: 3,000 connections held, one address over its limit ----
@@ -143,10 +148,7 @@ write_config "$work/ext.conf" extender "[extender]" \
 	2>"$work/ext.log") &
 ext_pid=$!
 pids="$pids $ext_pid"
-for _ in $(seq 100); do
-	curl -sf -o /dev/null http://127.0.0.1:8888/healthz && break
-	sleep 0.1
-done
+answers http://127.0.0.1:8888/healthz "$work/ext.log"
 post() {	# FILE: the status code; the answer in $work/out
 	curl -s -o "$work/out" -w '%{http_code}' -X POST \
 		-H 'Content-Type: application/json' --data-binary "@$1" \

@@ -19,8 +19,8 @@
 #
 #   slow_clients.py probe HOST:PORT [--path P] [--count N]
 #     GETs P (/healthz) N times, a new connection each (as kubelet's
-#     probes do), and prints a JSON report: answers, failures, latency
-#     percentiles in ms.
+#     probes do), for at most --seconds, and prints a JSON report:
+#     answers, failures, latency percentiles in ms.
 import argparse
 import json
 import selectors
@@ -170,7 +170,10 @@ def probe(args):
     request = ("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                % args.path).encode()
     times, failures = [], 0
+    end = time.monotonic() + args.seconds
     for _ in range(args.count):
+        if time.monotonic() > end:
+            break
         t0 = time.monotonic()
         try:
             with socket.create_connection(target, timeout=args.timeout) as s:
@@ -221,6 +224,7 @@ def main():
     p.add_argument("--count", type=int, default=100)
     p.add_argument("--timeout", type=float, default=5.0)
     p.add_argument("--pause", type=float, default=0.0)
+    p.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
     {"hold": hold, "raw": raw, "probe": probe}[args.command](args)
 
