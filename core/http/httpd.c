@@ -261,7 +261,16 @@ static void refuse(struct kr_httpd *h, struct MHD_Connection *conn,
 		  client, rq->why);
 }
 
-/* Header scan for check_framing. */
+/* The bodies budget is spent: 503, for the client to come back. */
+static void refuse_busy(struct kr_httpd *h, struct MHD_Connection *conn,
+			struct request *rq)
+{
+	refuse(h, conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+	       "the request bodies in flight fill the server's %zu bytes; "
+	       "try again", h->opts.max_body_total);
+}
+
+/* Header scan for admit. */
 struct framing {
 	unsigned int lengths;		/* Content-Length headers */
 	const char *length;		/* the first one's value */
@@ -326,9 +335,7 @@ static int admit(struct kr_httpd *h, struct MHD_Connection *conn,
 	if (!length)
 		return 0;	/* chunked: reserved as it comes */
 	if (!reserve(h, rq, (size_t)length + 1)) {
-		refuse(h, conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
-		       "the request bodies in flight fill the server's "
-		       "%zu bytes; try again", h->opts.max_body_total);
+		refuse_busy(h, conn, rq);
 		return 1;
 	}
 	rq->body = malloc((size_t)length + 1);
@@ -360,10 +367,7 @@ static void take(struct kr_httpd *h, struct MHD_Connection *conn,
 		if (cap > h->opts.max_body + 1)
 			cap = h->opts.max_body + 1;
 		if (!reserve(h, rq, cap - rq->cap)) {
-			refuse(h, conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-			       "busy", "the request bodies in flight fill the "
-			       "server's %zu bytes; try again",
-			       h->opts.max_body_total);
+			refuse_busy(h, conn, rq);
 			return;
 		}
 		grown = realloc(rq->body, cap);
