@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "cni_server.h"
 #include "fileio.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "wire.h"
 
 struct cni_server {
@@ -24,16 +26,21 @@ struct cni_server {
 	int fd;				/* listening socket */
 	int wake[2];			/* pipe: stop */
 	pthread_t thread;
-	pthread_mutex_t lock;		/* guards requests and stopping */
+	pthread_mutex_t lock;		/* guards requests, reading, stopping */
 	pthread_cond_t done;
 	unsigned int requests;		/* running */
+	struct request *reading;	/* still reading their request */
 	int stopping;
 };
 
 struct request {
 	struct cni_server *srv;
 	int fd;
+	struct request *prev, *next;	/* on srv->reading until read */
 };
+
+/* How long an answer may wait for a client that does not read it. */
+#define SEND_TIMEOUT_S 10
 
 static void respond(int fd, int exit_status, const char *out,
 		    const char *err)
@@ -57,7 +64,7 @@ static void refuse(int fd, int code, const char *msg, const char *details)
 
 	snprintf(e.msg, sizeof(e.msg), "%s", msg);
 	snprintf(e.details, sizeof(e.details), "%s", details);
-	kr_log(KR_LOG_WARNING, "CNI request refused: %s: %s", msg, details);
+	kr_log_rl(KR_LOG_WARNING, "CNI request refused: %s: %s", msg, details);
 	out = cni_error_json(NULL, &e);
 	respond(fd, 1, out ? out : "", NULL);
 	free(out);
@@ -80,8 +87,26 @@ static int peer_allowed(int fd, char *why, size_t size)
 	return 0;
 }
 
-static void serve(struct cni_server *srv, int fd)
+/* Take 'r' off the list of requests being read; false when stopping. */
+static int done_reading(struct cni_server *srv, struct request *r)
 {
+	int stopping;
+
+	pthread_mutex_lock(&srv->lock);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		srv->reading = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	stopping = srv->stopping;
+	pthread_mutex_unlock(&srv->lock);
+	return !stopping;
+}
+
+static void serve(struct cni_server *srv, struct request *r)
+{
+	int fd = r->fd;
 	const struct kr_config *cfg;
 	json_t *req = NULL, *vars, *text;
 	char msg[256], *out = NULL, *log = NULL;
@@ -91,11 +116,21 @@ static void serve(struct cni_server *srv, int fd)
 	FILE *capture;
 
 	if (!peer_allowed(fd, msg, sizeof(msg))) {
+		done_reading(srv, r);
 		refuse(fd, CNI_ERR_NOT_PERMITTED, "not permitted", msg);
 		return;
 	}
-	if (cni_wire_recv(fd, CNI_WIRE_MAX_FRAME, CNI_WIRE_REQUEST_TIMEOUT_MS,
-			  &req, msg, sizeof(msg)) < 0) {
+	status = cni_wire_recv(fd, CNI_WIRE_MAX_FRAME,
+			       CNI_WIRE_REQUEST_TIMEOUT_MS, &req, msg,
+			       sizeof(msg));
+	/* a request not read in whole when SIGTERM came is not taken: the
+	 * runtime tries again, with the next agent */
+	if (!done_reading(srv, r)) {
+		refuse(fd, CNI_ERR_TRY_AGAIN, "the agent is stopping",
+		       "try again");
+		goto out;
+	}
+	if (status < 0) {
 		refuse(fd, CNI_ERR_IO, "cannot read the request", msg);
 		return;
 	}
@@ -141,7 +176,7 @@ static void *request_thread(void *arg)
 	struct request *r = arg;
 	struct cni_server *srv = r->srv;
 
-	serve(srv, r->fd);
+	serve(srv, r);
 	close(r->fd);
 	free(r);
 	pthread_mutex_lock(&srv->lock);
@@ -153,7 +188,8 @@ static void *request_thread(void *arg)
 
 static void start_request(struct cni_server *srv, int fd)
 {
-	struct request *r = malloc(sizeof(*r));
+	struct request *r = calloc(1, sizeof(*r));
+	struct timeval send_timeout = { .tv_sec = SEND_TIMEOUT_S };
 	pthread_attr_t attr;
 	pthread_t thread;
 
@@ -163,13 +199,20 @@ static void start_request(struct cni_server *srv, int fd)
 	}
 	r->srv = srv;
 	r->fd = fd;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout,
+		   sizeof(send_timeout));
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_mutex_lock(&srv->lock);
 	srv->requests++;
+	r->next = srv->reading;
+	if (srv->reading)
+		srv->reading->prev = r;
+	srv->reading = r;
 	pthread_mutex_unlock(&srv->lock);
 	if (pthread_create(&thread, &attr, request_thread, r) != 0) {
 		kr_log(KR_LOG_ERR, "CNI request: cannot start a thread");
+		done_reading(srv, r);
 		close(fd);
 		free(r);
 		pthread_mutex_lock(&srv->lock);
@@ -308,6 +351,8 @@ out_fail:
 
 void cni_server_stop(struct cni_server *srv)
 {
+	struct request *r;
+
 	if (!srv)
 		return;
 	pthread_mutex_lock(&srv->lock);
@@ -321,6 +366,10 @@ void cni_server_stop(struct cni_server *srv)
 		pthread_join(srv->thread, NULL);
 		pthread_mutex_lock(&srv->lock);
 	}
+	/* wake the requests still being read (their CNI work has not
+	 * begun); the running ones finish */
+	for (r = srv->reading; r; r = r->next)
+		shutdown(r->fd, SHUT_RD);
 	while (srv->requests)
 		pthread_cond_wait(&srv->done, &srv->lock);
 	pthread_mutex_unlock(&srv->lock);

@@ -1,24 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The daemon's HTTP server (libmicrohttpd).  Read-only: GET and HEAD, no
- * request body.  Every answer is decided on the first call of the access
- * handler, from the inventory cache's snapshot; the inventory bodies are
- * MHD responses built once per generation and shared by every request.
+ * The daemon's HTTP server (core/http's libmicrohttpd server, with its
+ * limits).  Read-only: GET and HEAD, no request body.  Every answer comes
+ * from the inventory cache's snapshot; the inventory bodies are MHD
+ * responses built once per generation and shared by every request.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "err.h"
-#include "listen.h"
+#include "httpd.h"
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+#include "util.h"
 
 /* The responses of one generation, shared across requests. */
 struct shared_responses {
@@ -29,7 +28,7 @@ struct shared_responses {
 };
 
 struct http_server {
-	struct MHD_Daemon *mhd;
+	struct kr_httpd *httpd;
 	struct inv_cache *cache;
 	struct http_stats stats;
 	pthread_mutex_t lock;		/* guards shared */
@@ -231,62 +230,38 @@ static enum http_route route_of(const char *url)
 	return ROUTE_OTHER;
 }
 
-/* A request announcing a body: the API takes none. */
-static int has_body(struct MHD_Connection *conn)
+static enum MHD_Result on_request(void *cls, const struct kr_httpd_request *rq)
 {
-	const char *len = MHD_lookup_connection_value(
-		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	const char *te = MHD_lookup_connection_value(
-		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-
-	return te || (len && strcmp(len, "0"));
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
-				  const char *url, const char *method,
-				  const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **con_cls)
-{
-	static int answered;
 	struct http_server *srv = cls;
-	enum http_route route = route_of(url);
-	char msg[160];
+	enum http_route route = route_of(rq->url);
+	struct MHD_Connection *conn = rq->conn;
+	char msg[128];
 
 	/*
-	 * First call: headers only.  Refusals are answered at once (MHD
-	 * then closes the connection rather than read a body); a good
-	 * request is answered on the second call, after which MHD keeps
-	 * the connection alive.
+	 * A request the server refused (malformed framing, a body) is
+	 * answered on its headers, and MHD then closes the connection; a
+	 * malformed message first, then the path and the method.
 	 */
-	if (!*con_cls) {
-		*con_cls = &answered;
-		if (route == ROUTE_OTHER) {
-			snprintf(msg, sizeof(msg), "no such path: %.100s",
-				 url);
-			return reply_error(srv, conn, route,
-					   MHD_HTTP_NOT_FOUND, "not_found",
-					   msg);
-		}
-		if (strcmp(method, MHD_HTTP_METHOD_GET) &&
-		    strcmp(method, MHD_HTTP_METHOD_HEAD)) {
-			snprintf(msg, sizeof(msg),
-				 "%.20s is not allowed; use GET", method);
-			return reply_error(srv, conn, route,
-					   MHD_HTTP_METHOD_NOT_ALLOWED,
-					   "method_not_allowed", msg);
-		}
-		if (has_body(conn))
-			return reply_error(srv, conn, route,
-					   MHD_HTTP_CONTENT_TOO_LARGE,
-					   "body_refused",
-					   "this API takes no request body");
-		return MHD_YES;
+	if (rq->refusal.code == MHD_HTTP_BAD_REQUEST)
+		return reply_error(srv, conn, route, rq->refusal.code,
+				   rq->refusal.error, rq->refusal.message);
+	if (route == ROUTE_OTHER) {
+		kr_snprintf_utf8(msg, sizeof(msg), "no such path: %s",
+				 rq->url);
+		return reply_error(srv, conn, route, MHD_HTTP_NOT_FOUND,
+				   "not_found", msg);
 	}
-	if (*upload_data_size) {
-		/* the rest of a refused body */
-		*upload_data_size = 0;
-		return MHD_YES;
+	if (strcmp(rq->method, MHD_HTTP_METHOD_GET) &&
+	    strcmp(rq->method, MHD_HTTP_METHOD_HEAD)) {
+		snprintf(msg, sizeof(msg), "%.20s is not allowed; use GET",
+			 rq->method);
+		return reply_error(srv, conn, route,
+				   MHD_HTTP_METHOD_NOT_ALLOWED,
+				   "method_not_allowed", msg);
 	}
+	if (rq->refusal.code)
+		return reply_error(srv, conn, route, rq->refusal.code,
+				   rq->refusal.error, rq->refusal.message);
 	switch (route) {
 	case ROUTE_INVENTORY:
 	case ROUTE_GETPFS:
@@ -300,61 +275,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 }
 
-/* libmicrohttpd's error logger (MHD_OPTION_EXTERNAL_LOGGER). */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
-
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char line[512];
-	size_t len;
-
-	vsnprintf(line, sizeof(line), fmt, ap);
-	len = strlen(line);
-	while (len && line[len - 1] == '\n')
-		line[--len] = '\0';
-	kr_log(KR_LOG_WARNING, "http: %s", line);
-}
-
 int http_server_start(const struct kr_config *cfg, struct inv_cache *cache,
 		    struct http_server **ret, struct kr_err *err)
 {
-	struct sockaddr_storage ss;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
-			     MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	struct kr_httpd_opts opts = {
+		.listen = cfg->daemon_listen,
+		.name = "[daemon]",
+		.max_connections = cfg->daemon_max_connections,
+		.max_connections_per_client =
+			cfg->daemon_max_connections_per_client,
+		.idle_timeout_s = cfg->daemon_idle_timeout_s,
+		.request_timeout_s = cfg->daemon_request_timeout_s,
+		/* bounds the request line and headers of a connection */
+		.max_header_bytes = 16384,
+		.max_body = 0,
+		/* the CNI requests' sockets, netlink, sysfs, IPAM plugins */
+		.reserve_fds = 512,
+		.handler = on_request,
+	};
 	struct http_server *srv;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int v6 = 0, r;
+	int r;
 
-	r = kr_listen_resolve(cfg->daemon_listen, &ss, &v6, err);
-	if (r < 0)
-		return r;
-	if (v6)
-		flags |= MHD_USE_IPv6;
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return kr_err_set(err, -ENOMEM, "out of memory");
 	srv->cache = cache;
 	pthread_mutex_init(&srv->lock, NULL);
-	srv->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned int)(cpus > 0 ? cpus : 1),
-		MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)cfg->daemon_max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned int)cfg->daemon_idle_timeout_s,
-		/* bounds the request line and headers of a connection */
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-		MHD_OPTION_END);
-	if (!srv->mhd) {
+	opts.cls = srv;
+	r = kr_httpd_start(&opts, &srv->httpd, err);
+	if (r < 0) {
 		pthread_mutex_destroy(&srv->lock);
 		free(srv);
-		return kr_err_set(err, -EADDRNOTAVAIL,
-				  "cannot listen on %s (address in use, or "
-				  "not on this host)", cfg->daemon_listen);
+		return r;
 	}
 	*ret = srv;
 	return 0;
@@ -364,7 +316,7 @@ void http_server_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
-	MHD_stop_daemon(srv->mhd);
+	kr_httpd_stop(srv->httpd);
 	drop_shared(&srv->shared);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);

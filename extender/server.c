@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The extender's HTTP server (libmicrohttpd): POST {prefix}/filter,
- * /prioritize, /bind with JSON bodies (bounded by max_body_bytes), and
+ * The extender's HTTP server (core/http's libmicrohttpd server, with its
+ * limits): POST {prefix}/filter, /prioritize, /bind with JSON bodies
+ * (bounded by max_body_bytes, and max_body_total_bytes together), and
  * GET /healthz, /metrics.  Keep-alive, a thread per core.
  */
 #include <microhttpd.h>
@@ -10,10 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "err.h"
-#include "listen.h"
+#include "httpd.h"
 #include "log.h"
 #include "server.h"
 
@@ -23,19 +23,11 @@ static const char *const verb_names[_VERB_MAX] = { "filter", "prioritize",
 						    "bind" };
 
 struct ext_server {
-	struct MHD_Daemon *mhd;
+	struct kr_httpd *httpd;
 	struct extender *x;
-	size_t max_body;
 	_Atomic uint64_t calls[_VERB_MAX];
 	_Atomic uint64_t micros[_VERB_MAX];	/* total time spent */
 	_Atomic uint64_t bad_requests;
-};
-
-/* Per-request state: the body so far. */
-struct request {
-	char *body;
-	size_t len;
-	int too_big;
 };
 
 static uint64_t now_us(void)
@@ -170,14 +162,14 @@ static int verb_of(struct ext_server *s, const char *url)
 
 static enum MHD_Result run_verb(struct ext_server *s,
 				struct MHD_Connection *c, int verb,
-				struct request *rq)
+				const char *body, size_t len)
 {
 	json_error_t jerr;
 	json_t *args, *res;
 	uint64_t t0 = now_us();
 	char msg[300];
 
-	args = json_loadb(rq->body ? rq->body : "", rq->len, 0, &jerr);
+	args = json_loadb(body ? body : "", len, 0, &jerr);
 	if (!json_is_object(args)) {
 		json_decref(args);
 		snprintf(msg, sizeof(msg), "malformed %s request: %s",
@@ -194,119 +186,64 @@ static enum MHD_Result run_verb(struct ext_server *s,
 	return send_json(c, MHD_HTTP_OK, res);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
-				  const char *url, const char *method,
-				  const char *version, const char *data,
-				  size_t *size, void **state)
+static enum MHD_Result on_request(void *cls, const struct kr_httpd_request *rq)
 {
 	struct ext_server *s = cls;
-	struct request *rq = *state;
-	int verb = verb_of(s, url);
+	struct MHD_Connection *c = rq->conn;
+	int verb = verb_of(s, rq->url);
 
-	if (!rq) {
-		if (!strcmp(method, "GET") && !strcmp(url, "/healthz"))
-			return send_text(c, MHD_HTTP_OK, "text/plain",
-					 strdup("ok\n"));
-		if (!strcmp(method, "GET") && !strcmp(url, "/metrics")) {
-			char *text = metrics(s);
+	/* a malformed message first; a refused body after path and method */
+	if (rq->refusal.code == MHD_HTTP_BAD_REQUEST)
+		return send_error(s, c, rq->refusal.code, rq->refusal.message);
+	if (!strcmp(rq->method, "GET") && !strcmp(rq->url, "/healthz"))
+		return send_text(c, MHD_HTTP_OK, "text/plain", strdup("ok\n"));
+	if (!strcmp(rq->method, "GET") && !strcmp(rq->url, "/metrics")) {
+		char *text = metrics(s);
 
-			return text ? send_text(c, MHD_HTTP_OK,
-						"text/plain; version=0.0.4",
-						text)
-				    : MHD_NO;
-		}
-		if (verb < 0)
-			return send_error(s, c, MHD_HTTP_NOT_FOUND,
-					  "no such path");
-		if (strcmp(method, "POST"))
-			return send_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
-					  "use POST");
-		rq = calloc(1, sizeof(*rq));
-		if (!rq)
-			return MHD_NO;
-		*state = rq;
-		return MHD_YES;
+		return text ? send_text(c, MHD_HTTP_OK,
+					"text/plain; version=0.0.4", text)
+			    : MHD_NO;
 	}
-	if (*size) {
-		if (rq->len + *size > s->max_body) {
-			rq->too_big = 1;
-		} else if (!rq->too_big) {
-			char *grown = realloc(rq->body, rq->len + *size + 1);
-
-			if (!grown)
-				return MHD_NO;
-			memcpy(grown + rq->len, data, *size);
-			rq->body = grown;
-			rq->len += *size;
-			rq->body[rq->len] = '\0';
-		}
-		*size = 0;
-		return MHD_YES;
-	}
-	if (rq->too_big)
-		return send_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE,
-				  "request body over max_body_bytes");
-	return run_verb(s, c, verb, rq);
-}
-
-static void on_done(void *cls, struct MHD_Connection *c, void **state,
-		    enum MHD_RequestTerminationCode code)
-{
-	struct request *rq = *state;
-
-	if (rq) {
-		free(rq->body);
-		free(rq);
-		*state = NULL;
-	}
-}
-
-/* libmicrohttpd's error logger (MHD_OPTION_EXTERNAL_LOGGER). */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
-
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char line[512];
-
-	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = '\0';
-	kr_log(KR_LOG_WARNING, "http: %s", line);
+	if (verb < 0)
+		return send_error(s, c, MHD_HTTP_NOT_FOUND, "no such path");
+	if (strcmp(rq->method, "POST"))
+		return send_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
+				  "use POST");
+	if (rq->refusal.code)
+		return send_error(s, c, rq->refusal.code, rq->refusal.message);
+	return run_verb(s, c, verb, rq->body, rq->body_len);
 }
 
 int ext_server_start(struct extender *x, struct ext_server **ret,
 			struct kr_err *err)
 {
-	struct sockaddr_storage ss;
+	const struct kr_config *cfg = x->cfg;
+	struct kr_httpd_opts opts = {
+		.listen = cfg->extender_listen,
+		.name = "[extender]",
+		.max_connections = cfg->extender_max_connections,
+		.max_connections_per_client =
+			cfg->extender_max_connections_per_client,
+		.idle_timeout_s = cfg->extender_idle_timeout_s,
+		.request_timeout_s = cfg->extender_request_timeout_s,
+		.max_body = cfg->extender_max_body,
+		.max_body_total = cfg->extender_max_body_total,
+		/* the daemons' and the API server's connections */
+		.reserve_fds = 256,
+		.handler = on_request,
+	};
 	struct ext_server *s;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
-			     MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int v6 = 0, r;
+	int r;
 
-	r = kr_listen_resolve(x->cfg->extender_listen, &ss, &v6, err);
-	if (r < 0)
-		return r;
-	if (v6)
-		flags |= MHD_USE_IPv6;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return kr_err_set(err, -ENOMEM, "out of memory");
 	s->x = x;
-	s->max_body = x->cfg->extender_max_body;
-	s->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, s,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned int)(cpus > 0 ? cpus : 1),
-		MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-		MHD_OPTION_END);
-	if (!s->mhd) {
+	opts.cls = s;
+	r = kr_httpd_start(&opts, &s->httpd, err);
+	if (r < 0) {
 		free(s);
-		return kr_err_set(err, -EADDRNOTAVAIL, "cannot listen on %s",
-				  x->cfg->extender_listen);
+		return r;
 	}
 	*ret = s;
 	return 0;
@@ -316,6 +253,6 @@ void ext_server_stop(struct ext_server *s)
 {
 	if (!s)
 		return;
-	MHD_stop_daemon(s->mhd);
+	kr_httpd_stop(s->httpd);
 	free(s);
 }

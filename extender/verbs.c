@@ -8,6 +8,8 @@
 #include "err.h"
 #include "log.h"
 #include "placement_annotation.h"
+#include "ratelimit.h"
+#include "util.h"
 #include "verbs.h"
 
 json_t *json_get_ci(json_t *obj, const char *key)
@@ -94,7 +96,7 @@ static struct kr_request *pod_request(json_t *pod, char *why, size_t size)
 		    json_get_ci(json_get_ci(pod, "metadata"),
 				   "annotations"),
 		    0, &req, &err) < 0) {
-		snprintf(why, size, "%s", kr_err_text(&err));
+		kr_snprintf_utf8(why, size, "%s", kr_err_text(&err));
 		return NULL;
 	}
 	return req;
@@ -179,7 +181,7 @@ static enum verdict judge(struct extender *x, const char *node,
 	}
 	if ((pr ? kr_place_node(pr, view, &p, &err)
 		: kr_place(view, req, &opts, &p, &err)) < 0) {
-		snprintf(why, size, "%s", kr_err_text(&err));
+		kr_snprintf_utf8(why, size, "%s", kr_err_text(&err));
 	} else if (p.fits) {
 		v = FITS;
 		if (score)
@@ -187,15 +189,15 @@ static enum verdict judge(struct extender *x, const char *node,
 	} else if (p.cut_off) {
 		char *cmd = kr_place_command(view, req, x->policy);
 
-		snprintf(why, size, "%s", p.reason);
+		kr_snprintf_utf8(why, size, "%s", p.reason);
 		atomic_fetch_add(&x->refused_undecided, 1);
-		kr_log(KR_LOG_WARNING, "placement of pod %s on node %s "
+		kr_log_rl(KR_LOG_WARNING, "placement of pod %s on node %s "
 		       "undecided after %llu steps; reproduce with: %s", uid,
 		       node, (unsigned long long)p.steps,
 		       cmd ? cmd : "(out of memory)");
 		free(cmd);
 	} else {
-		snprintf(why, size, "%s", p.reason);
+		kr_snprintf_utf8(why, size, "%s", p.reason);
 		v = ever_fits(view, req, x->policy) ? FAILS : NEVER;
 		atomic_fetch_add(&x->refused_no_room, 1);
 	}
@@ -301,6 +303,15 @@ static int memo_find(const char *uid, const char *node)
 	return score;
 }
 
+/* A node's failure reason as a JSON string, even from bytes that are not
+ * UTF-8 (a node never leaves FailedNodes for its reason's sake). */
+static json_t *reason_text(const char *msg)
+{
+	json_t *text = json_string(msg);
+
+	return text ? text : json_string("(the reason is not valid UTF-8)");
+}
+
 static json_t *null_if_empty(json_t *obj)
 {
 	if (json_object_size(obj))
@@ -359,9 +370,11 @@ json_t *verb_filter(struct extender *x, json_t *args)
 						  json_array_get(l.items, i));
 			continue;
 		}
-		snprintf(msg, sizeof(msg), "%s: %s", l.names[i], why);
+		/* a reason cut in a character would not be a JSON string,
+		 * and the node would vanish from the answer */
+		kr_snprintf_utf8(msg, sizeof(msg), "%s: %s", l.names[i], why);
 		json_object_set_new(v == NEVER ? never : failed, l.names[i],
-				    json_string(msg));
+				    reason_text(msg));
 	}
 	pthread_rwlock_unlock(&x->cache->lock);
 	if (l.items) {
@@ -448,10 +461,10 @@ static json_t *bind_error(struct extender *x, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kr_vsnprintf_utf8(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	atomic_fetch_add(&x->binds_failed, 1);
-	kr_log(KR_LOG_WARNING, "bind: %s", msg);
+	kr_log_rl(KR_LOG_WARNING, "bind: %s", msg);
 	return json_pack("{s:s}", "Error", msg);
 }
 
@@ -482,8 +495,8 @@ static int reserve(struct extender *x, const char *node,
 	if (node_view(x->cache, e, uid, &nv, why, size) < 0)
 		goto out;
 	if (kr_place(view, req, &opts, &p, &err) < 0 || !p.fits) {
-		snprintf(why, size, "%s",
-			 p.reason[0] ? p.reason : kr_err_text(&err));
+		kr_snprintf_utf8(why, size, "%s",
+				 p.reason[0] ? p.reason : kr_err_text(&err));
 		goto out;
 	}
 	snprintf(res.pod_uid, sizeof(res.pod_uid), "%s", uid);

@@ -3,13 +3,15 @@
 #include <string.h>
 
 #include "err.h"
+#include "util.h"
 
 int kr_err_setv(struct kr_err *err, int code, const char *fmt, va_list ap)
 {
 	if (!err)
 		return code;
 	err->code = code;
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	/* messages end up in JSON answers: never cut a character in two */
+	kr_vsnprintf_utf8(err->msg, sizeof(err->msg), fmt, ap);
 	return code;
 }
 
@@ -31,11 +33,12 @@ void kr_err_prefix(struct kr_err *err, const char *fmt, ...)
 	if (!err)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(head, sizeof(head), fmt, ap);
+	kr_vsnprintf_utf8(head, sizeof(head), fmt, ap);
 	va_end(ap);
 	snprintf(tail, sizeof(tail), "%s", kr_err_text(err));
 	/* Truncation keeps the head, which names the object. */
-	if (snprintf(err->msg, sizeof(err->msg), "%s: %s", head, tail) < 0)
+	if (kr_snprintf_utf8(err->msg, sizeof(err->msg), "%s: %s", head,
+			     tail) < 0)
 		err->msg[0] = '\0';
 }
 

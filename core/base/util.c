@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "kube-rdma/backend.h"
 #include "util.h"
@@ -99,4 +101,54 @@ int kr_k8s_name_valid(const char *name)
 			return 0;
 	}
 	return 1;
+}
+
+uint64_t kr_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+size_t kr_utf8_boundary(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t start = len, need;
+
+	/* back over continuation bytes (10xxxxxx) to the sequence's lead */
+	while (start > 0 && len - start < 4 && (u[start - 1] & 0xc0) == 0x80)
+		start--;
+	if (start == 0 || u[start - 1] < 0x80)
+		return len;	/* ASCII last, or nothing but continuations */
+	start--;
+	if ((u[start] & 0xe0) == 0xc0)
+		need = 2;
+	else if ((u[start] & 0xf0) == 0xe0)
+		need = 3;
+	else if ((u[start] & 0xf8) == 0xf0)
+		need = 4;
+	else
+		return len;	/* not a lead byte: not ours to judge */
+	return len - start >= need ? len : start;
+}
+
+int kr_vsnprintf_utf8(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size, fmt, ap);
+
+	if (n >= 0 && size && (size_t)n >= size)
+		buf[kr_utf8_boundary(buf, size - 1)] = '\0';
+	return n;
+}
+
+int kr_snprintf_utf8(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kr_vsnprintf_utf8(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
 }

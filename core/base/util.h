@@ -3,6 +3,8 @@
 #ifndef KR_UTIL_H
 #define KR_UTIL_H
 
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -32,6 +34,28 @@ int kr_ifname_valid(const char *name);
  * 1..63 bytes, none of '/', whitespace or control characters.
  */
 int kr_rdma_name_valid(const char *name);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t kr_monotonic_ms(void);
+
+/*
+ * The length of the longest prefix of the 'len' bytes at 's' that does
+ * not end inside a UTF-8 sequence: text cut at a byte limit is cut back
+ * to a character boundary, so it stays valid UTF-8 (JSON strings must be)
+ * when it was before the cut.
+ */
+size_t kr_utf8_boundary(const char *s, size_t len);
+
+/*
+ * snprintf that cuts at a character boundary when the text does not fit
+ * (see kr_utf8_boundary).  Returns what snprintf returns.
+ */
+int kr_snprintf_utf8(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* As kr_snprintf_utf8, with a va_list. */
+int kr_vsnprintf_utf8(char *buf, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* snprintf into a fixed buffer; -ENAMETOOLONG when it did not fit. */
 int kr_strlcpy(char *dst, const char *src, size_t size);

@@ -74,8 +74,12 @@ static const struct key_spec key_specs[] = {
 	  50, 600000 },
 	{ SECTION_DAEMON, "max_connections", VALUE_U32, CFG(daemon_max_connections),
 	  1, 65536 },
+	{ SECTION_DAEMON, "max_connections_per_client", VALUE_U32,
+	  CFG(daemon_max_connections_per_client), 1, 65536 },
 	{ SECTION_DAEMON, "idle_timeout_s", VALUE_U32, CFG(daemon_idle_timeout_s),
 	  1, 86400 },
+	{ SECTION_DAEMON, "request_timeout_s", VALUE_U32,
+	  CFG(daemon_request_timeout_s), 1, 3600 },
 	{ SECTION_EXTENDER, "listen", VALUE_LISTEN, CFG(extender_listen),
 	  0, 0 },
 	{ SECTION_EXTENDER, "daemon_url", VALUE_URL_TEMPLATE, CFG(extender_daemon_url),
@@ -96,6 +100,16 @@ static const struct key_spec key_specs[] = {
 	  1, 86400 },
 	{ SECTION_EXTENDER, "max_body_bytes", VALUE_U32, CFG(extender_max_body),
 	  4096, 1u << 30 },
+	{ SECTION_EXTENDER, "max_body_total_bytes", VALUE_U32,
+	  CFG(extender_max_body_total), 4096, 1u << 31 },
+	{ SECTION_EXTENDER, "max_connections", VALUE_U32,
+	  CFG(extender_max_connections), 1, 65536 },
+	{ SECTION_EXTENDER, "max_connections_per_client", VALUE_U32,
+	  CFG(extender_max_connections_per_client), 1, 65536 },
+	{ SECTION_EXTENDER, "idle_timeout_s", VALUE_U32,
+	  CFG(extender_idle_timeout_s), 1, 86400 },
+	{ SECTION_EXTENDER, "request_timeout_s", VALUE_U32,
+	  CFG(extender_request_timeout_s), 1, 3600 },
 	{ SECTION_PF, "backend", VALUE_BACKEND, PF(backend), 0, 0 },
 	{ SECTION_PF, "num_vfs", VALUE_NUM_VFS, PF(num_vfs), 0, 0 },
 	{ SECTION_PF, "capacity_mbps", VALUE_MBPS, PF(capacity_mbps), 0, 0 },
@@ -583,9 +597,13 @@ static int apply_defaults(struct kr_config *cfg, struct kr_err *err)
 	if (!cfg->daemon_refresh_ms)
 		cfg->daemon_refresh_ms = 1000;
 	if (!cfg->daemon_max_connections)
-		cfg->daemon_max_connections = 512;
+		cfg->daemon_max_connections = 4096;
+	if (!cfg->daemon_max_connections_per_client)
+		cfg->daemon_max_connections_per_client = 64;
 	if (!cfg->daemon_idle_timeout_s)
 		cfg->daemon_idle_timeout_s = 60;
+	if (!cfg->daemon_request_timeout_s)
+		cfg->daemon_request_timeout_s = 10;
 	if (!cfg->extender_poll_ms)
 		cfg->extender_poll_ms = 1000;
 	if (!cfg->extender_timeout_ms)
@@ -596,6 +614,23 @@ static int apply_defaults(struct kr_config *cfg, struct kr_err *err)
 		cfg->extender_reservation_ttl_s = 120;
 	if (!cfg->extender_max_body)
 		cfg->extender_max_body = 64u << 20;
+	/* two of the largest at once */
+	if (!cfg->extender_max_body_total)
+		cfg->extender_max_body_total = 2 * cfg->extender_max_body;
+	if (cfg->extender_max_body_total < cfg->extender_max_body)
+		return kr_err_set(err, -EINVAL,
+				  "%s: [extender]: max_body_total_bytes = %u is "
+				  "below max_body_bytes = %u", cfg->path,
+				  cfg->extender_max_body_total,
+				  cfg->extender_max_body);
+	if (!cfg->extender_max_connections)
+		cfg->extender_max_connections = 4096;
+	if (!cfg->extender_max_connections_per_client)
+		cfg->extender_max_connections_per_client = 64;
+	if (!cfg->extender_idle_timeout_s)
+		cfg->extender_idle_timeout_s = 120;
+	if (!cfg->extender_request_timeout_s)
+		cfg->extender_request_timeout_s = 30;
 	if (cfg->node_name)
 		return 0;
 	node = getenv("NODE_NAME");

@@ -36,7 +36,9 @@ struct kr_config {
 	char *daemon_listen;		/* "HOST:PORT" */
 	uint32_t daemon_refresh_ms;	/* inventory rescan interval */
 	uint32_t daemon_max_connections;
+	uint32_t daemon_max_connections_per_client;	/* per address */
 	uint32_t daemon_idle_timeout_s;	/* close idle connections after */
+	uint32_t daemon_request_timeout_s;	/* a whole request within */
 	char *daemon_cdi_dir;		/* where the CDI spec goes, or "" */
 	char *daemon_agent_socket;	/* the CNI plugin's unix socket */
 	char *daemon_kubeconfig;	/* NULL: in-cluster service account */
@@ -51,6 +53,11 @@ struct kr_config {
 	uint32_t extender_stale_ms;	/* older inventories fail nodes */
 	uint32_t extender_reservation_ttl_s;
 	uint32_t extender_max_body;	/* request body limit, bytes */
+	uint32_t extender_max_body_total;	/* all bodies in flight */
+	uint32_t extender_max_connections;
+	uint32_t extender_max_connections_per_client;	/* per address */
+	uint32_t extender_idle_timeout_s;	/* close idle connections after */
+	uint32_t extender_request_timeout_s;	/* a whole request within */
 	/* [pf "NAME"] sections in file order */
 	struct kr_pf_config *pfs;
 	size_t n_pfs;

@@ -39,6 +39,12 @@ static int take_rate(json_t *v, size_t i, const char *key, uint32_t *ret,
 	return 0;
 }
 
+/* How much of a value a message quotes: 40 bytes, whole characters. */
+static int quoted_length(const char *s)
+{
+	return (int)kr_utf8_boundary(s, strnlen(s, 40));
+}
+
 static int take_ifname(json_t *v, size_t i, const char *key,
 		       char dst[KR_IFNAMSIZ], struct kr_err *err)
 {
@@ -50,9 +56,9 @@ static int take_ifname(json_t *v, size_t i, const char *key,
 	s = json_string_value(v);
 	if (strlen(s) != json_string_length(v) || !kr_ifname_valid(s))
 		return kr_err_set(err, -EINVAL,
-				  "[%zu].%s: \"%.40s\" is not an interface "
+				  "[%zu].%s: \"%.*s\" is not an interface "
 				  "name (1 to 15 bytes, no '/', ':' or "
-				  "blanks)", i, key, s);
+				  "blanks)", i, key, quoted_length(s), s);
 	memcpy(dst, s, strlen(s) + 1);
 	return 0;
 }
@@ -79,9 +85,9 @@ static int parse_iface(json_t *o, size_t i, struct kr_iface_req *r,
 			rc = take_ifname(v, i, key, r->pf, err);
 		else
 			rc = kr_err_set(err, -EINVAL,
-					"[%zu]: unknown key \"%.40s\" (known: "
+					"[%zu]: unknown key \"%.*s\" (known: "
 					"min_tx_rate, max_tx_rate, name, pf)",
-					i, key);
+					i, quoted_length(key), key);
 		if (rc < 0)
 			return rc;
 	}

@@ -75,6 +75,14 @@ static void test_full_example(void **state)
 	assert_int_equal(cfg->extender_poll_ms, 1000);
 	assert_int_equal(cfg->extender_reservation_ttl_s, 120);
 	assert_int_equal(cfg->daemon_refresh_ms, 1000);
+	/* the HTTP servers' limits (docs/daemon.md "HTTP limits") */
+	assert_int_equal(cfg->daemon_max_connections, 4096);
+	assert_int_equal(cfg->daemon_max_connections_per_client, 64);
+	assert_int_equal(cfg->daemon_request_timeout_s, 10);
+	assert_int_equal(cfg->extender_max_body, 64u << 20);
+	assert_int_equal(cfg->extender_max_body_total, 128u << 20);
+	assert_int_equal(cfg->extender_request_timeout_s, 30);
+	assert_int_equal(cfg->extender_idle_timeout_s, 120);
 	assert_int_equal(cfg->n_pfs, 2);
 	assert_string_equal(cfg->pfs[0].name, "ens1f0");
 	assert_string_equal(cfg->pfs[0].backend, "mlx5");
@@ -161,6 +169,11 @@ static void test_key_errors(void **state)
 		    "t.conf:2: [extender]: daemon_url = \"ftp://x\": must start");
 	parse_fails("[extender]\ndaemon_url = http://{host}:1\n", -EINVAL,
 		    "only {node} and {address}");
+	parse_fails("[extender]\nmax_body_bytes = 1048576\n"
+		    "max_body_total_bytes = 65536\n", -EINVAL,
+		    "max_body_total_bytes = 65536 is below max_body_bytes");
+	parse_fails("[daemon]\nrequest_timeout_s = 0\n", -EINVAL,
+		    "t.conf:2: [daemon]: request_timeout_s = \"0\"");
 	parse_fails("[extender]\npath_prefix = x/\n", -EINVAL,
 		    "t.conf:2: [extender]: path_prefix");
 	parse_fails("[node]\nstate_dir = var/lib\n", -EINVAL,
