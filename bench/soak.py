@@ -315,9 +315,9 @@ class Soak:
     def op_kill_agent(self):
         # ADDs and DELs in flight when the agent dies
         running = []
-        for _ in range(self.rng.randint(1, 3)):
-            n = self.rng.randint(1, 8)
-            self.room_for(n)
+        sizes = [self.rng.randint(1, 8) for _ in range(self.rng.randint(1, 3))]
+        self.room_for(sum(sizes))
+        for n in sizes:
             pod = self.new_pod()
             self.pods[pod] = self.netconf(self.rng.choice(VERSIONS), n)
             running.append(("ADD", pod, self.node.plugin(
@@ -338,9 +338,11 @@ class Soak:
                         rc, out, codes=(0, 11))
         self.node.start_agent()
         for (command, pod, p), out in zip(running, outs):
+            if pod not in self.pods:
+                continue            # deleted meanwhile, to make room
             if command == "ADD" and p.returncode == 0:
                 self.results[pod] = json.loads(out)
-            elif pod in self.pods:
+            else:
                 self.delete(pod)    # the runtime retries
 
     def op_kill_init(self):
