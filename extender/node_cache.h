@@ -2,14 +2,17 @@
 /*
  * The extender's view of the cluster: each node's inventory, fetched from
  * its daemon and kept fresh by a background poller (libcurl multi,
- * If-None-Match, bounded timeouts), so that filter and prioritize do no
- * network I/O for known nodes; and the reservations made at bind time,
- * which close the race until the node's daemon shows the pod's VFs.
+ * If-None-Match, a deadline per request), so that filter and prioritize do
+ * no network I/O at all; and the reservations made at bind time, which
+ * close the race until the node's daemon shows the pod's VFs.
  */
 #ifndef KR_NODE_CACHE_H
 #define KR_NODE_CACHE_H
 
+#include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -41,6 +44,21 @@ struct node_entry {
 	char error[800];		/* last failure, "" after a success */
 	struct reservation *res;
 	size_t n_res;
+	/* when filter, prioritize or bind last named the node (written
+	 * under the read lock too, hence atomic) */
+	_Atomic uint64_t asked_ms;
+	/* the poller's own: no other thread reads or writes them */
+	uint64_t due_ms;		/* ask again not before */
+	uint32_t failures;		/* failed requests in a row */
+	bool busy;			/* a request for it is running */
+};
+
+struct node_request;
+
+/* Candidates for the poller's next requests, best first. */
+struct node_queue {
+	struct node_entry **e;
+	size_t n, next, cap;
 };
 
 struct node_cache {
@@ -52,10 +70,16 @@ struct node_cache {
 	size_t *index;			/* open addressing: position + 1 */
 	size_t index_cap;
 	pthread_t thread;
-	int wake[2];
-	volatile int stopping;
-	uint64_t fetches, failures;	/* counters for /metrics */
-	uint64_t reservations_expired;
+	CURLM *multi;			/* the poller's; others only wake it */
+	atomic_bool stopping;
+	atomic_bool rescan;		/* new nodes: look for work now */
+	uint64_t reservations_expired;	/* for /metrics */
+	/* the poller's own */
+	struct node_request *slots;	/* FETCH_SLOTS requests */
+	size_t fetching, fetching_failed;	/* running, of which retries */
+	struct node_queue healthy, failing;	/* due now */
+	uint64_t next_scan_ms;		/* look for due nodes again then */
+	uint64_t random;		/* xorshift state, for jitter */
 };
 
 int node_cache_start(const struct kr_config *cfg,
@@ -64,10 +88,12 @@ int node_cache_start(const struct kr_config *cfg,
 void node_cache_stop(struct node_cache *c);
 
 /*
- * Make sure these nodes are known; fetch the inventories of new ones now,
- * concurrently, within the timeout.  'addresses' (may be NULL, or entries
- * NULL) give their InternalIPs for the {address} of daemon_url; without
- * one the Node is read from the API server.  Takes the write lock.
+ * These nodes are asked about: note it, so the poller asks their daemons
+ * first, and add the new ones, whose inventories the poller then fetches
+ * in the background (until then they fail: not known yet).  'addresses'
+ * (may be NULL, or entries NULL) give their InternalIPs for the {address}
+ * of daemon_url; without one the Node is read from the API server.  Takes
+ * the write lock only when some are new.
  */
 void node_cache_register(struct node_cache *c, const char **names,
 			    const char **addresses, size_t n);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the parts of the node cache share (node_cache.c: the poller and
- * lifetime; node_index.c: names to entries; node_fetch.c: asking daemons;
+ * lifetime; node_schedule.c: which node to ask next, and when again;
+ * node_fetch.c: asking daemons; node_index.c: names to entries;
  * node_register.c: new nodes; node_ledger.c: views and reservations).
  * Not for the rest of the extender.
  */
@@ -11,26 +12,58 @@
 #include "http_body.h"
 #include "node_cache.h"
 
+/*
+ * Most inventory requests running at once, and most of them for nodes
+ * whose last request failed: the rest stay free for nodes that answer, so
+ * however many nodes are dead, a live one waits for no timeout but its
+ * own.
+ */
+#define FETCH_SLOTS 64
+#define FETCH_SLOTS_FOR_FAILING 48
+
 /* One inventory request to a daemon, and its answer. */
-struct node_fetch {
+struct node_request {
+	struct node_entry *e;	/* whose; NULL while the slot is free */
+	bool retry;		/* its node failed last time */
+	CURL *easy;		/* kept from one request to the next */
+	struct curl_slist *headers;
 	char url[512];
 	char etag[64];		/* sent as If-None-Match; the new one */
 	struct kr_http_body body;
 	long status;
-	char error[256];
+	char error[256];	/* why it failed; "" when it did not */
 	struct kr_inventory *inv;	/* decoded, on 200 */
 };
 
-/* Fetch every job concurrently, each bounded by 'timeout_ms'. */
-void node_fetch_all(struct node_fetch *jobs, size_t n, long timeout_ms);
-void node_fetch_free(struct node_fetch *jobs, size_t n);
+/*
+ * Start the request of slot 'r' for 'e' (read lock held: e's URL and ETag
+ * are copied) on the poller's multi handle; the timeout counts from now.
+ */
+int node_fetch_start(struct node_cache *c, struct node_request *r,
+		     struct node_entry *e);
+/* 'r' is done with 'result': decode its answer (no lock needed). */
+void node_fetch_done(struct node_cache *c, struct node_request *r,
+		     CURLcode result);
+/* Store what 'r' brought in its node (write lock held); frees the slot. */
+void node_fetch_apply(struct node_cache *c, struct node_request *r,
+		      uint64_t now);
+/* Release what slot 'r' holds, its easy handle too. */
+void node_fetch_clear(struct node_cache *c, struct node_request *r);
+
+/*
+ * Start the requests that are due and have a slot; the milliseconds
+ * until something else is due (the poller sleeps at most that long).
+ */
+long node_schedule_run(struct node_cache *c, uint64_t now);
+/* When to ask 'e' again, after a success or its 'failures'-th failure. */
+void node_schedule_next(struct node_cache *c, struct node_entry *e,
+			uint64_t now, bool ok);
+
+/* New nodes to ask about: make the poller look for work now. */
+void node_cache_wake(struct node_cache *c);
 
 /* Index entries[pos] by its name; -ENOMEM. */
 int node_index_insert(struct node_cache *c, size_t pos);
-
-/* Fetch 'targets' and store what they answer (takes the lock). */
-void node_cache_refresh(struct node_cache *c, struct node_entry **targets,
-			size_t n);
 
 /* Drop 'e''s reservations that expired or that its inventory now shows
  * (write lock held). */

@@ -61,10 +61,14 @@ int node_view(struct node_cache *c, const struct node_entry *e,
 	uint64_t age = node_cache_now_ms() - e->ok_ms;
 	size_t p, i, j;
 
+	if (!e->inv && !e->error[0]) {
+		snprintf(why, why_size,
+			 "node not known yet, asking its daemon");
+		return -1;
+	}
 	if (!e->inv) {
 		snprintf(why, why_size, "no inventory from the node's daemon "
-					"yet: %s",
-			 e->error[0] ? e->error : "not fetched");
+					"yet: %s", e->error);
 		return -1;
 	}
 	if (age > c->cfg->extender_stale_ms) {

@@ -2,7 +2,7 @@
 /*
  * Registering nodes the scheduler names: their daemon's URL from the
  * template and the node's address (given, or its Node object's
- * InternalIP), and a first fetch of the new ones.
+ * InternalIP); the poller fetches their inventories.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -87,10 +87,13 @@ static struct node_entry *new_entry(struct node_cache *c,
 	if (addr)
 		snprintf(address, sizeof(address), "%s", addr);
 	else if (strstr(tmpl, "{address}") &&
-		 node_address(c, name, address, sizeof(address)) < 0)
+		 node_address(c, name, address, sizeof(address)) < 0) {
+		/* no URL: the poller leaves it alone */
 		snprintf(e->error, sizeof(e->error),
 			 "no address known for node %s (no Node objects sent, "
 			 "none read)", name);
+		return e;
+	}
 	make_url(tmpl, name, address, e->url, sizeof(e->url));
 	return e;
 }
@@ -118,8 +121,9 @@ static int insert(struct node_cache *c, struct node_entry *e)
 }
 
 void node_cache_register(struct node_cache *c, const char **names,
-			    const char **addresses, size_t n)
+			 const char **addresses, size_t n)
 {
+	uint64_t now = node_cache_now_ms();
 	struct node_entry **fresh = NULL;
 	size_t *unknown = NULL, i, n_unknown = 0, k = 0;
 
@@ -127,8 +131,12 @@ void node_cache_register(struct node_cache *c, const char **names,
 	 * filter calls do not queue behind each other. */
 	pthread_rwlock_rdlock(&c->lock);
 	for (i = 0; i < n; i++) {
-		if (node_cache_find(c, names[i]))
+		struct node_entry *e = node_cache_find(c, names[i]);
+
+		if (e) {
+			atomic_store(&e->asked_ms, now);
 			continue;
+		}
 		if (!unknown)
 			unknown = calloc(n, sizeof(*unknown));
 		if (unknown)
@@ -145,18 +153,18 @@ void node_cache_register(struct node_cache *c, const char **names,
 	for (i = 0; fresh && i < n_unknown; i++) {
 		struct node_entry *e = fresh[i];
 
-		if (!e || insert(c, e) < 0) {
-			free(e);
+		if (!e)
 			continue;
-		}
-		if (!e->error[0])
-			fresh[k++] = e;
+		atomic_store(&e->asked_ms, now);
+		if (insert(c, e) < 0)
+			free(e);
+		else
+			k++;
 	}
 	pthread_rwlock_unlock(&c->lock);
 	if (k)
-		node_cache_refresh(c, fresh, k);
+		node_cache_wake(c);
 out:
 	free(fresh);
 	free(unknown);
 }
-

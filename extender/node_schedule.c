@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Which node's daemon the poller asks next, and when it asks again.
+ *
+ * A node is due a poll interval after its last answer.  After failures in
+ * a row it is due later and later: the interval doubled each time, at most
+ * BACKOFF_MAX_MS, less a random part of it, so that nodes that died
+ * together do not retry together.  Of the due nodes, the ones that last
+ * answered go first, then those asked about recently (by filter,
+ * prioritize or bind) before the others; nodes that failed last time get
+ * at most FETCH_SLOTS_FOR_FAILING slots.  Every request starts only when
+ * it has a slot, so its deadline is its own.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node_cache_internal.h"
+
+/* Longest wait between two requests to a node that keeps failing. */
+#define BACKOFF_MAX_MS 30000
+/* Nodes asked about within this time are polled first. */
+#define RECENT_MS 60000
+/* Shortest time between two scans of the whole cache. */
+#define SCAN_GAP_MS 20
+/* Longest sleep of the poller when nothing is due. */
+#define IDLE_MS 1000
+
+static uint64_t next_random(struct node_cache *c)
+{
+	c->random ^= c->random << 13;
+	c->random ^= c->random >> 7;
+	c->random ^= c->random << 17;
+	return c->random;
+}
+
+void node_schedule_next(struct node_cache *c, struct node_entry *e,
+			uint64_t now, bool ok)
+{
+	uint64_t delay = c->cfg->extender_poll_ms;
+	uint64_t most = delay > BACKOFF_MAX_MS ? delay : BACKOFF_MAX_MS;
+	uint32_t i;
+
+	e->busy = false;
+	if (ok) {
+		e->failures = 0;
+		e->due_ms = now + delay;
+	} else {
+		if (e->failures < UINT32_MAX)
+			e->failures++;
+		for (i = 1; i < e->failures && delay < most; i++)
+			delay *= 2;
+		if (delay > most)
+			delay = most;
+		e->due_ms = now + delay / 2 + next_random(c) % (delay / 2 + 1);
+	}
+	/* the last scan skipped it, busy as it was */
+	if (e->due_ms < c->next_scan_ms)
+		c->next_scan_ms = e->due_ms;
+}
+
+/* Asked about recently first, then the longest due ('now' points to the
+ * time of the scan). */
+static int cmp_due(const void *a, const void *b, void *now)
+{
+	const struct node_entry *x = *(struct node_entry *const *)a;
+	const struct node_entry *y = *(struct node_entry *const *)b;
+	uint64_t t = *(const uint64_t *)now;
+	int rx = t - atomic_load(&x->asked_ms) < RECENT_MS;
+	int ry = t - atomic_load(&y->asked_ms) < RECENT_MS;
+
+	if (rx != ry)
+		return ry - rx;
+	return x->due_ms < y->due_ms ? -1 : x->due_ms > y->due_ms;
+}
+
+static int queue_push(struct node_queue *q, struct node_entry *e)
+{
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 256;
+		struct node_entry **grown = realloc(q->e, cap * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		q->e = grown;
+		q->cap = cap;
+	}
+	q->e[q->n++] = e;
+	return 0;
+}
+
+/*
+ * Every node due now, into the healthy and failing queues, sorted; the
+ * earliest time another node falls due.
+ */
+static uint64_t scan(struct node_cache *c, uint64_t now)
+{
+	uint64_t next = now + IDLE_MS;
+	size_t i;
+
+	c->healthy.n = c->healthy.next = 0;
+	c->failing.n = c->failing.next = 0;
+	pthread_rwlock_rdlock(&c->lock);
+	for (i = 0; i < c->n; i++) {
+		struct node_entry *e = c->entries[i];
+
+		if (e->busy || !e->url[0])
+			continue;
+		if (e->due_ms > now) {
+			if (e->due_ms < next)
+				next = e->due_ms;
+			continue;
+		}
+		/* out of memory: the node waits for the next scan */
+		(void)queue_push(e->failures ? &c->failing : &c->healthy, e);
+	}
+	pthread_rwlock_unlock(&c->lock);
+	if (c->healthy.n > 1)
+		qsort_r(c->healthy.e, c->healthy.n, sizeof(*c->healthy.e),
+			cmp_due, &now);
+	if (c->failing.n > 1)
+		qsort_r(c->failing.e, c->failing.n, sizeof(*c->failing.e),
+			cmp_due, &now);
+	return next;
+}
+
+/* Start 'q''s nodes while there are slots (and, for 'failing', its own). */
+static void start_from(struct node_cache *c, struct node_queue *q,
+		       bool failing)
+{
+	size_t s = 0;
+
+	while (q->next < q->n && c->fetching < FETCH_SLOTS &&
+	       (!failing || c->fetching_failed < FETCH_SLOTS_FOR_FAILING)) {
+		struct node_entry *e = q->e[q->next++];
+
+		while (c->slots[s].e)
+			s++;
+		pthread_rwlock_rdlock(&c->lock);
+		if (node_fetch_start(c, &c->slots[s], e) < 0) {
+			pthread_rwlock_unlock(&c->lock);
+			break;	/* out of memory: try again at the next scan */
+		}
+		pthread_rwlock_unlock(&c->lock);
+		e->busy = true;
+		c->slots[s].retry = failing;
+		c->fetching++;
+		c->fetching_failed += failing;
+	}
+}
+
+long node_schedule_run(struct node_cache *c, uint64_t now)
+{
+	bool drained = c->healthy.next == c->healthy.n;
+
+	if (atomic_exchange(&c->rescan, false) ||
+	    (drained && now >= c->next_scan_ms)) {
+		uint64_t next = scan(c, now);
+
+		/* a node falls due every millisecond or so in a large
+		 * cluster: gather them rather than scanning for each */
+		c->next_scan_ms = next > now + SCAN_GAP_MS ? next
+							   : now + SCAN_GAP_MS;
+	}
+	start_from(c, &c->healthy, false);
+	start_from(c, &c->failing, true);
+	if (c->healthy.next < c->healthy.n)
+		return IDLE_MS;	/* no slot: the next request done wakes us */
+	return c->next_scan_ms > now ? (long)(c->next_scan_ms - now) : 0;
+}

@@ -1,0 +1,115 @@
+#!/bin/sh
+# kube-rdma-extender's node cache against a real kube-rdma-daemon, the test
+# API server and hundreds of dead nodes: nodes whose address drops SYNs and
+# nodes whose address is a blackhole never make a healthy node stale.
+. "$(dirname "$0")/lib.sh"
+
+command -v jq >/dev/null || fail "jq missing"
+api=$work/api
+n_syn=400	# nodes whose inventory address drops SYNs
+n_hole=100	# nodes whose inventory address is a blackhole
+
+# SYN drops: 198.19.0.0/16 goes to a gateway whose MAC nobody has, on a
+# veth whose peer sits in a namespace with no address at all.
+ip netns add sink
+ip link add krdead type veth peer name krsink netns sink
+ip addr add 198.18.254.1/30 dev krdead
+ip link set krdead up
+ip -n sink link set krsink up
+ip neigh add 198.18.254.2 lladdr 02:00:5e:00:00:fe dev krdead nud permanent
+ip route add 198.19.0.0/16 via 198.18.254.2 dev krdead
+# immediate errors
+ip route add blackhole 198.18.200.0/24
+rc=0
+curl -s -o /dev/null --max-time 1 http://198.19.0.1:54005/v1/inventory || rc=$?
+[ "$rc" = 28 ] || fail "198.19.0.1 should time out (curl 28), got $rc"
+
+# the healthy node: a real daemon with one mock PF
+ip addr add 198.18.10.1/32 dev lo
+write_config "$work/live-0.conf" live-0 \
+	"[daemon]" "listen = 198.18.10.1:54005" "refresh_interval_ms = 200" \
+	'[pf "lv0"]' 'backend = mock' 'num_vfs = 4'
+"$bin/kube-rdma-daemon" init --config "$work/live-0.conf" >/dev/null
+"$bin/kube-rdma-daemon" serve --config "$work/live-0.conf" 2>"$work/agent.log" &
+pids="$pids $!"
+
+# The API server knows live-0 only: every other node the scheduler names
+# has no Node object.
+mkdir -p "$api/api/v1/nodes"
+jq -n '{kind: "Node", metadata: {name: "live-0"}, status: {addresses:
+	[{type: "InternalIP", address: "198.18.10.1"}]}}' \
+	>"$api/api/v1/nodes/live-0.json"
+"$KR_TEST_APISERVER" 16443 t0ken "$api" &
+pids="$pids $!"
+cat >"$work/kubeconfig" <<KUBE
+apiVersion: v1
+current-context: t
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:16443"}}]
+contexts: [{name: t, context: {cluster: c, user: u}}]
+users: [{name: u, user: {token: t0ken}}]
+KUBE
+
+write_config "$work/ext.conf" extender \
+	"[extender]" "listen = 127.0.0.1:8888" \
+	"daemon_url = http://{address}:54005" \
+	"kubeconfig = $work/kubeconfig" "poll_interval_ms = 200" \
+	"timeout_ms = 1000" "stale_after_ms = 3000"
+"$bin/kube-rdma-extender" --config "$work/ext.conf" 2>"$work/ext.log" &
+ext=$!
+pids="$pids $ext"
+for _ in $(seq 100); do
+	curl -sf -o /dev/null http://198.18.10.1:54005/healthz &&
+		curl -sf -o /dev/null http://127.0.0.1:8888/healthz && break
+	sleep 0.1
+done
+
+pod='{"metadata": {"name": "p", "namespace": "default", "uid": "u-p",
+	"annotations": {"kube-rdma.io/interfaces": "[{\"min_tx_rate\": 1000}]"}}}'
+# filter FILE: POST it; the answer in $work/out.  However busy the cache,
+# filter answers well within kube-scheduler's timeout.
+filter() {
+	code=$(curl -s -o "$work/out" -w '%{http_code}' --max-time 20 \
+		-X POST -H 'Content-Type: application/json' \
+		--data-binary "@$1" http://127.0.0.1:8888/filter) ||
+		fail "filter did not answer within 20 s"
+	[ "$code" = 200 ] || fail "filter: HTTP $code: $(head -c 300 "$work/out")"
+}
+
+# ---- 400 nodes dropping SYNs, 100 blackholed, and one healthy node ----
+jq -n --argjson pod "$pod" --argjson syn "$n_syn" --argjson hole "$n_hole" '
+	def node($n; $a): {metadata: {name: $n}, status: {addresses:
+		[{type: "InternalIP", address: $a}]}};
+	{Pod: $pod, NodeNames: null, Nodes: {items: (
+		[range($syn) | node("syn-\(.)";
+			"198.19.\(. / 250 | floor).\(. % 250 + 1)")] +
+		[range($hole) | node("hole-\(.)"; "198.18.200.\(. + 1)")] +
+		[node("live-0"; "198.18.10.1")])}}' \
+	>"$work/dead.json"
+passes() {
+	jq -e '[.Nodes.items[].metadata.name] == ["live-0"]' "$work/out" \
+		>/dev/null
+}
+# live-0 is unknown at first; the cache learns it in the background
+for _ in $(seq 100); do
+	filter "$work/dead.json"
+	passes && break
+	sleep 0.2
+done
+passes || fail "live-0 never passed: $(jq -c '.FailedNodes["live-0"]' "$work/out")"
+# every dead node fails with a reason
+jq -e --argjson n $((n_syn + n_hole)) '(.FailedNodes | length) == $n and
+	all(.FailedNodes[]; test("^(syn|hole)-[0-9]+: "))' "$work/out" >/dev/null ||
+	fail "dead nodes' reasons: $(jq -c '.FailedNodes | to_entries[:3]' "$work/out")"
+# Over many of the dead nodes' timeouts and retries, live-0 passes every
+# filter.
+i=0
+while [ $i -lt 60 ]; do
+	filter "$work/dead.json"
+	passes || fail "filter $i refused live-0: $(jq -c '.FailedNodes["live-0"]' "$work/out")"
+	i=$((i + 1))
+	sleep 0.25
+done
+jq -e '.FailedNodes | (.["syn-7"] | test("Timeout|timed out|no inventory")) and
+	(.["hole-7"] | test("no inventory|stale"))' "$work/out" >/dev/null ||
+	fail "dead nodes' reasons: $(jq -c '.FailedNodes | {"syn-7", "hole-7"}' "$work/out")"
+echo PASS
