@@ -30,13 +30,14 @@ uint64_t node_cache_now_ms(void)
  */
 static void finish(struct node_cache *c)
 {
-	struct node_request *done[FETCH_SLOTS];
+	struct node_request *done[FETCH_SLOTS + LOOKUP_SLOTS];
+	bool lookup[FETCH_SLOTS + LOOKUP_SLOTS];
 	size_t n = 0, i;
 	uint64_t now;
 	CURLMsg *msg;
 	int left;
 
-	while (n < FETCH_SLOTS &&
+	while (n < FETCH_SLOTS + LOOKUP_SLOTS &&
 	       (msg = curl_multi_info_read(c->multi, &left))) {
 		struct node_request *r;
 
@@ -44,7 +45,11 @@ static void finish(struct node_cache *c)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 				  (char **)&r);
-		node_fetch_done(c, r, msg->data.result);
+		lookup[n] = r->call != NULL;
+		if (lookup[n])
+			node_lookup_done(c, r, msg->data.result);
+		else
+			node_fetch_done(c, r, msg->data.result);
 		done[n++] = r;
 	}
 	if (!n)
@@ -52,11 +57,24 @@ static void finish(struct node_cache *c)
 	now = node_cache_now_ms();
 	pthread_rwlock_wrlock(&c->lock);
 	for (i = 0; i < n; i++) {
+		if (lookup[i]) {
+			c->looking_up--;
+			node_lookup_apply(c, done[i], now);
+			continue;
+		}
 		c->fetching--;
 		c->fetching_failed -= done[i]->retry;
 		node_fetch_apply(c, done[i], now);
 	}
 	pthread_rwlock_unlock(&c->lock);
+}
+
+/* Say how many of each flood of messages were held back. */
+static void flush_logs(void)
+{
+	kr_log_limit_flush(&log_unreachable);
+	kr_log_limit_flush(&log_lookup_failed);
+	kr_log_limit_flush(&log_gone);
 }
 
 /*
@@ -74,6 +92,7 @@ static void *poller(void *arg)
 		curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL);
 		curl_multi_perform(c->multi, &running);
 		finish(c);
+		flush_logs();
 	}
 	return NULL;
 }
@@ -93,7 +112,7 @@ int node_cache_start(const struct kr_config *cfg,
 	c->cfg = cfg;
 	c->kube = kube;
 	c->random = (uint64_t)getpid() << 32 ^ node_cache_now_ms() ^ 1;
-	c->slots = calloc(FETCH_SLOTS, sizeof(*c->slots));
+	c->slots = calloc(FETCH_SLOTS + LOOKUP_SLOTS, sizeof(*c->slots));
 	c->multi = curl_multi_init();
 	if (!c->slots || !c->multi) {
 		r = kr_err_set(err, -ENOMEM, "out of memory");
@@ -137,12 +156,13 @@ void node_cache_stop(struct node_cache *c)
 	atomic_store(&c->stopping, true);
 	curl_multi_wakeup(c->multi);
 	pthread_join(c->thread, NULL);
-	for (i = 0; i < FETCH_SLOTS; i++)
+	for (i = 0; i < FETCH_SLOTS + LOOKUP_SLOTS; i++)
 		node_fetch_clear(c, &c->slots[i]);
 	curl_multi_cleanup(c->multi);
 	free(c->slots);
 	free(c->healthy.e);
 	free(c->failing.e);
+	free(c->lookups.e);
 	for (i = 0; i < c->n; i++) {
 		for (j = 0; j < c->entries[i]->n_res; j++)
 			node_reservation_clear(&c->entries[i]->res[j]);

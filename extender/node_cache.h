@@ -31,9 +31,17 @@ struct reservation {
 	char (*pf_name)[KR_IFNAMSIZ];	/* PF name, per interface */
 };
 
+/* What the cache does about a node. */
+enum node_state {
+	NODE_RESOLVING,		/* reads its Node object, for its address */
+	NODE_POLLED,		/* asks its daemon for its inventory */
+	NODE_GONE,		/* no such Node, or no way to reach it */
+};
+
 struct node_entry {
 	char name[254];
-	char url[512];			/* .../v1/inventory */
+	char address[64];		/* its InternalIP, "" when unknown */
+	char url[512];			/* .../v1/inventory; "" but polled */
 	/* PF totals only (no VF list), NULL until the first answer: the
 	 * cache holds thousands of nodes */
 	struct kr_inventory *inv;
@@ -44,10 +52,12 @@ struct node_entry {
 	char error[800];		/* last failure, "" after a success */
 	struct reservation *res;
 	size_t n_res;
+	enum node_state state;
 	/* when filter, prioritize or bind last named the node (written
 	 * under the read lock too, hence atomic) */
 	_Atomic uint64_t asked_ms;
-	/* the poller's own: no other thread reads or writes them */
+	/* the poller's own: no other thread reads or writes them, but
+	 * node_cache_register() may make a node due under the write lock */
 	uint64_t due_ms;		/* ask again not before */
 	uint32_t failures;		/* failed requests in a row */
 	bool busy;			/* a request for it is running */
@@ -63,7 +73,7 @@ struct node_queue {
 
 struct node_cache {
 	const struct kr_config *cfg;
-	struct kr_kubeconfig *kube;	/* for node addresses, or NULL */
+	struct kr_kubeconfig *kube;	/* for Node objects, or NULL */
 	pthread_rwlock_t lock;		/* guards everything below */
 	struct node_entry **entries;
 	size_t n, cap;
@@ -75,9 +85,10 @@ struct node_cache {
 	atomic_bool rescan;		/* new nodes: look for work now */
 	uint64_t reservations_expired;	/* for /metrics */
 	/* the poller's own */
-	struct node_request *slots;	/* FETCH_SLOTS requests */
+	struct node_request *slots;	/* FETCH_SLOTS, then LOOKUP_SLOTS */
 	size_t fetching, fetching_failed;	/* running, of which retries */
-	struct node_queue healthy, failing;	/* due now */
+	size_t looking_up;		/* Node lookups running */
+	struct node_queue healthy, failing, lookups;	/* due now */
 	uint64_t next_scan_ms;		/* look for due nodes again then */
 	uint64_t random;		/* xorshift state, for jitter */
 };

@@ -2,7 +2,8 @@
 /*
  * What the parts of the node cache share (node_cache.c: the poller and
  * lifetime; node_schedule.c: which node to ask next, and when again;
- * node_fetch.c: asking daemons; node_index.c: names to entries;
+ * node_fetch.c: asking daemons; node_lookup.c: reading Node objects;
+ * node_index.c: names to entries;
  * node_register.c: new nodes; node_ledger.c: views and reservations).
  * Not for the rest of the extender.
  */
@@ -10,6 +11,7 @@
 #define KR_NODE_CACHE_INTERNAL_H
 
 #include "http_body.h"
+#include "log.h"
 #include "node_cache.h"
 
 /*
@@ -20,11 +22,23 @@
  */
 #define FETCH_SLOTS 64
 #define FETCH_SLOTS_FOR_FAILING 48
+/* Most Node objects read from the API server at once. */
+#define LOOKUP_SLOTS 8
 
-/* One inventory request to a daemon, and its answer. */
+/* How often a flood of one kind of message is logged. */
+#define LOG_LIMIT_MS 10000
+/* Daemons that stopped answering; Node lookups that failed; names that
+ * have no Node */
+extern struct kr_log_limit log_unreachable, log_lookup_failed, log_gone;
+
+/* One request: a node's inventory from its daemon, or its Node object
+ * from the API server ('call'); and the answer. */
 struct node_request {
 	struct node_entry *e;	/* whose; NULL while the slot is free */
 	bool retry;		/* its node failed last time */
+	struct kr_k8s_call *call;	/* a lookup's */
+	int lookup_rc;		/* 0, -ENOENT (no such Node), or failed */
+	char address[64];	/* the InternalIP a lookup found */
 	CURL *easy;		/* kept from one request to the next */
 	struct curl_slist *headers;
 	char url[512];
@@ -50,14 +64,32 @@ void node_fetch_apply(struct node_cache *c, struct node_request *r,
 /* Release what slot 'r' holds, its easy handle too. */
 void node_fetch_clear(struct node_cache *c, struct node_request *r);
 
+/* The same for reading e's Node object (lookups' slots). */
+int node_lookup_start(struct node_cache *c, struct node_request *r,
+		      struct node_entry *e);
+void node_lookup_done(struct node_cache *c, struct node_request *r,
+		      CURLcode result);
+void node_lookup_apply(struct node_cache *c, struct node_request *r,
+		       uint64_t now);
+
+/* Give 'e' its InternalIP (NULL: none), so its URL, and poll it (write
+ * lock held, or 'e' not in the cache yet); -ENOENT, 'e' unchanged, when
+ * daemon_url needs an address and there is none. */
+int node_set_address(struct node_cache *c, struct node_entry *e,
+		     const char *address);
+
 /*
  * Start the requests that are due and have a slot; the milliseconds
  * until something else is due (the poller sleeps at most that long).
  */
 long node_schedule_run(struct node_cache *c, uint64_t now);
-/* When to ask 'e' again, after a success or its 'failures'-th failure. */
+/* When to ask 'e' again, after a success or its 'failures'-th failure;
+ * its request is over. */
 void node_schedule_next(struct node_cache *c, struct node_entry *e,
 			uint64_t now, bool ok);
+/* Ask 'e' at 'when' (UINT64_MAX: never). */
+void node_schedule_at(struct node_cache *c, struct node_entry *e,
+		      uint64_t when);
 
 /* New nodes to ask about: make the poller look for work now. */
 void node_cache_wake(struct node_cache *c);

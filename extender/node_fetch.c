@@ -2,7 +2,8 @@
 /*
  * Asking daemons for their inventories: one request per slot on the
  * poller's libcurl multi handle, If-None-Match, each bounded by the
- * timeout from the moment it starts; and storing what they answer.
+ * timeout from the moment it starts; and storing what they answer.  A
+ * node that stops answering is logged once (rate-limited over nodes).
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -15,6 +16,8 @@
 
 /* Largest inventory accepted from a daemon. */
 #define MAX_INVENTORY (16u << 20)
+
+struct kr_log_limit log_unreachable = KR_LOG_LIMIT_INIT(LOG_LIMIT_MS);
 
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
@@ -135,6 +138,10 @@ void node_fetch_apply(struct node_cache *c, struct node_request *r,
 	bool ok = !r->error[0];
 
 	if (!ok) {
+		if (!e->failures)
+			kr_log_limited(&log_unreachable, KR_LOG_WARNING,
+				       "node %s: %s: %s", e->name, e->url,
+				       r->error);
 		snprintf(e->error, sizeof(e->error), "%s: %s", e->url,
 			 r->error);
 	} else {
@@ -155,9 +162,11 @@ void node_fetch_apply(struct node_cache *c, struct node_request *r,
 
 void node_fetch_clear(struct node_cache *c, struct node_request *r)
 {
-	if (!r->easy)
-		return;
-	if (r->e)
+	if (r->call) {
+		curl_multi_remove_handle(c->multi, kr_k8s_call_easy(r->call));
+		kr_k8s_call_free(r->call);
+	}
+	if (r->easy && r->e)
 		curl_multi_remove_handle(c->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);

@@ -61,6 +61,15 @@ int node_view(struct node_cache *c, const struct node_entry *e,
 	uint64_t age = node_cache_now_ms() - e->ok_ms;
 	size_t p, i, j;
 
+	if (e->state == NODE_RESOLVING) {
+		snprintf(why, why_size, "node not known yet, looking it up%s%s",
+			 e->error[0] ? ": " : "", e->error);
+		return -1;
+	}
+	if (e->state == NODE_GONE) {
+		snprintf(why, why_size, "%s", e->error);
+		return -1;
+	}
 	if (!e->inv && !e->error[0]) {
 		snprintf(why, why_size,
 			 "node not known yet, asking its daemon");

@@ -9,7 +9,8 @@
  * answered go first, then those asked about recently (by filter,
  * prioritize or bind) before the others; nodes that failed last time get
  * at most FETCH_SLOTS_FOR_FAILING slots.  Every request starts only when
- * it has a slot, so its deadline is its own.
+ * it has a slot, so its deadline is its own.  Node lookups (nodes named
+ * without an address, names with no Node) have slots of their own.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +54,16 @@ void node_schedule_next(struct node_cache *c, struct node_entry *e,
 			delay = most;
 		e->due_ms = now + delay / 2 + next_random(c) % (delay / 2 + 1);
 	}
-	/* the last scan skipped it, busy as it was */
-	if (e->due_ms < c->next_scan_ms)
-		c->next_scan_ms = e->due_ms;
+	node_schedule_at(c, e, e->due_ms);
+}
+
+void node_schedule_at(struct node_cache *c, struct node_entry *e,
+		      uint64_t when)
+{
+	e->due_ms = when;
+	/* the last scan skipped it, busy or not due as it was */
+	if (when < c->next_scan_ms)
+		c->next_scan_ms = when;
 }
 
 /* Asked about recently first, then the longest due ('now' points to the
@@ -88,9 +96,33 @@ static int queue_push(struct node_queue *q, struct node_entry *e)
 	return 0;
 }
 
+/* The queue 'e' waits in when it is due, or NULL: nothing to do. */
+static struct node_queue *queue_of(struct node_cache *c, struct node_entry *e,
+				   uint64_t now)
+{
+	switch (e->state) {
+	case NODE_POLLED:
+		return e->failures ? &c->failing : &c->healthy;
+	case NODE_RESOLVING:
+		return &c->lookups;
+	case NODE_GONE:
+		/* a Node may appear under a name the scheduler still names */
+		return now - atomic_load(&e->asked_ms) < RECENT_MS
+			       ? &c->lookups
+			       : NULL;
+	}
+	return NULL;
+}
+
+static void sort_queue(struct node_queue *q, uint64_t now)
+{
+	if (q->n > 1)
+		qsort_r(q->e, q->n, sizeof(*q->e), cmp_due, &now);
+}
+
 /*
- * Every node due now, into the healthy and failing queues, sorted; the
- * earliest time another node falls due.
+ * Every node due now, into the queues, sorted; the earliest time another
+ * node falls due.
  */
 static uint64_t scan(struct node_cache *c, uint64_t now)
 {
@@ -99,27 +131,28 @@ static uint64_t scan(struct node_cache *c, uint64_t now)
 
 	c->healthy.n = c->healthy.next = 0;
 	c->failing.n = c->failing.next = 0;
+	c->lookups.n = c->lookups.next = 0;
 	pthread_rwlock_rdlock(&c->lock);
 	for (i = 0; i < c->n; i++) {
 		struct node_entry *e = c->entries[i];
+		struct node_queue *q;
 
-		if (e->busy || !e->url[0])
+		if (e->busy)
 			continue;
 		if (e->due_ms > now) {
 			if (e->due_ms < next)
 				next = e->due_ms;
 			continue;
 		}
+		q = queue_of(c, e, now);
 		/* out of memory: the node waits for the next scan */
-		(void)queue_push(e->failures ? &c->failing : &c->healthy, e);
+		if (q)
+			(void)queue_push(q, e);
 	}
 	pthread_rwlock_unlock(&c->lock);
-	if (c->healthy.n > 1)
-		qsort_r(c->healthy.e, c->healthy.n, sizeof(*c->healthy.e),
-			cmp_due, &now);
-	if (c->failing.n > 1)
-		qsort_r(c->failing.e, c->failing.n, sizeof(*c->failing.e),
-			cmp_due, &now);
+	sort_queue(&c->healthy, now);
+	sort_queue(&c->failing, now);
+	sort_queue(&c->lookups, now);
 	return next;
 }
 
@@ -148,6 +181,23 @@ static void start_from(struct node_cache *c, struct node_queue *q,
 	}
 }
 
+/* Start the lookups due while their slots last. */
+static void start_lookups(struct node_cache *c)
+{
+	size_t s = FETCH_SLOTS;
+
+	while (c->lookups.next < c->lookups.n && c->looking_up < LOOKUP_SLOTS) {
+		struct node_entry *e = c->lookups.e[c->lookups.next++];
+
+		while (c->slots[s].e)
+			s++;
+		if (node_lookup_start(c, &c->slots[s], e) < 0)
+			break;	/* out of memory: try again at the next scan */
+		e->busy = true;
+		c->looking_up++;
+	}
+}
+
 long node_schedule_run(struct node_cache *c, uint64_t now)
 {
 	bool drained = c->healthy.next == c->healthy.n;
@@ -163,7 +213,9 @@ long node_schedule_run(struct node_cache *c, uint64_t now)
 	}
 	start_from(c, &c->healthy, false);
 	start_from(c, &c->failing, true);
-	if (c->healthy.next < c->healthy.n)
+	start_lookups(c);
+	if (c->healthy.next < c->healthy.n ||
+	    c->lookups.next < c->lookups.n)
 		return IDLE_MS;	/* no slot: the next request done wakes us */
 	return c->next_scan_ms > now ? (long)(c->next_scan_ms - now) : 0;
 }

@@ -112,4 +112,42 @@ done
 jq -e '.FailedNodes | (.["syn-7"] | test("Timeout|timed out|no inventory")) and
 	(.["hole-7"] | test("no inventory|stale"))' "$work/out" >/dev/null ||
 	fail "dead nodes' reasons: $(jq -c '.FailedNodes | {"syn-7", "hole-7"}' "$work/out")"
+
+# ---- a filter naming 20,000 nodes the cluster does not have ----
+n_junk=20000
+junk() {	# ROUND: a filter naming n_junk new names, and live-0
+	jq -n --argjson pod "$pod" --argjson r "$1" --argjson n "$n_junk" '
+		{Pod: $pod, Nodes: null,
+		 NodeNames: ([range($n) | "junk-\($r)-\(.)"] + ["live-0"])}' \
+		>"$work/junk-$1.json"
+}
+junk 0
+filter "$work/junk-0.json"
+# answered at once: each unknown name failed with a reason (the first
+# lookups may be done already)
+jq -e --argjson n "$n_junk" '.NodeNames == ["live-0"] and
+	(.FailedNodes | length) == $n and all(.FailedNodes | to_entries[];
+	(.key + ": ") as $p | .value | startswith($p) and
+	test(": (node not known yet, looking it up|no Node of that name)"))' \
+	"$work/out" >/dev/null ||
+	fail "unknown names: $(jq -c '.NodeNames, (.FailedNodes | length),
+		(.FailedNodes | to_entries[:2])' "$work/out")"
+# The lookups go on in the background, a few at a time; then every name
+# fails for what it is.
+for _ in $(seq 600); do
+	filter "$work/junk-0.json"
+	jq -e '.NodeNames == ["live-0"]' "$work/out" >/dev/null ||
+		fail "live-0 refused behind the lookups: $(jq -c '.FailedNodes["live-0"]' "$work/out")"
+	jq -e 'all(.FailedNodes[]; test("no Node of that name"))' "$work/out" \
+		>/dev/null && break
+	sleep 0.2
+done
+jq -e 'all(.FailedNodes[]; test("no Node of that name in the API server"))' \
+	"$work/out" >/dev/null ||
+	fail "lookups unfinished: $(jq -c '[.FailedNodes[]] | group_by(.[0:30]) | map(.[0])' "$work/out")"
+# 20,000 names without a Node are a few log lines, with their count
+lines=$(grep -c "no Node of that name" "$work/ext.log" || true)
+[ "$lines" -ge 1 ] && [ "$lines" -le 20 ] ||
+	fail "$lines log lines about nodes without a Node: $(head -5 "$work/ext.log")"
+grep -q "more like it" "$work/ext.log" || fail "no count: $(head -5 "$work/ext.log")"
 echo PASS
