@@ -2,8 +2,9 @@
 /*
  * The node cache's poller and lifetime: one thread, one libcurl multi
  * handle; each node's inventory is asked for when it falls due
- * (node_schedule.c, node_fetch.c) and what it answers stored, ending the
- * reservations it now shows (node_ledger.c).
+ * (node_schedule.c, node_fetch.c, node_lookup.c) and what it answers
+ * stored, ending the reservations it now shows (node_ledger.c); now and
+ * then it forgets nodes that are gone (node_evict.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,9 @@
 #include "err.h"
 #include "log.h"
 #include "node_cache_internal.h"
+
+/* How often the poller looks for nodes to forget. */
+#define SWEEP_MS 1000
 
 uint64_t node_cache_now_ms(void)
 {
@@ -75,6 +79,7 @@ static void flush_logs(void)
 	kr_log_limit_flush(&log_unreachable);
 	kr_log_limit_flush(&log_lookup_failed);
 	kr_log_limit_flush(&log_gone);
+	kr_log_limit_flush(&log_full);
 }
 
 /*
@@ -84,10 +89,20 @@ static void flush_logs(void)
 static void *poller(void *arg)
 {
 	struct node_cache *c = arg;
+	uint64_t next_sweep = 0;
 	int running;
 
 	while (!atomic_load(&c->stopping)) {
-		long wait = node_schedule_run(c, node_cache_now_ms());
+		uint64_t now = node_cache_now_ms();
+		long wait;
+
+		if (now >= next_sweep) {
+			node_cache_sweep(c, now);
+			next_sweep = now + SWEEP_MS;
+		}
+		wait = node_schedule_run(c, now);
+		if (wait > (long)(next_sweep - now))
+			wait = (long)(next_sweep - now);
 
 		curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL);
 		curl_multi_perform(c->multi, &running);
@@ -149,7 +164,7 @@ void node_cache_wake(struct node_cache *c)
 
 void node_cache_stop(struct node_cache *c)
 {
-	size_t i, j;
+	size_t i;
 
 	if (!c)
 		return;
@@ -163,14 +178,8 @@ void node_cache_stop(struct node_cache *c)
 	free(c->healthy.e);
 	free(c->failing.e);
 	free(c->lookups.e);
-	for (i = 0; i < c->n; i++) {
-		for (j = 0; j < c->entries[i]->n_res; j++)
-			node_reservation_clear(&c->entries[i]->res[j]);
-		free(c->entries[i]->res);
-		free(c->entries[i]->owners);
-		kr_inventory_free(c->entries[i]->inv);
-		free(c->entries[i]);
-	}
+	for (i = 0; i < c->n; i++)
+		node_entry_free(c->entries[i]);
 	free(c->entries);
 	free(c->index);
 	pthread_rwlock_destroy(&c->lock);

@@ -39,9 +39,8 @@ enum node_state {
 };
 
 struct node_entry {
-	char name[254];
-	char address[64];		/* its InternalIP, "" when unknown */
-	char url[512];			/* .../v1/inventory; "" but polled */
+	char address[48];		/* its InternalIP, "" when unknown */
+	char *url;			/* .../v1/inventory; NULL but polled */
 	/* PF totals only (no VF list), NULL until the first answer: the
 	 * cache holds thousands of nodes */
 	struct kr_inventory *inv;
@@ -49,7 +48,7 @@ struct node_entry {
 	size_t n_owners;
 	char etag[64];
 	uint64_t ok_ms;			/* last good answer (200 or 304) */
-	char error[800];		/* last failure, "" after a success */
+	char *error;			/* last failure, NULL after a success */
 	struct reservation *res;
 	size_t n_res;
 	enum node_state state;
@@ -61,6 +60,8 @@ struct node_entry {
 	uint64_t due_ms;		/* ask again not before */
 	uint32_t failures;		/* failed requests in a row */
 	bool busy;			/* a request for it is running */
+	uint64_t checked_ms;		/* when its Node was last seen */
+	char name[];			/* allocated to its length */
 };
 
 struct node_request;
@@ -83,7 +84,10 @@ struct node_cache {
 	CURLM *multi;			/* the poller's; others only wake it */
 	atomic_bool stopping;
 	atomic_bool rescan;		/* new nodes: look for work now */
-	uint64_t reservations_expired;	/* for /metrics */
+	/* for /metrics */
+	uint64_t reservations_expired;
+	uint64_t forgotten;		/* nodes dropped (node_evict.c) */
+	_Atomic uint64_t refused;	/* names not cached: it was full */
 	/* the poller's own */
 	struct node_request *slots;	/* FETCH_SLOTS, then LOOKUP_SLOTS */
 	size_t fetching, fetching_failed;	/* running, of which retries */
@@ -109,7 +113,8 @@ void node_cache_stop(struct node_cache *c);
 void node_cache_register(struct node_cache *c, const char **names,
 			    const char **addresses, size_t n);
 
-/* The entry for 'name', or NULL.  Call with the lock held. */
+/* The entry for 'name', or NULL (a name the cache does not hold: it was
+ * full).  Call with the lock held. */
 struct node_entry *node_cache_find(struct node_cache *c,
 					 const char *name);
 
@@ -125,11 +130,15 @@ struct node_view {
 /*
  * The PF totals of 'e' minus its reservations (other than 'except_uid').
  * -1 with a reason in 'why' when the node has no usable inventory
- * (unreachable, stale).  Call with the lock held.
+ * (not known yet, gone, unreachable, stale).  Call with the lock held.
  */
 int node_view(struct node_cache *c, const struct node_entry *e,
 		 const char *except_uid, struct node_view *view, char *why,
 		 size_t why_size);
+
+/* Why 'name', which the cache does not hold, fails. */
+void node_missing_reason(struct node_cache *c, const char *name, char *why,
+			 size_t why_size);
 
 /* Record a reservation on 'e' (write lock held); takes 'r''s arrays. */
 int node_reserve(struct node_cache *c, struct node_entry *e,

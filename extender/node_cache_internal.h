@@ -3,7 +3,7 @@
  * What the parts of the node cache share (node_cache.c: the poller and
  * lifetime; node_schedule.c: which node to ask next, and when again;
  * node_fetch.c: asking daemons; node_lookup.c: reading Node objects;
- * node_index.c: names to entries;
+ * node_index.c: names to entries; node_evict.c: forgetting nodes;
  * node_register.c: new nodes; node_ledger.c: views and reservations).
  * Not for the rest of the extender.
  */
@@ -28,8 +28,9 @@
 /* How often a flood of one kind of message is logged. */
 #define LOG_LIMIT_MS 10000
 /* Daemons that stopped answering; Node lookups that failed; names that
- * have no Node */
-extern struct kr_log_limit log_unreachable, log_lookup_failed, log_gone;
+ * have no Node; names not cached, the cache being full */
+extern struct kr_log_limit log_unreachable, log_lookup_failed, log_gone,
+	log_full;
 
 /* One request: a node's inventory from its daemon, or its Node object
  * from the API server ('call'); and the answer. */
@@ -72,6 +73,19 @@ void node_lookup_done(struct node_cache *c, struct node_request *r,
 void node_lookup_apply(struct node_cache *c, struct node_request *r,
 		       uint64_t now);
 
+/* Free an entry the cache no longer holds; NULL is fine. */
+void node_entry_free(struct node_entry *e);
+/* Set (fmt non-NULL) or clear e's error (write lock held). */
+void node_set_error(struct node_entry *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Forget the nodes that are gone (see node_evict.c), and end expired
+ * reservations; takes the write lock.  The poller's queues are emptied:
+ * they may point to forgotten nodes.
+ */
+void node_cache_sweep(struct node_cache *c, uint64_t now);
+
 /* Give 'e' its InternalIP (NULL: none), so its URL, and poll it (write
  * lock held, or 'e' not in the cache yet); -ENOENT, 'e' unchanged, when
  * daemon_url needs an address and there is none. */
@@ -96,6 +110,8 @@ void node_cache_wake(struct node_cache *c);
 
 /* Index entries[pos] by its name; -ENOMEM. */
 int node_index_insert(struct node_cache *c, size_t pos);
+/* Index every entry anew, after some were removed (write lock held). */
+void node_index_rebuild(struct node_cache *c);
 
 /* Drop 'e''s reservations that expired or that its inventory now shows
  * (write lock held). */

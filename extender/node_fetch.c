@@ -142,8 +142,7 @@ void node_fetch_apply(struct node_cache *c, struct node_request *r,
 			kr_log_limited(&log_unreachable, KR_LOG_WARNING,
 				       "node %s: %s: %s", e->name, e->url,
 				       r->error);
-		snprintf(e->error, sizeof(e->error), "%s: %s", e->url,
-			 r->error);
+		node_set_error(e, "%s", r->error);
 	} else {
 		if (r->status == 200) {
 			store(e, r->inv);
@@ -151,7 +150,7 @@ void node_fetch_apply(struct node_cache *c, struct node_request *r,
 			snprintf(e->etag, sizeof(e->etag), "%s", r->etag);
 		}
 		e->ok_ms = now;
-		e->error[0] = '\0';
+		node_set_error(e, NULL);
 		node_ledger_expire(c, e, now);
 	}
 	node_schedule_next(c, e, now, ok);

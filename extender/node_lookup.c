@@ -81,27 +81,29 @@ void node_lookup_apply(struct node_cache *c, struct node_request *r,
 	r->e = NULL;
 	if (r->lookup_rc == -ENOENT) {
 		e->state = NODE_GONE;
-		snprintf(e->error, sizeof(e->error),
-			 "no Node of that name in the API server");
+		node_set_error(e, "no Node of that name in the API server");
 		kr_log_limited(&log_gone, KR_LOG_INFO,
 			       "node %s: no Node of that name in the API "
 			       "server; failing it", e->name);
 		node_schedule_next(c, e, now, false);
 	} else if (r->lookup_rc < 0) {
-		snprintf(e->error, sizeof(e->error), "%s", r->error);
+		node_set_error(e, "%s", r->error);
 		kr_log_limited(&log_lookup_failed, KR_LOG_WARNING,
 			       "node %s: %s", e->name, r->error);
 		node_schedule_next(c, e, now, false);
 	} else if (e->state == NODE_POLLED) {
-		/* the scheduler gave an address meanwhile */
+		/* it still exists (node_evict.c asked), or the scheduler
+		 * gave its address meanwhile */
+		e->checked_ms = now;
 		node_schedule_next(c, e, now, true);
 	} else if (node_set_address(c, e, r->address[0] ? r->address
 						       : NULL) < 0) {
 		e->state = NODE_GONE;
-		snprintf(e->error, sizeof(e->error),
-			 "its Node has no InternalIP for daemon_url");
+		node_set_error(e, "its Node has no InternalIP for "
+				  "daemon_url");
 		node_schedule_next(c, e, now, false);
 	} else {
+		e->checked_ms = now;
 		node_schedule_next(c, e, now, true);
 		node_schedule_at(c, e, now);	/* its inventory, now */
 	}

@@ -6,6 +6,7 @@
  * I/O here: filter answers at once.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,11 +51,63 @@ int node_set_address(struct node_cache *c, struct node_entry *e,
 
 	if (!address && strstr(tmpl, "{address}"))
 		return -ENOENT;
+	char url[512];
+
+	if (!address && strstr(tmpl, "{address}"))
+		return -ENOENT;
+	make_url(tmpl, e->name, address ?: "", url, sizeof(url));
+	free(e->url);
+	e->url = strdup(url);
+	if (!e->url)
+		return -ENOMEM;
 	snprintf(e->address, sizeof(e->address), "%s", address ?: "");
-	make_url(tmpl, e->name, e->address, e->url, sizeof(e->url));
 	e->state = NODE_POLLED;
-	e->error[0] = '\0';
+	node_set_error(e, NULL);
 	return 0;
+}
+
+/* A new entry named 'name'; NULL: out of memory. */
+static struct node_entry *node_entry_new(const char *name)
+{
+	size_t len = strlen(name);
+	struct node_entry *e = calloc(1, sizeof(*e) + len + 1);
+
+	if (e)
+		memcpy(e->name, name, len + 1);
+	return e;
+}
+
+void node_entry_free(struct node_entry *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	for (i = 0; i < e->n_res; i++)
+		node_reservation_clear(&e->res[i]);
+	free(e->res);
+	free(e->owners);
+	kr_inventory_free(e->inv);
+	free(e->url);
+	free(e->error);
+	free(e);
+}
+
+void node_set_error(struct node_entry *e, const char *fmt, ...)
+{
+	char *text = NULL;
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		if (vasprintf(&text, fmt, ap) < 0)
+			text = NULL;	/* out of memory: the old one stays */
+		va_end(ap);
+		if (!text)
+			return;
+	}
+	free(e->error);
+	e->error = text;
 }
 
 /* A new entry for 'name' (which the scheduler may have made up): polled,
@@ -62,30 +115,24 @@ int node_set_address(struct node_cache *c, struct node_entry *e,
 static struct node_entry *new_entry(struct node_cache *c,
 				       const char *name, const char *addr)
 {
-	struct node_entry *e = calloc(1, sizeof(*e));
+	struct node_entry *e = node_entry_new(name);
 
 	if (!e)
 		return NULL;
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	/* it reaches URLs: in the daemon's, and the API server's path */
-	if (!kr_k8s_name_valid(name)) {
-		e->state = NODE_GONE;
-		e->due_ms = UINT64_MAX;
-		snprintf(e->error, sizeof(e->error),
-			 "not a valid node name (a DNS-1123 subdomain)");
-	} else if (node_set_address(c, e, addr) == 0) {
+	if (node_set_address(c, e, addr) == 0) {
 		/* polled at once */
 	} else if (c->kube) {
 		e->state = NODE_RESOLVING;
 	} else {
 		e->state = NODE_GONE;
 		e->due_ms = UINT64_MAX;
-		snprintf(e->error, sizeof(e->error),
-			 "no address known (no Node objects sent, no API "
-			 "server access)");
+		node_set_error(e, "no address known (no Node objects sent, no "
+				  "API server access)");
 	}
 	return e;
 }
+
+struct kr_log_limit log_full = KR_LOG_LIMIT_INIT(LOG_LIMIT_MS);
 
 /* Add 'e' unless another caller added its node meanwhile (write lock). */
 static int insert(struct node_cache *c, struct node_entry *e)
@@ -127,6 +174,10 @@ void node_cache_register(struct node_cache *c, const char **names,
 			atomic_store(&e->asked_ms, now);
 		if (e && (!addr || !strcmp(e->address, addr)))
 			continue;
+		/* it would reach URLs, the daemon's and the API server's:
+		 * never cached (node_missing_reason() says why) */
+		if (!e && !kr_k8s_name_valid(names[i]))
+			continue;
 		if (!todo)
 			todo = calloc(n, sizeof(*todo));
 		if (todo)
@@ -147,12 +198,20 @@ void node_cache_register(struct node_cache *c, const char **names,
 				e->due_ms = 0;
 			continue;
 		}
+		if (c->n >= c->cfg->extender_max_nodes) {
+			atomic_fetch_add(&c->refused, 1);
+			kr_log_limited(&log_full, KR_LOG_WARNING,
+				       "node %s: not cached, the node cache is "
+				       "full (max_nodes = %u)", name,
+				       c->cfg->extender_max_nodes);
+			continue;
+		}
 		e = new_entry(c, name, addr);
 		if (!e)
 			continue;
 		atomic_store(&e->asked_ms, now);
 		if (insert(c, e) < 0)
-			free(e);
+			node_entry_free(e);
 	}
 	pthread_rwlock_unlock(&c->lock);
 	node_cache_wake(c);

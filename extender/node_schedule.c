@@ -19,10 +19,13 @@
 
 /* Longest wait between two requests to a node that keeps failing. */
 #define BACKOFF_MAX_MS 30000
+/* ... and between two lookups of a name that has no Node: a scheduler
+ * naming thousands of them costs the API server little. */
+#define GONE_BACKOFF_MAX_MS 300000
 /* Nodes asked about within this time are polled first. */
 #define RECENT_MS 60000
 /* Shortest time between two scans of the whole cache. */
-#define SCAN_GAP_MS 20
+#define SCAN_GAP_MS 50
 /* Longest sleep of the poller when nothing is due. */
 #define IDLE_MS 1000
 
@@ -38,7 +41,8 @@ void node_schedule_next(struct node_cache *c, struct node_entry *e,
 			uint64_t now, bool ok)
 {
 	uint64_t delay = c->cfg->extender_poll_ms;
-	uint64_t most = delay > BACKOFF_MAX_MS ? delay : BACKOFF_MAX_MS;
+	uint64_t most = e->state == NODE_GONE ? GONE_BACKOFF_MAX_MS
+					      : BACKOFF_MAX_MS;
 	uint32_t i;
 
 	e->busy = false;
@@ -48,6 +52,8 @@ void node_schedule_next(struct node_cache *c, struct node_entry *e,
 	} else {
 		if (e->failures < UINT32_MAX)
 			e->failures++;
+		if (most < delay)
+			most = delay;
 		for (i = 1; i < e->failures && delay < most; i++)
 			delay *= 2;
 		if (delay > most)
@@ -100,16 +106,21 @@ static int queue_push(struct node_queue *q, struct node_entry *e)
 static struct node_queue *queue_of(struct node_cache *c, struct node_entry *e,
 				   uint64_t now)
 {
+	uint64_t forget = (uint64_t)c->cfg->extender_forget_s * 1000;
+	bool recent = now - atomic_load(&e->asked_ms) < RECENT_MS;
+
 	switch (e->state) {
 	case NODE_POLLED:
+		/* idle for long: is it still there? (node_evict.c) */
+		if (c->kube && now - atomic_load(&e->asked_ms) >= forget &&
+		    now - e->checked_ms >= forget)
+			return &c->lookups;
 		return e->failures ? &c->failing : &c->healthy;
 	case NODE_RESOLVING:
 		return &c->lookups;
 	case NODE_GONE:
 		/* a Node may appear under a name the scheduler still names */
-		return now - atomic_load(&e->asked_ms) < RECENT_MS
-			       ? &c->lookups
-			       : NULL;
+		return recent ? &c->lookups : NULL;
 	}
 	return NULL;
 }
@@ -122,16 +133,19 @@ static void sort_queue(struct node_queue *q, uint64_t now)
 
 /*
  * Every node due now, into the queues, sorted; the earliest time another
- * node falls due.
+ * node falls due.  The lookups' queue is left alone until it is drained:
+ * it may hold thousands of names, more than its slots take in a while.
  */
 static uint64_t scan(struct node_cache *c, uint64_t now)
 {
+	bool lookups = c->lookups.next == c->lookups.n;
 	uint64_t next = now + IDLE_MS;
 	size_t i;
 
 	c->healthy.n = c->healthy.next = 0;
 	c->failing.n = c->failing.next = 0;
-	c->lookups.n = c->lookups.next = 0;
+	if (lookups)
+		c->lookups.n = c->lookups.next = 0;
 	pthread_rwlock_rdlock(&c->lock);
 	for (i = 0; i < c->n; i++) {
 		struct node_entry *e = c->entries[i];
@@ -146,13 +160,14 @@ static uint64_t scan(struct node_cache *c, uint64_t now)
 		}
 		q = queue_of(c, e, now);
 		/* out of memory: the node waits for the next scan */
-		if (q)
+		if (q && (q != &c->lookups || lookups))
 			(void)queue_push(q, e);
 	}
 	pthread_rwlock_unlock(&c->lock);
 	sort_queue(&c->healthy, now);
 	sort_queue(&c->failing, now);
-	sort_queue(&c->lookups, now);
+	if (lookups)
+		sort_queue(&c->lookups, now);
 	return next;
 }
 

@@ -172,7 +172,7 @@ static enum verdict judge(struct extender *x, const char *node,
 
 	e = node_cache_find(x->cache, node);
 	if (!e)
-		snprintf(why, size, "unknown node");
+		node_missing_reason(x->cache, node, why, size);
 	if (!e || node_view(x->cache, e, uid, &nv, why, size) < 0) {
 		atomic_fetch_add(&x->refused_unreachable, 1);
 		return FAILS;
@@ -476,7 +476,7 @@ static int reserve(struct extender *x, const char *node,
 	pthread_rwlock_wrlock(&x->cache->lock);
 	e = node_cache_find(x->cache, node);
 	if (!e) {
-		snprintf(why, size, "unknown node");
+		node_missing_reason(x->cache, node, why, size);
 		goto out;
 	}
 	if (node_view(x->cache, e, uid, &nv, why, size) < 0)

@@ -96,6 +96,10 @@ static const struct key_spec key_specs[] = {
 	  1, 86400 },
 	{ SECTION_EXTENDER, "max_body_bytes", VALUE_U32, CFG(extender_max_body),
 	  4096, 1u << 30 },
+	{ SECTION_EXTENDER, "max_nodes", VALUE_U32, CFG(extender_max_nodes),
+	  1, 1000000 },
+	{ SECTION_EXTENDER, "forget_after_s", VALUE_U32, CFG(extender_forget_s),
+	  1, 604800 },
 	{ SECTION_PF, "backend", VALUE_BACKEND, PF(backend), 0, 0 },
 	{ SECTION_PF, "num_vfs", VALUE_NUM_VFS, PF(num_vfs), 0, 0 },
 	{ SECTION_PF, "capacity_mbps", VALUE_MBPS, PF(capacity_mbps), 0, 0 },
@@ -596,6 +600,10 @@ static int apply_defaults(struct kr_config *cfg, struct kr_err *err)
 		cfg->extender_reservation_ttl_s = 120;
 	if (!cfg->extender_max_body)
 		cfg->extender_max_body = 64u << 20;
+	if (!cfg->extender_max_nodes)
+		cfg->extender_max_nodes = 20000;
+	if (!cfg->extender_forget_s)
+		cfg->extender_forget_s = 600;
 	if (cfg->node_name)
 		return 0;
 	node = getenv("NODE_NAME");

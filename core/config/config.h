@@ -51,6 +51,8 @@ struct kr_config {
 	uint32_t extender_stale_ms;	/* older inventories fail nodes */
 	uint32_t extender_reservation_ttl_s;
 	uint32_t extender_max_body;	/* request body limit, bytes */
+	uint32_t extender_max_nodes;	/* most nodes in the node cache */
+	uint32_t extender_forget_s;	/* idle nodes without a Node go */
 	/* [pf "NAME"] sections in file order */
 	struct kr_pf_config *pfs;
 	size_t n_pfs;

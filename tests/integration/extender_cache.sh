@@ -1,7 +1,10 @@
 #!/bin/sh
 # kube-rdma-extender's node cache against a real kube-rdma-daemon, the test
 # API server and hundreds of dead nodes: nodes whose address drops SYNs and
-# nodes whose address is a blackhole never make a healthy node stale.
+# nodes whose address is a blackhole never make a healthy node stale;
+# filters naming 20,000 nodes that do not exist answer at once, each such
+# node failed with a reason, in bounded memory and in a few log lines, and
+# the cache forgets them.
 . "$(dirname "$0")/lib.sh"
 
 command -v jq >/dev/null || fail "jq missing"
@@ -53,7 +56,7 @@ write_config "$work/ext.conf" extender \
 	"[extender]" "listen = 127.0.0.1:8888" \
 	"daemon_url = http://{address}:54005" \
 	"kubeconfig = $work/kubeconfig" "poll_interval_ms = 200" \
-	"timeout_ms = 1000" "stale_after_ms = 3000"
+	"timeout_ms = 1000" "stale_after_ms = 3000" "forget_after_s = 3"
 "$bin/kube-rdma-extender" --config "$work/ext.conf" 2>"$work/ext.log" &
 ext=$!
 pids="$pids $ext"
@@ -113,41 +116,73 @@ jq -e '.FailedNodes | (.["syn-7"] | test("Timeout|timed out|no inventory")) and
 	(.["hole-7"] | test("no inventory|stale"))' "$work/out" >/dev/null ||
 	fail "dead nodes' reasons: $(jq -c '.FailedNodes | {"syn-7", "hole-7"}' "$work/out")"
 
-# ---- a filter naming 20,000 nodes the cluster does not have ----
+# ---- five filters naming 20,000 nodes the cluster does not have ----
 n_junk=20000
-junk() {	# ROUND: a filter naming n_junk new names, and live-0
-	jq -n --argjson pod "$pod" --argjson r "$1" --argjson n "$n_junk" '
+max_nodes=20000	# the default
+rss_mb=64	# docs/extender.md: the bound at the default max_nodes
+# the sanitizers' shadow memory is no measure of ours
+sanitized=$(ldd "$bin/kube-rdma-extender" | grep -c libasan || true)
+metric() {
+	curl -s http://127.0.0.1:8888/metrics | awk -v m="$1" '$1 == m { print $2 }'
+}
+reasons='node not known yet, looking it up|no Node of that name in the API server|node not known yet: the node cache is full'
+round=0
+while [ $round -lt 5 ]; do
+	jq -n --argjson pod "$pod" --argjson r "$round" --argjson n "$n_junk" '
 		{Pod: $pod, Nodes: null,
 		 NodeNames: ([range($n) | "junk-\($r)-\(.)"] + ["live-0"])}' \
-		>"$work/junk-$1.json"
-}
-junk 0
-filter "$work/junk-0.json"
-# answered at once: each unknown name failed with a reason (the first
-# lookups may be done already)
-jq -e --argjson n "$n_junk" '.NodeNames == ["live-0"] and
-	(.FailedNodes | length) == $n and all(.FailedNodes | to_entries[];
-	(.key + ": ") as $p | .value | startswith($p) and
-	test(": (node not known yet, looking it up|no Node of that name)"))' \
-	"$work/out" >/dev/null ||
-	fail "unknown names: $(jq -c '.NodeNames, (.FailedNodes | length),
-		(.FailedNodes | to_entries[:2])' "$work/out")"
-# The lookups go on in the background, a few at a time; then every name
-# fails for what it is.
-for _ in $(seq 600); do
-	filter "$work/junk-0.json"
+		>"$work/junk.json"
+	filter "$work/junk.json"
+	# answered at once: each unknown name failed with a reason
+	jq -e --argjson n "$n_junk" --arg re ": ($reasons)" '
+		.NodeNames == ["live-0"] and (.FailedNodes | length) == $n and
+		all(.FailedNodes | to_entries[]; (.key + ": ") as $p |
+			.value | startswith($p) and test($re))' "$work/out" \
+		>/dev/null || fail "round $round: $(jq -c '.NodeNames,
+			(.FailedNodes | length), (.FailedNodes | to_entries[:2])' "$work/out")"
+	[ "$(metric kube_rdma_extender_nodes)" -le $max_nodes ] ||
+		fail "$(metric kube_rdma_extender_nodes) nodes cached, max_nodes = $max_nodes"
+	rss=$(awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$ext/status")
+	[ "$sanitized" != 0 ] || [ "$rss" -lt $rss_mb ] ||
+		fail "round $round: resident memory $rss MB, over $rss_mb MB"
+	round=$((round + 1))
+done
+# The lookups went on in the background, a few at a time; once the first
+# round's names are forgotten, those of the last round the cache holds fail
+# for what they are, the others because the cache is full.
+settled='all(.FailedNodes[]; test("no Node of that name in the API server|the node cache is full"))
+	and any(.FailedNodes[]; test("no Node of that name"))'
+for _ in $(seq 150); do
+	sleep 0.4
+	filter "$work/junk.json"
 	jq -e '.NodeNames == ["live-0"]' "$work/out" >/dev/null ||
 		fail "live-0 refused behind the lookups: $(jq -c '.FailedNodes["live-0"]' "$work/out")"
-	jq -e 'all(.FailedNodes[]; test("no Node of that name"))' "$work/out" \
-		>/dev/null && break
+	jq -e "$settled" "$work/out" >/dev/null && break
+done
+jq -e "$settled" "$work/out" >/dev/null ||
+	fail "lookups unfinished: $(jq -c '[.FailedNodes[] |
+	sub("^junk-[0-9-]+: "; "")] | group_by(.) | map([.[0], length])' "$work/out")"
+# 100,000 names without a Node are a few log lines, with their count
+lines=$(grep -c "no Node of that name\|node cache is full" "$work/ext.log" || true)
+[ "$lines" -ge 1 ] && [ "$lines" -le 40 ] ||
+	fail "$lines log lines about unknown nodes: $(head -5 "$work/ext.log")"
+grep -q "more like it" "$work/ext.log" || fail "no count: $(head -5 "$work/ext.log")"
+
+# ---- the cache forgets what does not exist ----
+# live-0 alone is named now: the junk, and the dead nodes (which have no
+# Node either), go once forget_after_s (3 s here) have passed.
+jq -n --argjson pod "$pod" '{Pod: $pod, Nodes: null, NodeNames: ["live-0"]}' \
+	>"$work/live.json"
+for _ in $(seq 300); do
+	filter "$work/live.json"
+	jq -e '.NodeNames == ["live-0"]' "$work/out" >/dev/null ||
+		fail "live-0 refused: $(jq -c '.FailedNodes["live-0"]' "$work/out")"
+	[ "$(metric kube_rdma_extender_nodes)" = 1 ] && break
 	sleep 0.2
 done
-jq -e 'all(.FailedNodes[]; test("no Node of that name in the API server"))' \
-	"$work/out" >/dev/null ||
-	fail "lookups unfinished: $(jq -c '[.FailedNodes[]] | group_by(.[0:30]) | map(.[0])' "$work/out")"
-# 20,000 names without a Node are a few log lines, with their count
-lines=$(grep -c "no Node of that name" "$work/ext.log" || true)
-[ "$lines" -ge 1 ] && [ "$lines" -le 20 ] ||
-	fail "$lines log lines about nodes without a Node: $(head -5 "$work/ext.log")"
-grep -q "more like it" "$work/ext.log" || fail "no count: $(head -5 "$work/ext.log")"
+[ "$(metric kube_rdma_extender_nodes)" = 1 ] ||
+	fail "$(metric kube_rdma_extender_nodes) nodes still cached"
+# more than a full cache's worth
+[ "$(metric kube_rdma_extender_nodes_forgotten_total)" -ge $((n_junk * 3 / 2)) ] ||
+	fail "$(metric kube_rdma_extender_nodes_forgotten_total) nodes forgotten"
 echo PASS
