@@ -125,8 +125,9 @@ void node_missing_reason(struct node_cache *c, const char *name, char *why,
 		snprintf(why, why_size,
 			 "not a valid node name (a DNS-1123 subdomain)");
 	else
-		snprintf(why, why_size, "node not known yet: the node cache "
-			 "is full (max_nodes = %u)", c->cfg->extender_max_nodes);
+		snprintf(why, why_size,
+			 "node not known yet: the node cache is full "
+			 "(max_nodes = %u)", c->cfg->extender_max_nodes);
 }
 
 int node_reserve(struct node_cache *c, struct node_entry *e,
