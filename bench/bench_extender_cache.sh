@@ -16,39 +16,17 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
+# the tests' helpers: private namespaces, $work, a cleanup that stops
+# $pids, the API server, dead addresses
+export KR_TEST_BIN_DIR="$build/bin"
+export KR_TEST_APISERVER="$build/bin/kube-rdma-apiserver-sim"
+. "$top/tests/integration/lib.sh"
 
-if [ -z "${KR_BENCH_PRIVATE:-}" ]; then
-	export KR_BENCH_PRIVATE=1
-	exec unshare --net --mount --propagation private "$0" "$build"
-fi
-work=$(mktemp -d /tmp/kr-bench-extcache-XXXXXX)
-pids=
-trap 'for p in $pids; do kill $p 2>/dev/null; done; wait; rm -rf "$work"' EXIT
-ip link set lo up
-mkdir -p /run/netns
-mount -t tmpfs kr-bench-netns /run/netns
-# SYN drops: 198.19.0.0/16 goes to a gateway whose MAC nobody has, on a
-# veth whose peer sits in a namespace with no address
-ip netns add sink
-ip link add krdead type veth peer name krsink netns sink
-ip addr add 198.18.254.1/30 dev krdead
-ip link set krdead up
-ip -n sink link set krsink up
-ip neigh add 198.18.254.2 lladdr 02:00:5e:00:00:fe dev krdead nud permanent
-ip route add 198.19.0.0/16 via 198.18.254.2 dev krdead
-
+drop_syns 198.19.0.0/16
 "$build/bench/fake-fleet" 9000 &
 pids="$pids $!"
 mkdir -p "$work/api/api/v1/nodes"
-"$build/bin/kube-rdma-apiserver-sim" 16443 t0ken "$work/api" &
-pids="$pids $!"
-cat >"$work/kubeconfig" <<KUBE
-apiVersion: v1
-current-context: t
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:16443"}}]
-contexts: [{name: t, context: {cluster: c, user: u}}]
-users: [{name: u, user: {token: t0ken}}]
-KUBE
+start_apiserver "$work/api"
 cat >"$work/ext.conf" <<CONF
 [node]
 name = extender

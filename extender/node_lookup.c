@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "k8s_json.h"
 #include "node_cache_internal.h"
 
 struct kr_log_limit log_lookup_failed = KR_LOG_LIMIT_INIT(LOG_LIMIT_MS);
@@ -41,20 +42,6 @@ int node_lookup_start(struct node_cache *c, struct node_request *r,
 	return 0;
 }
 
-/* The InternalIP of a Node object, or NULL. */
-static const char *internal_ip(json_t *node)
-{
-	json_t *a;
-	size_t i;
-
-	json_array_foreach(json_object_get(json_object_get(node, "status"),
-					   "addresses"), i, a)
-		if (!strcmp(json_string_value(json_object_get(a, "type")) ?: "",
-			    "InternalIP"))
-			return json_string_value(json_object_get(a, "address"));
-	return NULL;
-}
-
 void node_lookup_done(struct node_cache *c, struct node_request *r,
 		      CURLcode result)
 {
@@ -67,7 +54,7 @@ void node_lookup_done(struct node_cache *c, struct node_request *r,
 		snprintf(r->error, sizeof(r->error), "%s", kr_err_text(&err));
 	else
 		snprintf(r->address, sizeof(r->address), "%s",
-			 internal_ip(node) ?: "");
+			 node_internal_ip(node) ?: "");
 	json_decref(node);
 	kr_k8s_call_free(r->call);
 	r->call = NULL;

@@ -52,15 +52,7 @@ done
 cp "$api/api/v1/nodes/node-b.json" "$api/api/v1/nodes/node-c.json"
 sed -i 's/192.168.10.12/192.168.10.13/; s/"node-b"/"node-c"/g' \
 	"$api/api/v1/nodes/node-c.json"
-"$KR_TEST_APISERVER" 16443 t0ken "$api" &
-pids="$pids $!"
-cat >"$work/kubeconfig" <<KUBE
-apiVersion: v1
-current-context: t
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:16443"}}]
-contexts: [{name: t, context: {cluster: c, user: u}}]
-users: [{name: u, user: {token: t0ken}}]
-KUBE
+start_apiserver "$api"
 
 write_config "$work/ext.conf" extender \
 	"[extender]" "listen = 127.0.0.1:8888" \

@@ -12,15 +12,7 @@ api=$work/api
 n_syn=400	# nodes whose inventory address drops SYNs
 n_hole=100	# nodes whose inventory address is a blackhole
 
-# SYN drops: 198.19.0.0/16 goes to a gateway whose MAC nobody has, on a
-# veth whose peer sits in a namespace with no address at all.
-ip netns add sink
-ip link add krdead type veth peer name krsink netns sink
-ip addr add 198.18.254.1/30 dev krdead
-ip link set krdead up
-ip -n sink link set krsink up
-ip neigh add 198.18.254.2 lladdr 02:00:5e:00:00:fe dev krdead nud permanent
-ip route add 198.19.0.0/16 via 198.18.254.2 dev krdead
+drop_syns 198.19.0.0/16
 # immediate errors
 ip route add blackhole 198.18.200.0/24
 rc=0
@@ -42,15 +34,7 @@ mkdir -p "$api/api/v1/nodes"
 jq -n '{kind: "Node", metadata: {name: "live-0"}, status: {addresses:
 	[{type: "InternalIP", address: "198.18.10.1"}]}}' \
 	>"$api/api/v1/nodes/live-0.json"
-"$KR_TEST_APISERVER" 16443 t0ken "$api" &
-pids="$pids $!"
-cat >"$work/kubeconfig" <<KUBE
-apiVersion: v1
-current-context: t
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:16443"}}]
-contexts: [{name: t, context: {cluster: c, user: u}}]
-users: [{name: u, user: {token: t0ken}}]
-KUBE
+start_apiserver "$api"
 
 write_config "$work/ext.conf" extender \
 	"[extender]" "listen = 127.0.0.1:8888" \
