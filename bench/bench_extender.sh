@@ -35,6 +35,14 @@ CONF
 "$build/bin/kube-rdma-extender" --config "$work/ext.conf" 2>/dev/null &
 ext=$!
 sleep 0.5
+# the cache learns nodes in the background: name them all once, then wait
+# until every inventory is in
+"$build/bench/bench-extender" http://127.0.0.1:8888 5000 1 >/dev/null
+for _ in $(seq 600); do
+	curl -s http://127.0.0.1:8888/metrics |
+		grep -q '^kube_rdma_extender_nodes_stale 0$' && break
+	sleep 0.1
+done
 
 echo "| nodes | request | median µs | p99 µs | filter+prioritize per s | request bytes |"
 echo "|---|---|---|---|---|---|"

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The node cache's poller and lifetime: every poll interval, each known
- * node's inventory is asked for again (node_fetch.c) and what it answers
- * stored, ending the reservations it now shows (node_ledger.c).
+ * The node cache's poller and lifetime: one thread, one libcurl multi
+ * handle; each node's inventory is asked for when it falls due
+ * (node_schedule.c, node_fetch.c, node_lookup.c) and what it answers
+ * stored, ending the reservations it now shows (node_ledger.c); now and
+ * then it forgets nodes that are gone (node_evict.c).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <malloc.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,9 @@
 #include "log.h"
 #include "node_cache_internal.h"
 
+/* How often the poller looks for nodes to forget. */
+#define SWEEP_MS 1000
+
 uint64_t node_cache_now_ms(void)
 {
 	struct timespec ts;
@@ -27,118 +29,88 @@ uint64_t node_cache_now_ms(void)
 }
 
 /*
- * Keep what scheduling needs of a full inventory: the PF totals and the
- * UIDs of the pods holding VFs.  Frees 'inv'.
+ * Collect the requests that are done: decode their answers without the
+ * lock, then store them all under one write lock.
  */
-static void store(struct node_entry *e, struct kr_inventory *inv)
+static void finish(struct node_cache *c)
 {
-	char (*owners)[64] = NULL;
-	size_t p, v, n = 0;
+	struct node_request *done[FETCH_SLOTS + LOOKUP_SLOTS];
+	bool lookup[FETCH_SLOTS + LOOKUP_SLOTS];
+	size_t n = 0, i;
+	uint64_t now;
+	CURLMsg *msg;
+	int left;
 
-	for (p = 0; p < inv->n_pfs; p++)
-		for (v = 0; v < inv->pfs[p].n_vfs; v++)
-			n += inv->pfs[p].vfs[v].has_owner;
-	if (n)
-		owners = calloc(n, sizeof(*owners));
-	n = 0;
-	for (p = 0; p < inv->n_pfs; p++) {
-		for (v = 0; owners && v < inv->pfs[p].n_vfs; v++)
-			if (inv->pfs[p].vfs[v].has_owner)
-				memcpy(owners[n++],
-				       inv->pfs[p].vfs[v].owner.pod_uid, 64);
-		free(inv->pfs[p].vfs);
-		inv->pfs[p].vfs = NULL;
-		inv->pfs[p].n_vfs = 0;
+	while (n < FETCH_SLOTS + LOOKUP_SLOTS &&
+	       (msg = curl_multi_info_read(c->multi, &left))) {
+		struct node_request *r;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+				  (char **)&r);
+		lookup[n] = r->call != NULL;
+		if (lookup[n])
+			node_lookup_done(c, r, msg->data.result);
+		else
+			node_fetch_done(c, r, msg->data.result);
+		done[n++] = r;
 	}
-	kr_inventory_free(e->inv);
-	free(e->owners);
-	e->inv = inv;
-	e->owners = owners;
-	e->n_owners = n;
-}
-
-/* Store fetch results (write lock held). */
-static void apply(struct node_cache *c, struct node_fetch *jobs,
-		  struct node_entry **targets, size_t n)
-{
-	uint64_t now = node_cache_now_ms();
-	size_t i;
-
+	if (!n)
+		return;
+	now = node_cache_now_ms();
+	pthread_rwlock_wrlock(&c->lock);
 	for (i = 0; i < n; i++) {
-		struct node_entry *e = targets[i];
-		struct node_fetch *f = &jobs[i];
-
-		c->fetches++;
-		if (f->error[0] || (f->status != 200 && f->status != 304)) {
-			c->failures++;
-			if (f->error[0])
-				snprintf(e->error, sizeof(e->error), "%s: %s",
-					 e->url, f->error);
-			else
-				snprintf(e->error, sizeof(e->error),
-					 "%s: HTTP status %ld", e->url,
-					 f->status);
+		if (lookup[i]) {
+			c->looking_up--;
+			node_lookup_apply(c, done[i], now);
 			continue;
 		}
-		if (f->status == 200) {
-			store(e, f->inv);
-			f->inv = NULL;
-			snprintf(e->etag, sizeof(e->etag), "%s", f->etag);
-		}
-		e->ok_ms = now;
-		e->error[0] = '\0';
-		node_ledger_expire(c, e, now);
+		c->fetching--;
+		c->fetching_failed -= done[i]->retry;
+		node_fetch_apply(c, done[i], now);
 	}
+	pthread_rwlock_unlock(&c->lock);
 }
 
-/* Fetch 'targets' (their url/etag read under the lock) and store. */
-void node_cache_refresh(struct node_cache *c, struct node_entry **targets,
-		    size_t n)
+/* Say how many of each flood of messages were held back. */
+static void flush_logs(void)
 {
-	struct node_fetch *jobs = calloc(n + 1, sizeof(*jobs));
-	size_t i;
-
-	if (!jobs)
-		return;
-	pthread_rwlock_rdlock(&c->lock);
-	for (i = 0; i < n; i++) {
-		snprintf(jobs[i].url, sizeof(jobs[i].url), "%s",
-			 targets[i]->url);
-		snprintf(jobs[i].etag, sizeof(jobs[i].etag), "%s",
-			 targets[i]->etag);
-	}
-	pthread_rwlock_unlock(&c->lock);
-	node_fetch_all(jobs, n, c->cfg->extender_timeout_ms);
-	pthread_rwlock_wrlock(&c->lock);
-	apply(c, jobs, targets, n);
-	pthread_rwlock_unlock(&c->lock);
-	node_fetch_free(jobs, n);
-	/* the full documents were large and short-lived: give them back */
-	malloc_trim(0);
+	kr_log_limited_flush(&log_unreachable, KR_LOG_WARNING,
+			     "inventories unreachable");
+	kr_log_limited_flush(&log_lookup_failed, KR_LOG_WARNING,
+			     "Node lookups failed");
+	kr_log_limited_flush(&log_gone, KR_LOG_INFO, "names without a Node");
+	kr_log_limited_flush(&log_full, KR_LOG_WARNING,
+			     "names not cached, the cache being full");
 }
 
+/*
+ * The poller: starts the requests that are due (node_schedule.c), sleeps
+ * until one is done or another falls due, and stores the answers.
+ */
 static void *poller(void *arg)
 {
 	struct node_cache *c = arg;
+	uint64_t next_sweep = 0;
+	int running;
 
-	while (!c->stopping) {
-		struct pollfd pfd = { .fd = c->wake[0], .events = POLLIN };
-		struct node_entry **targets;
-		size_t n;
+	while (!atomic_load(&c->stopping)) {
+		uint64_t now = node_cache_now_ms();
+		long wait;
 
-		poll(&pfd, 1, (int)c->cfg->extender_poll_ms);
-		if (c->stopping)
-			break;
-		/* entries are never freed while the cache runs */
-		pthread_rwlock_rdlock(&c->lock);
-		n = c->n;
-		targets = malloc((n + 1) * sizeof(*targets));
-		if (targets && n)
-			memcpy(targets, c->entries, n * sizeof(*targets));
-		pthread_rwlock_unlock(&c->lock);
-		if (targets)
-			node_cache_refresh(c, targets, n);
-		free(targets);
+		if (now >= next_sweep) {
+			node_cache_sweep(c, now);
+			next_sweep = now + SWEEP_MS;
+		}
+		wait = node_schedule_run(c, now);
+		if (wait > (long)(next_sweep - now))
+			wait = (long)(next_sweep - now);
+
+		curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL);
+		curl_multi_perform(c->multi, &running);
+		finish(c);
+		flush_logs();
 	}
 	return NULL;
 }
@@ -150,52 +122,69 @@ int node_cache_start(const struct kr_config *cfg,
 			struct node_cache **ret, struct kr_err *err)
 {
 	struct node_cache *c = calloc(1, sizeof(*c));
+	pthread_rwlockattr_t attr;
 	int r;
 
 	if (!c)
 		return kr_err_set(err, -ENOMEM, "out of memory");
 	c->cfg = cfg;
 	c->kube = kube;
-	pthread_rwlock_init(&c->lock, NULL);
-	if (pipe2(c->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
-		free(c);
-		return kr_err_set(err, -errno, "pipe: %s", strerror(errno));
+	c->random = (uint64_t)getpid() << 32 ^ node_cache_now_ms() ^ 1;
+	c->slots = calloc(FETCH_SLOTS + LOOKUP_SLOTS, sizeof(*c->slots));
+	c->multi = curl_multi_init();
+	if (!c->slots || !c->multi) {
+		r = kr_err_set(err, -ENOMEM, "out of memory");
+		goto out_free;
 	}
+	/* Filters overlap all day long; with readers preferred, the poller
+	 * could wait for a gap between them while nodes go stale. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&c->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	r = pthread_create(&c->thread, NULL, poller, c);
 	if (r) {
-		close(c->wake[0]);
-		close(c->wake[1]);
-		free(c);
-		return kr_err_set(err, -r, "cannot start the poller: %s",
-				  strerror(r));
+		pthread_rwlock_destroy(&c->lock);
+		r = kr_err_set(err, -r, "cannot start the poller: %s",
+			       strerror(r));
+		goto out_free;
 	}
 	*ret = c;
 	return 0;
+out_free:
+	curl_multi_cleanup(c->multi);
+	free(c->slots);
+	free(c);
+	return r;
+}
+
+void node_cache_wake(struct node_cache *c)
+{
+	atomic_store(&c->rescan, true);
+	curl_multi_wakeup(c->multi);
 }
 
 void node_cache_stop(struct node_cache *c)
 {
-	size_t i, j;
+	size_t i;
 
 	if (!c)
 		return;
-	c->stopping = 1;
-	if (write(c->wake[1], "s", 1) < 0) {
-		/* the poller wakes at its next interval anyway */
-	}
+	atomic_store(&c->stopping, true);
+	curl_multi_wakeup(c->multi);
 	pthread_join(c->thread, NULL);
-	for (i = 0; i < c->n; i++) {
-		for (j = 0; j < c->entries[i]->n_res; j++)
-			node_reservation_clear(&c->entries[i]->res[j]);
-		free(c->entries[i]->res);
-		free(c->entries[i]->owners);
-		kr_inventory_free(c->entries[i]->inv);
-		free(c->entries[i]);
-	}
+	for (i = 0; i < FETCH_SLOTS + LOOKUP_SLOTS; i++)
+		node_fetch_clear(c, &c->slots[i]);
+	curl_multi_cleanup(c->multi);
+	free(c->slots);
+	free(c->healthy.e);
+	free(c->failing.e);
+	free(c->lookups.e);
+	for (i = 0; i < c->n; i++)
+		node_entry_free(c->entries[i]);
 	free(c->entries);
 	free(c->index);
-	close(c->wake[0]);
-	close(c->wake[1]);
 	pthread_rwlock_destroy(&c->lock);
 	free(c);
 }

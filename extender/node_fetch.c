@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Asking daemons for their inventories: libcurl multi, If-None-Match,
- * every request bounded by the timeout.
+ * Asking daemons for their inventories: one request per slot on the
+ * poller's libcurl multi handle, If-None-Match, each bounded by the
+ * timeout from the moment it starts; and storing what they answer.  A
+ * node that stops answering is logged once (rate-limited over nodes).
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +14,14 @@
 #include "err.h"
 #include "node_cache_internal.h"
 
-/* Most daemons asked at once. */
-#define MAX_PARALLEL 64
 /* Largest inventory accepted from a daemon. */
 #define MAX_INVENTORY (16u << 20)
 
+struct kr_ratelimit log_unreachable = KR_RATELIMIT_INIT(LOG_LIMIT_MS, 1);
+
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
-	struct node_fetch *f = arg;
+	struct node_request *r = arg;
 	size_t len = size * n;
 
 	if (len > 6 && !strncasecmp(p, "ETag:", 5)) {
@@ -29,99 +32,144 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 			v++, vl--;
 		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
 			vl--;
-		snprintf(f->etag, sizeof(f->etag), "%.*s", (int)vl, v);
+		snprintf(r->etag, sizeof(r->etag), "%.*s", (int)vl, v);
 	}
 	return len;
 }
 
-void node_fetch_all(struct node_fetch *jobs, size_t n, long timeout_ms)
+int node_fetch_start(struct node_cache *c, struct node_request *r,
+		     struct node_entry *e)
 {
-	CURLM *multi = curl_multi_init();
-	struct curl_slist **hdrs = calloc(n + 1, sizeof(*hdrs));
-	CURL **easy = calloc(n + 1, sizeof(*easy));
-	size_t i;
-	int running = 0, left;
-	CURLMsg *msg;
+	char inm[96];
 
-	if (!multi || !hdrs || !easy)
-		goto out;
-	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-			  (long)MAX_PARALLEL);
-	for (i = 0; i < n; i++) {
-		char inm[96];
-
-		easy[i] = curl_easy_init();
-		if (!easy[i])
-			continue;
-		if (jobs[i].etag[0]) {
-			snprintf(inm, sizeof(inm), "If-None-Match: %s",
-				 jobs[i].etag);
-			hdrs[i] = curl_slist_append(NULL, inm);
-		}
-		curl_easy_setopt(easy[i], CURLOPT_URL, jobs[i].url);
-		curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hdrs[i]);
-		curl_easy_setopt(easy[i], CURLOPT_TIMEOUT_MS, timeout_ms);
-		curl_easy_setopt(easy[i], CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(easy[i], CURLOPT_PROTOCOLS_STR, "http,https");
-		jobs[i].body.max = MAX_INVENTORY;
-		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION,
-				 kr_http_body_write);
-		curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &jobs[i].body);
-		curl_easy_setopt(easy[i], CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(easy[i], CURLOPT_HEADERDATA, &jobs[i]);
-		curl_easy_setopt(easy[i], CURLOPT_PRIVATE, &jobs[i]);
-		curl_multi_add_handle(multi, easy[i]);
+	if (!r->easy)
+		r->easy = curl_easy_init();
+	else
+		curl_easy_reset(r->easy);
+	if (!r->easy)
+		return -ENOMEM;
+	snprintf(r->url, sizeof(r->url), "%s", e->url);
+	snprintf(r->etag, sizeof(r->etag), "%s", e->etag);
+	if (r->etag[0]) {
+		snprintf(inm, sizeof(inm), "If-None-Match: %s", r->etag);
+		r->headers = curl_slist_append(NULL, inm);
 	}
-	do {
-		curl_multi_perform(multi, &running);
-		if (running)
-			curl_multi_poll(multi, NULL, 0, 100, NULL);
-	} while (running);
-	while ((msg = curl_multi_info_read(multi, &left))) {
-		struct node_fetch *f;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-				  (char **)&f);
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE,
-				  &f->status);
-		if (msg->data.result != CURLE_OK)
-			snprintf(f->error, sizeof(f->error), "%s",
-				 curl_easy_strerror(msg->data.result));
+	r->body = (struct kr_http_body){ .max = MAX_INVENTORY };
+	r->status = 0;
+	r->error[0] = '\0';
+	curl_easy_setopt(r->easy, CURLOPT_URL, r->url);
+	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS,
+			 (long)c->cfg->extender_timeout_ms);
+	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, kr_http_body_write);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
+	if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
+		curl_slist_free_all(r->headers);
+		r->headers = NULL;
+		return -ENOMEM;
 	}
-out:
-	for (i = 0; easy && i < n; i++) {
-		if (easy[i]) {
-			curl_multi_remove_handle(multi, easy[i]);
-			curl_easy_cleanup(easy[i]);
-		}
-		curl_slist_free_all(hdrs[i]);
-	}
-	free(easy);
-	free(hdrs);
-	curl_multi_cleanup(multi);
-	/* decode outside any lock */
-	for (i = 0; i < n; i++) {
-		struct kr_err err = { 0 };
-
-		if (jobs[i].error[0] || jobs[i].status != 200)
-			continue;
-		if (kr_inventory_parse(kr_http_body_text(&jobs[i].body),
-				       jobs[i].body.len, &jobs[i].inv, &err) < 0)
-			snprintf(jobs[i].error, sizeof(jobs[i].error), "%s",
-				 kr_err_text(&err));
-	}
+	r->e = e;
+	return 0;
 }
 
-void node_fetch_free(struct node_fetch *jobs, size_t n)
+void node_fetch_done(struct node_cache *c, struct node_request *r,
+		     CURLcode result)
 {
-	size_t i;
+	struct kr_err err = { 0 };
 
-	for (i = 0; i < n; i++) {
-		free(jobs[i].body.data);
-		kr_inventory_free(jobs[i].inv);
-	}
-	free(jobs);
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_multi_remove_handle(c->multi, r->easy);
+	curl_slist_free_all(r->headers);
+	r->headers = NULL;
+	if (result != CURLE_OK)
+		snprintf(r->error, sizeof(r->error), "%s",
+			 curl_easy_strerror(result));
+	else if (r->status != 200 && r->status != 304)
+		snprintf(r->error, sizeof(r->error), "HTTP status %ld",
+			 r->status);
+	else if (r->status == 200 &&
+		 kr_inventory_parse(kr_http_body_text(&r->body), r->body.len,
+				    &r->inv, &err) < 0)
+		snprintf(r->error, sizeof(r->error), "%s", kr_err_text(&err));
+	free(r->body.data);
+	r->body.data = NULL;
 }
 
+/*
+ * Keep what scheduling needs of a full inventory: the PF totals and the
+ * UIDs of the pods holding VFs.  Frees 'inv'.
+ */
+static void store(struct node_entry *e, struct kr_inventory *inv)
+{
+	char (*owners)[64] = NULL;
+	size_t p, v, n = 0;
+
+	for (p = 0; p < inv->n_pfs; p++)
+		for (v = 0; v < inv->pfs[p].n_vfs; v++)
+			n += inv->pfs[p].vfs[v].has_owner;
+	if (n)
+		owners = calloc(n, sizeof(*owners));
+	n = 0;
+	for (p = 0; p < inv->n_pfs; p++) {
+		for (v = 0; owners && v < inv->pfs[p].n_vfs; v++)
+			if (inv->pfs[p].vfs[v].has_owner)
+				memcpy(owners[n++],
+				       inv->pfs[p].vfs[v].owner.pod_uid, 64);
+		free(inv->pfs[p].vfs);
+		inv->pfs[p].vfs = NULL;
+		inv->pfs[p].n_vfs = 0;
+	}
+	kr_inventory_free(e->inv);
+	free(e->owners);
+	e->inv = inv;
+	e->owners = owners;
+	e->n_owners = n;
+}
+
+void node_fetch_apply(struct node_cache *c, struct node_request *r,
+		      uint64_t now)
+{
+	struct node_entry *e = r->e;
+	bool ok = !r->error[0];
+
+	if (!ok) {
+		if (!e->failures)
+			kr_log_limited(&log_unreachable, KR_LOG_WARNING,
+				       "node %s: %s: %s", e->name, e->url,
+				       r->error);
+		node_set_error(e, "%s", r->error);
+	} else {
+		if (r->status == 200) {
+			store(e, r->inv);
+			r->inv = NULL;
+			snprintf(e->etag, sizeof(e->etag), "%s", r->etag);
+		}
+		e->ok_ms = now;
+		node_set_error(e, NULL);
+		node_ledger_expire(c, e, now);
+	}
+	node_schedule_next(c, e, now, ok);
+	kr_inventory_free(r->inv);
+	r->inv = NULL;
+	r->e = NULL;
+}
+
+void node_fetch_clear(struct node_cache *c, struct node_request *r)
+{
+	if (r->call) {
+		curl_multi_remove_handle(c->multi, kr_k8s_call_easy(r->call));
+		kr_k8s_call_free(r->call);
+	}
+	if (r->easy && r->e)
+		curl_multi_remove_handle(c->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->headers);
+	free(r->body.data);
+	kr_inventory_free(r->inv);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Node names to cache entries: open addressing, FNV-1a. */
+/* Node names to cache entries: open addressing, FNV-1a; rebuilt, not
+ * edited, when nodes are forgotten. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,27 +36,52 @@ struct node_entry *node_cache_find(struct node_cache *c,
 	return NULL;
 }
 
-int node_index_insert(struct node_cache *c, size_t pos)
+/* Put entries[pos] in the index, which has room. */
+static void place(struct node_cache *c, size_t pos)
 {
-	size_t slot;
+	size_t slot = hash_name(c->entries[pos]->name) & (c->index_cap - 1);
 
-	if ((c->n + 1) * 2 > c->index_cap) {
-		size_t cap = c->index_cap ? c->index_cap * 2 : 1024, i;
-		size_t *grown = calloc(cap, sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		free(c->index);
-		c->index = grown;
-		c->index_cap = cap;
-		for (i = 0; i < c->n; i++)
-			if (i != pos)
-				node_index_insert(c, i);
-	}
-	slot = hash_name(c->entries[pos]->name) & (c->index_cap - 1);
 	while (c->index[slot])
 		slot = (slot + 1) & (c->index_cap - 1);
 	c->index[slot] = pos + 1;
+}
+
+/* A new index with room for 'count' entries, holding entries[0..n). */
+static int resize(struct node_cache *c, size_t count)
+{
+	size_t cap = 1024, i;
+	size_t *fresh;
+
+	while (cap < count * 2)
+		cap *= 2;
+	fresh = calloc(cap, sizeof(*fresh));
+	if (!fresh)
+		return -ENOMEM;
+	free(c->index);
+	c->index = fresh;
+	c->index_cap = cap;
+	for (i = 0; i < c->n; i++)
+		place(c, i);
 	return 0;
 }
 
+int node_index_insert(struct node_cache *c, size_t pos)
+{
+	if ((c->n + 1) * 2 > c->index_cap && resize(c, c->n + 1) < 0)
+		return -ENOMEM;
+	place(c, pos);
+	return 0;
+}
+
+void node_index_rebuild(struct node_cache *c)
+{
+	size_t i;
+
+	if (resize(c, c->n) == 0)
+		return;
+	/* out of memory: the index it has is large enough, the cache
+	 * having only shrunk */
+	memset(c->index, 0, c->index_cap * sizeof(*c->index));
+	for (i = 0; i < c->n; i++)
+		place(c, i);
+}

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "node_cache_internal.h"
+#include "util.h"
 
 /* A reservation ends when the node shows the pod's VFs. */
 static int shows_pod(const struct node_entry *e, const char *uid)
@@ -58,19 +59,33 @@ int node_view(struct node_cache *c, const struct node_entry *e,
 		 const char *except_uid, struct node_view *view, char *why,
 		 size_t why_size)
 {
-	uint64_t age = node_cache_now_ms() - e->ok_ms;
+	uint64_t age;
 	size_t p, i, j;
 
+	age = node_cache_now_ms() - e->ok_ms;
+	if (e->state == NODE_RESOLVING) {
+		snprintf(why, why_size, "node not known yet, looking it up%s%s",
+			 e->error ? ": " : "", e->error ?: "");
+		return -1;
+	}
+	if (e->state == NODE_GONE) {
+		snprintf(why, why_size, "%s", e->error ?: "node gone");
+		return -1;
+	}
+	if (!e->inv && !e->error) {
+		snprintf(why, why_size,
+			 "node not known yet, asking its daemon");
+		return -1;
+	}
 	if (!e->inv) {
 		snprintf(why, why_size, "no inventory from the node's daemon "
-					"yet: %s",
-			 e->error[0] ? e->error : "not fetched");
+					"yet: %s: %s", e->url, e->error);
 		return -1;
 	}
 	if (age > c->cfg->extender_stale_ms) {
-		snprintf(why, why_size, "inventory stale (%llu s old): %s",
-			 (unsigned long long)(age / 1000),
-			 e->error[0] ? e->error : "no answer");
+		snprintf(why, why_size, "inventory stale (%llu s old): %s: %s",
+			 (unsigned long long)(age / 1000), e->url,
+			 e->error ?: "no answer");
 		return -1;
 	}
 	if (e->inv->n_pfs > VIEW_MAX_PFS) {
@@ -101,6 +116,18 @@ int node_view(struct node_cache *c, const struct node_entry *e,
 		}
 	}
 	return 0;
+}
+
+void node_missing_reason(struct node_cache *c, const char *name, char *why,
+			 size_t why_size)
+{
+	if (!kr_k8s_name_valid(name))
+		snprintf(why, why_size,
+			 "not a valid node name (a DNS-1123 subdomain)");
+	else
+		snprintf(why, why_size,
+			 "node not known yet: the node cache is full "
+			 "(max_nodes = %u)", c->cfg->extender_max_nodes);
 }
 
 int node_reserve(struct node_cache *c, struct node_entry *e,

@@ -1,48 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Registering nodes the scheduler names: their daemon's URL from the
- * template and the node's address (given, or its Node object's
- * InternalIP), and a first fetch of the new ones.
+ * template and the node's address when it is given, or else a lookup of
+ * its Node object (node_lookup.c); the poller does the rest.  No network
+ * I/O here: filter answers at once.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "node_cache_internal.h"
-
-/* The InternalIP of a Node object, from the API server. */
-static int node_address(struct node_cache *c, const char *name,
-			char *out, size_t size)
-{
-	struct kr_err err = { 0 };
-	json_t *node = NULL, *a;
-	char path[320];
-	size_t i;
-	int r = -ENOENT;
-
-	if (!c->kube)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "/api/v1/nodes/%s", name);
-	if (kr_k8s_get(c->kube, path, c->cfg->extender_timeout_ms, &node,
-		       &err) < 0) {
-		kr_log(KR_LOG_WARNING, "node %s: %s", name, kr_err_text(&err));
-		return -EIO;
-	}
-	json_array_foreach(json_object_get(json_object_get(node, "status"),
-					   "addresses"), i, a)
-		if (!strcmp(json_string_value(json_object_get(a, "type")) ?: "",
-			    "InternalIP")) {
-			snprintf(out, size, "%s", json_string_value(json_object_get(
-					       a, "address")) ?: "");
-			r = 0;
-			break;
-		}
-	json_decref(node);
-	return r;
-}
+#include "util.h"
 
 /* daemon_url with {node} and {address} filled in. */
 static void make_url(const char *tmpl, const char *node, const char *address,
@@ -72,28 +45,95 @@ static void make_url(const char *tmpl, const char *node, const char *address,
 			 "/v1/inventory");
 }
 
-/* A new entry for 'name', its URL made; the API server may be asked for
- * the address, so this runs without the lock. */
+int node_set_address(struct node_cache *c, struct node_entry *e,
+		     const char *address)
+{
+	const char *tmpl = c->cfg->extender_daemon_url;
+
+	if (!address && strstr(tmpl, "{address}"))
+		return -ENOENT;
+	char url[512];
+
+	if (!address && strstr(tmpl, "{address}"))
+		return -ENOENT;
+	make_url(tmpl, e->name, address ?: "", url, sizeof(url));
+	free(e->url);
+	e->url = strdup(url);
+	if (!e->url)
+		return -ENOMEM;
+	snprintf(e->address, sizeof(e->address), "%s", address ?: "");
+	e->state = NODE_POLLED;
+	node_set_error(e, NULL);
+	return 0;
+}
+
+/* A new entry named 'name'; NULL: out of memory. */
+static struct node_entry *node_entry_new(const char *name)
+{
+	size_t len = strlen(name);
+	struct node_entry *e = calloc(1, sizeof(*e) + len + 1);
+
+	if (e)
+		memcpy(e->name, name, len + 1);
+	return e;
+}
+
+void node_entry_free(struct node_entry *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	for (i = 0; i < e->n_res; i++)
+		node_reservation_clear(&e->res[i]);
+	free(e->res);
+	free(e->owners);
+	kr_inventory_free(e->inv);
+	free(e->url);
+	free(e->error);
+	free(e);
+}
+
+void node_set_error(struct node_entry *e, const char *fmt, ...)
+{
+	char *text = NULL;
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		if (vasprintf(&text, fmt, ap) < 0)
+			text = NULL;	/* out of memory: the old one stays */
+		va_end(ap);
+		if (!text)
+			return;
+	}
+	free(e->error);
+	e->error = text;
+}
+
+/* A new entry for 'name' (which the scheduler may have made up): polled,
+ * resolving, or gone, with the reason. */
 static struct node_entry *new_entry(struct node_cache *c,
 				       const char *name, const char *addr)
 {
-	const char *tmpl = c->cfg->extender_daemon_url;
-	struct node_entry *e = calloc(1, sizeof(*e));
-	char address[64] = "";
+	struct node_entry *e = node_entry_new(name);
 
 	if (!e)
 		return NULL;
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	if (addr)
-		snprintf(address, sizeof(address), "%s", addr);
-	else if (strstr(tmpl, "{address}") &&
-		 node_address(c, name, address, sizeof(address)) < 0)
-		snprintf(e->error, sizeof(e->error),
-			 "no address known for node %s (no Node objects sent, "
-			 "none read)", name);
-	make_url(tmpl, name, address, e->url, sizeof(e->url));
+	if (node_set_address(c, e, addr) == 0) {
+		/* polled at once */
+	} else if (c->kube) {
+		e->state = NODE_RESOLVING;
+	} else {
+		e->state = NODE_GONE;
+		e->due_ms = UINT64_MAX;
+		node_set_error(e, "no address known (no Node objects sent, no "
+				  "API server access)");
+	}
 	return e;
 }
+
+struct kr_ratelimit log_full = KR_RATELIMIT_INIT(LOG_LIMIT_MS, 1);
 
 /* Add 'e' unless another caller added its node meanwhile (write lock). */
 static int insert(struct node_cache *c, struct node_entry *e)
@@ -118,45 +158,64 @@ static int insert(struct node_cache *c, struct node_entry *e)
 }
 
 void node_cache_register(struct node_cache *c, const char **names,
-			    const char **addresses, size_t n)
+			 const char **addresses, size_t n)
 {
-	struct node_entry **fresh = NULL;
-	size_t *unknown = NULL, i, n_unknown = 0, k = 0;
+	uint64_t now = node_cache_now_ms();
+	size_t *todo = NULL;	/* new, or with a new address */
+	size_t i, n_todo = 0, k = 0;
 
 	/* The common case, every node known, takes only the read lock, so
 	 * filter calls do not queue behind each other. */
 	pthread_rwlock_rdlock(&c->lock);
 	for (i = 0; i < n; i++) {
-		if (node_cache_find(c, names[i]))
+		struct node_entry *e = node_cache_find(c, names[i]);
+		const char *addr = addresses ? addresses[i] : NULL;
+
+		if (e)
+			atomic_store(&e->asked_ms, now);
+		if (e && (!addr || !strcmp(e->address, addr)))
 			continue;
-		if (!unknown)
-			unknown = calloc(n, sizeof(*unknown));
-		if (unknown)
-			unknown[n_unknown++] = i;
+		/* it would reach URLs, the daemon's and the API server's:
+		 * never cached (node_missing_reason() says why) */
+		if (!e && !kr_k8s_name_valid(names[i]))
+			continue;
+		if (!todo)
+			todo = calloc(n, sizeof(*todo));
+		if (todo)
+			todo[n_todo++] = i;
 	}
 	pthread_rwlock_unlock(&c->lock);
-	if (!n_unknown)
+	if (!n_todo)
 		goto out;
-	fresh = calloc(n_unknown, sizeof(*fresh));
-	for (i = 0; fresh && i < n_unknown; i++)
-		fresh[i] = new_entry(c, names[unknown[i]],
-				     addresses ? addresses[unknown[i]] : NULL);
 	pthread_rwlock_wrlock(&c->lock);
-	for (i = 0; fresh && i < n_unknown; i++) {
-		struct node_entry *e = fresh[i];
+	for (k = 0; k < n_todo; k++) {
+		const char *name = names[todo[k]];
+		const char *addr = addresses ? addresses[todo[k]] : NULL;
+		struct node_entry *e = node_cache_find(c, name);
 
-		if (!e || insert(c, e) < 0) {
-			free(e);
+		if (e) {	/* known, or added meanwhile */
+			if (addr && strcmp(e->address, addr) &&
+			    node_set_address(c, e, addr) == 0)
+				e->due_ms = 0;
 			continue;
 		}
-		if (!e->error[0])
-			fresh[k++] = e;
+		if (c->n >= c->cfg->extender_max_nodes) {
+			atomic_fetch_add(&c->refused, 1);
+			kr_log_limited(&log_full, KR_LOG_WARNING,
+				       "node %s: not cached, the node cache is "
+				       "full (max_nodes = %u)", name,
+				       c->cfg->extender_max_nodes);
+			continue;
+		}
+		e = new_entry(c, name, addr);
+		if (!e)
+			continue;
+		atomic_store(&e->asked_ms, now);
+		if (insert(c, e) < 0)
+			node_entry_free(e);
 	}
 	pthread_rwlock_unlock(&c->lock);
-	if (k)
-		node_cache_refresh(c, fresh, k);
+	node_cache_wake(c);
 out:
-	free(fresh);
-	free(unknown);
+	free(todo);
 }
-

@@ -80,6 +80,7 @@ static char *metrics(struct ext_server *s)
 	struct extender *x = s->x;
 	char *text = NULL;
 	size_t len = 0, i, nodes, stale = 0;
+	uint64_t forgotten;
 	uint64_t now = now_us() / 1000;
 	FILE *out = open_memstream(&text, &len);
 
@@ -93,6 +94,7 @@ static char *metrics(struct ext_server *s)
 		if (!e->inv || now - e->ok_ms > x->cfg->extender_stale_ms)
 			stale++;
 	}
+	forgotten = x->cache->forgotten;
 	pthread_rwlock_unlock(&x->cache->lock);
 	fprintf(out, "# TYPE kube_rdma_extender_requests_total counter\n");
 	for (i = 0; i < _VERB_MAX; i++)
@@ -114,6 +116,10 @@ static char *metrics(struct ext_server *s)
 		"kube_rdma_extender_nodes %zu\n"
 		"# TYPE kube_rdma_extender_nodes_stale gauge\n"
 		"kube_rdma_extender_nodes_stale %zu\n"
+		"# TYPE kube_rdma_extender_nodes_forgotten_total counter\n"
+		"kube_rdma_extender_nodes_forgotten_total %llu\n"
+		"# TYPE kube_rdma_extender_nodes_refused_total counter\n"
+		"kube_rdma_extender_nodes_refused_total %llu\n"
 		"# TYPE kube_rdma_extender_reservations gauge\n"
 		"kube_rdma_extender_reservations %zu\n"
 		"# TYPE kube_rdma_extender_refusals_total counter\n"
@@ -130,7 +136,9 @@ static char *metrics(struct ext_server *s)
 		"# TYPE kube_rdma_placement_undecided_total counter\n"
 		"kube_rdma_placement_undecided_total %llu\n",
 		(unsigned long long)atomic_load(&s->bad_requests), nodes,
-		stale, node_cache_reservations(x->cache),
+		stale, (unsigned long long)forgotten,
+		(unsigned long long)atomic_load(&x->cache->refused),
+		node_cache_reservations(x->cache),
 		(unsigned long long)atomic_load(&x->refused_no_room),
 		(unsigned long long)atomic_load(&x->refused_undecided),
 		(unsigned long long)atomic_load(&x->refused_unreachable),

@@ -12,22 +12,6 @@
 #include "util.h"
 #include "verbs.h"
 
-json_t *json_get_ci(json_t *obj, const char *key)
-{
-	const char *k;
-	json_t *v;
-
-	if (!json_is_object(obj))
-		return NULL;
-	v = json_object_get(obj, key);
-	if (v)
-		return v;
-	json_object_foreach(obj, k, v)
-		if (!strcasecmp(k, key))
-			return v;
-	return NULL;
-}
-
 /* The nodes of ExtenderArgs: names, and addresses when Nodes are sent. */
 struct node_list {
 	size_t n;
@@ -35,19 +19,6 @@ struct node_list {
 	const char **addresses;
 	json_t *items;		/* Nodes.items, or NULL in NodeNames mode */
 };
-
-static const char *internal_ip(json_t *node)
-{
-	json_t *a;
-	size_t i;
-
-	json_array_foreach(json_get_ci(json_get_ci(node, "status"),
-					  "addresses"), i, a)
-		if (!strcmp(json_string_value(json_get_ci(a, "type")) ?: "",
-			    "InternalIP"))
-			return json_string_value(json_get_ci(a, "address"));
-	return NULL;
-}
 
 static int read_nodes(json_t *args, struct node_list *l)
 {
@@ -71,7 +42,7 @@ static int read_nodes(json_t *args, struct node_list *l)
 		json_array_foreach(l->items, i, v) {
 			l->names[i] = json_string_value(json_get_ci(
 				json_get_ci(v, "metadata"), "name")) ?: "";
-			l->addresses[i] = internal_ip(v);
+			l->addresses[i] = node_internal_ip(v);
 		}
 	} else {
 		json_array_foreach(names, i, v)
@@ -174,7 +145,7 @@ static enum verdict judge(struct extender *x, const char *node,
 
 	e = node_cache_find(x->cache, node);
 	if (!e)
-		snprintf(why, size, "unknown node");
+		node_missing_reason(x->cache, node, why, size);
 	if (!e || node_view(x->cache, e, uid, &nv, why, size) < 0) {
 		atomic_fetch_add(&x->refused_unreachable, 1);
 		return FAILS;
@@ -489,7 +460,7 @@ static int reserve(struct extender *x, const char *node,
 	pthread_rwlock_wrlock(&x->cache->lock);
 	e = node_cache_find(x->cache, node);
 	if (!e) {
-		snprintf(why, size, "unknown node");
+		node_missing_reason(x->cache, node, why, size);
 		goto out;
 	}
 	if (node_view(x->cache, e, uid, &nv, why, size) < 0)

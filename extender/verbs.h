@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdatomic.h>
 
+#include "k8s_json.h"
 #include "node_cache.h"
 #include "placement.h"
 
@@ -27,8 +28,5 @@ struct extender {
 json_t *verb_filter(struct extender *x, json_t *args);
 json_t *verb_prioritize(struct extender *x, json_t *args);
 json_t *verb_bind(struct extender *x, json_t *args);
-
-/* Case-insensitive member lookup, as kube-scheduler's JSON reader. */
-json_t *json_get_ci(json_t *obj, const char *key);
 
 #endif

@@ -181,7 +181,14 @@ for manifest in "$top"/etc/examples/pods/*.json; do
 	jq -n --slurpfile p "$api/api/v1/namespaces/default/pods/$name.json" \
 		'{Pod: $p[0], Nodes: null, NodeNames: ["worker-1", "worker-2"]}' \
 		>"$work/args.json"
-	extender filter "$work/args.json" >"$work/filter.json"
+	# the extender fails the nodes it does not know yet, while it learns
+	# them in the background; kube-scheduler tries the pod again
+	for _ in $(seq 50); do
+		extender filter "$work/args.json" >"$work/filter.json"
+		jq -e '[(.FailedNodes // {})[] | select(test("not known yet"))]
+			== []' "$work/filter.json" >/dev/null && break
+		sleep 0.1
+	done
 	feasible=$(jq -r '.NodeNames | join(" ")' "$work/filter.json")
 	if [ -z "$feasible" ]; then
 		reason=$(jq -r '[(.FailedNodes // {}), (.FailedAndUnresolvableNodes // {})]

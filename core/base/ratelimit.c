@@ -45,3 +45,19 @@ void kr_log_limited(struct kr_ratelimit *rl, enum kr_log_level level,
 		       (unsigned long long)suppressed);
 	kr_log(level, "%s", line);
 }
+
+void kr_log_limited_flush(struct kr_ratelimit *rl, enum kr_log_level level,
+			  const char *what)
+{
+	uint64_t now = kr_monotonic_ms(), held = 0;
+
+	pthread_mutex_lock(&rl->lock);
+	if (rl->suppressed && now - rl->window_start_ms >= rl->interval_ms) {
+		held = rl->suppressed;
+		rl->suppressed = 0;
+	}
+	pthread_mutex_unlock(&rl->lock);
+	if (held)
+		kr_log(level, "%s: suppressed %llu similar messages", what,
+		       (unsigned long long)held);
+}

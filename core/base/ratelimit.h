@@ -41,6 +41,14 @@ int kr_ratelimit_allow(struct kr_ratelimit *rl, uint64_t *ret_suppressed);
 void kr_log_limited(struct kr_ratelimit *rl, enum kr_log_level level,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Report what 'rl' held back, once its window is over and nothing was
+ * logged since ("WHAT: suppressed N similar messages"), for floods that
+ * may stop before the next message would say it; call it now and then.
+ */
+void kr_log_limited_flush(struct kr_ratelimit *rl, enum kr_log_level level,
+			  const char *what);
+
 /* kr_log, rate-limited per call site (KR_LOG_RL_BURST per interval). */
 #define kr_log_rl(level, ...)                                                 \
 	do {                                                                  \

@@ -110,6 +110,10 @@ static const struct key_spec key_specs[] = {
 	  CFG(extender_idle_timeout_s), 1, 86400 },
 	{ SECTION_EXTENDER, "request_timeout_s", VALUE_U32,
 	  CFG(extender_request_timeout_s), 1, 3600 },
+	{ SECTION_EXTENDER, "max_nodes", VALUE_U32, CFG(extender_max_nodes),
+	  1, 1000000 },
+	{ SECTION_EXTENDER, "forget_after_s", VALUE_U32, CFG(extender_forget_s),
+	  1, 604800 },
 	{ SECTION_PF, "backend", VALUE_BACKEND, PF(backend), 0, 0 },
 	{ SECTION_PF, "num_vfs", VALUE_NUM_VFS, PF(num_vfs), 0, 0 },
 	{ SECTION_PF, "capacity_mbps", VALUE_MBPS, PF(capacity_mbps), 0, 0 },
@@ -631,6 +635,10 @@ static int apply_defaults(struct kr_config *cfg, struct kr_err *err)
 		cfg->extender_idle_timeout_s = 120;
 	if (!cfg->extender_request_timeout_s)
 		cfg->extender_request_timeout_s = 30;
+	if (!cfg->extender_max_nodes)
+		cfg->extender_max_nodes = 20000;
+	if (!cfg->extender_forget_s)
+		cfg->extender_forget_s = 600;
 	if (cfg->node_name)
 		return 0;
 	node = getenv("NODE_NAME");

@@ -58,6 +58,8 @@ struct kr_config {
 	uint32_t extender_max_connections_per_client;	/* per address */
 	uint32_t extender_idle_timeout_s;	/* close idle connections after */
 	uint32_t extender_request_timeout_s;	/* a whole request within */
+	uint32_t extender_max_nodes;	/* most nodes in the node cache */
+	uint32_t extender_forget_s;	/* idle nodes without a Node go */
 	/* [pf "NAME"] sections in file order */
 	struct kr_pf_config *pfs;
 	size_t n_pfs;

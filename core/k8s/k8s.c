@@ -233,42 +233,52 @@ static void set_blob(CURL *curl, CURLoption opt, const char *pem)
 	curl_easy_setopt(curl, opt, &blob);
 }
 
-int kr_k8s_request(const struct kr_kubeconfig *kc, const char *method,
-		   const char *path, const char *body_text,
-		   const char *content_type, long timeout_ms, json_t **ret,
-		   struct kr_err *err)
-{
-	struct curl_slist *headers = NULL;
-	struct kr_http_body body = { .max = K8S_BODY_MAX };
-	char *url = NULL, *auth = NULL, *ctype = NULL;
-	long status = 0;
-	CURLcode rc;
-	CURL *curl;
-	int r = 0;
+/* A request ready to run, and what it collects. */
+struct kr_k8s_call {
+	CURL *easy;
+	struct curl_slist *headers;
+	struct kr_http_body body;
+	char *url, *auth, *ctype;
+	char method[16];
+};
 
-	curl = curl_easy_init();
-	if (!curl || asprintf(&url, "%s%s", kc->server, path) < 0) {
-		curl_easy_cleanup(curl);
+int kr_k8s_call_new(const struct kr_kubeconfig *kc, const char *method,
+		    const char *path, const char *body_text,
+		    const char *content_type, long timeout_ms,
+		    struct kr_k8s_call **ret, struct kr_err *err)
+{
+	struct kr_k8s_call *call = calloc(1, sizeof(*call));
+	CURL *curl;
+
+	if (!call)
+		return kr_err_set(err, -ENOMEM, "out of memory");
+	call->body.max = K8S_BODY_MAX;
+	snprintf(call->method, sizeof(call->method), "%s", method);
+	curl = call->easy = curl_easy_init();
+	if (!curl || asprintf(&call->url, "%s%s", kc->server, path) < 0) {
+		call->url = NULL;
+		kr_k8s_call_free(call);
 		return kr_err_set(err, -ENOMEM, "out of memory");
 	}
-	headers = curl_slist_append(headers, "Accept: application/json");
-	if (kc->token && asprintf(&auth, "Authorization: Bearer %s",
+	call->headers = curl_slist_append(call->headers,
+					  "Accept: application/json");
+	if (kc->token && asprintf(&call->auth, "Authorization: Bearer %s",
 				  kc->token) >= 0)
-		headers = curl_slist_append(headers, auth);
-	if (body_text && asprintf(&ctype, "Content-Type: %s",
+		call->headers = curl_slist_append(call->headers, call->auth);
+	if (body_text && asprintf(&call->ctype, "Content-Type: %s",
 				  content_type ? content_type
 					       : "application/json") >= 0)
-		headers = curl_slist_append(headers, ctype);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
+		call->headers = curl_slist_append(call->headers, call->ctype);
+	curl_easy_setopt(curl, CURLOPT_URL, call->url);
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-	if (body_text)
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body_text);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	if (body_text)	/* copied: the call may outlive the caller's text */
+		curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, body_text);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, call->headers);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, kr_http_body_write);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &call->body);
 	if (kc->ca_file)
 		curl_easy_setopt(curl, CURLOPT_CAINFO, kc->ca_file);
 	if (kc->ca_pem)
@@ -285,13 +295,29 @@ int kr_k8s_request(const struct kr_kubeconfig *kc, const char *method,
 		set_blob(curl, CURLOPT_SSLCERT_BLOB, kc->cert_pem);
 	if (kc->key_pem)
 		set_blob(curl, CURLOPT_SSLKEY_BLOB, kc->key_pem);
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	if (rc != CURLE_OK) {
+	*ret = call;
+	return 0;
+}
+
+CURL *kr_k8s_call_easy(struct kr_k8s_call *call)
+{
+	return call->easy;
+}
+
+int kr_k8s_call_finish(struct kr_k8s_call *call, CURLcode result,
+		       json_t **ret, struct kr_err *err)
+{
+	const char *method = call->method, *url = call->url;
+	long status = 0;
+	int r = 0;
+
+	curl_easy_getinfo(call->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (result != CURLE_OK) {
 		r = kr_err_set(err, -EIO, "%s %s: %s", method, url,
-			       curl_easy_strerror(rc));
+			       curl_easy_strerror(result));
 	} else if (status < 200 || status > 299) {
-		json_t *doc = json_loads(kr_http_body_text(&body), 0, NULL);
+		json_t *doc = json_loads(kr_http_body_text(&call->body), 0,
+					 NULL);
 		const char *msg =
 			json_string_value(json_object_get(doc, "message"));
 
@@ -306,17 +332,41 @@ int kr_k8s_request(const struct kr_kubeconfig *kc, const char *method,
 	} else if (ret) {
 		json_error_t jerr;
 
-		*ret = json_loads(kr_http_body_text(&body), 0, &jerr);
+		*ret = json_loads(kr_http_body_text(&call->body), 0, &jerr);
 		if (!*ret)
 			r = kr_err_set(err, -EIO, "%s %s: not JSON: %s",
 				       method, url, jerr.text);
 	}
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(curl);
-	free(body.data);
-	free(ctype);
-	free(auth);
-	free(url);
+	return r;
+}
+
+void kr_k8s_call_free(struct kr_k8s_call *call)
+{
+	if (!call)
+		return;
+	curl_easy_cleanup(call->easy);
+	curl_slist_free_all(call->headers);
+	free(call->body.data);
+	free(call->ctype);
+	free(call->auth);
+	free(call->url);
+	free(call);
+}
+
+int kr_k8s_request(const struct kr_kubeconfig *kc, const char *method,
+		   const char *path, const char *body_text,
+		   const char *content_type, long timeout_ms, json_t **ret,
+		   struct kr_err *err)
+{
+	struct kr_k8s_call *call;
+	int r;
+
+	r = kr_k8s_call_new(kc, method, path, body_text, content_type,
+			    timeout_ms, &call, err);
+	if (r < 0)
+		return r;
+	r = kr_k8s_call_finish(call, curl_easy_perform(call->easy), ret, err);
+	kr_k8s_call_free(call);
 	return r;
 }
 

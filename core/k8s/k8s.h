@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small Kubernetes API client: a kubeconfig (libyaml) and JSON requests
- * over libcurl.  Used by the CNI plugin to read a pod's annotations.
+ * over libcurl, one at a time or on a caller's multi handle.
  */
 #ifndef KR_K8S_H
 #define KR_K8S_H
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "kube-rdma/backend.h"
@@ -45,6 +46,23 @@ int kr_k8s_request(const struct kr_kubeconfig *kc, const char *method,
 		   const char *path, const char *body_text,
 		   const char *content_type, long timeout_ms, json_t **ret,
 		   struct kr_err *err);
+
+/*
+ * The same request, to run on the caller's libcurl multi handle: add
+ * kr_k8s_call_easy() to it; once libcurl says the transfer is done with
+ * 'result', kr_k8s_call_finish() reads the answer as kr_k8s_request()
+ * does (remove the handle from the multi handle first).  The call owns
+ * the easy handle; kr_k8s_call_free() accepts NULL.
+ */
+struct kr_k8s_call;
+int kr_k8s_call_new(const struct kr_kubeconfig *kc, const char *method,
+		    const char *path, const char *body_text,
+		    const char *content_type, long timeout_ms,
+		    struct kr_k8s_call **ret, struct kr_err *err);
+CURL *kr_k8s_call_easy(struct kr_k8s_call *call);
+int kr_k8s_call_finish(struct kr_k8s_call *call, CURLcode result,
+		       json_t **ret, struct kr_err *err);
+void kr_k8s_call_free(struct kr_k8s_call *call);
 
 /*
  * GET server + 'path' with a 'timeout_ms' bound; *ret is the decoded

@@ -71,6 +71,34 @@ start_agent() {
 	fail "the agent did not open $2: $(tail -5 "$work/agent.log")"
 }
 
+# start_apiserver DIR: the API-server stand-in, serving DIR's objects on
+# 127.0.0.1:16443, and $work/kubeconfig to reach it.
+start_apiserver() {
+	"$KR_TEST_APISERVER" 16443 t0ken "$1" &
+	pids="$pids $!"
+	cat >"$work/kubeconfig" <<KUBE
+apiVersion: v1
+current-context: t
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:16443"}}]
+contexts: [{name: t, context: {cluster: c, user: u}}]
+users: [{name: u, user: {token: t0ken}}]
+KUBE
+}
+
+# drop_syns NET: packets to NET vanish, as they do to hosts that are down:
+# they go to a gateway whose MAC nobody has, over a veth whose peer sits
+# in a network namespace with no address.
+drop_syns() {
+	ip netns add sink
+	ip link add krdead type veth peer name krsink netns sink
+	ip addr add 198.18.254.1/30 dev krdead
+	ip link set krdead up
+	ip -n sink link set krsink up
+	ip neigh add 198.18.254.2 lladdr 02:00:5e:00:00:fe dev krdead \
+		nud permanent
+	ip route add "$1" via 198.18.254.2 dev krdead
+}
+
 # stop_agent [SIGNAL]: stop the agent start_agent started, and wait for it.
 stop_agent() {
 	kill "-${1:-TERM}" "$agent_pid" 2>/dev/null || true

@@ -54,6 +54,34 @@ static void test_log_limited_lines(void **state)
 	free(text);
 }
 
+/* A flood that stops is still counted, by the flush after its window. */
+static void test_log_limited_flush(void **state)
+{
+	struct kr_ratelimit rl = KR_RATELIMIT_INIT(200, 1);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *capture = open_memstream(&text, &len);
+	int i;
+
+	kr_log_capture(capture);
+	for (i = 0; i < 50; i++)
+		kr_log_limited(&rl, KR_LOG_WARNING, "node n-%d gone", i);
+	kr_log_limited_flush(&rl, KR_LOG_WARNING, "nodes gone");
+	usleep(250000);
+	kr_log_limited_flush(&rl, KR_LOG_WARNING, "nodes gone");
+	kr_log_limited_flush(&rl, KR_LOG_WARNING, "nodes gone");
+	kr_log_capture(NULL);
+	fclose(capture);
+	assert_non_null(strstr(text, "node n-0 gone\n"));
+	assert_null(strstr(text, "node n-1 gone"));
+	/* once, after the window, not before it */
+	assert_non_null(strstr(text, "nodes gone: suppressed 49 similar "
+				     "messages\n"));
+	assert_null(strstr(strstr(text, "nodes gone: suppressed") + 1,
+			   "nodes gone: suppressed"));
+	free(text);
+}
+
 static void test_utf8_boundary(void **state)
 {
 	/* "aé€😀": 1 + 2 + 3 + 4 bytes */
@@ -92,6 +120,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ratelimit_burst_then_count),
 		cmocka_unit_test(test_log_limited_lines),
+		cmocka_unit_test(test_log_limited_flush),
 		cmocka_unit_test(test_utf8_boundary),
 		cmocka_unit_test(test_snprintf_utf8_and_errors),
 	};

@@ -74,6 +74,8 @@ static void test_full_example(void **state)
 	assert_string_equal(cfg->extender_policy, "binpack");
 	assert_int_equal(cfg->extender_poll_ms, 1000);
 	assert_int_equal(cfg->extender_reservation_ttl_s, 120);
+	assert_int_equal(cfg->extender_max_nodes, 20000);
+	assert_int_equal(cfg->extender_forget_s, 600);
 	assert_int_equal(cfg->daemon_refresh_ms, 1000);
 	/* the HTTP servers' limits (docs/daemon.md "HTTP limits") */
 	assert_int_equal(cfg->daemon_max_connections, 4096);
@@ -183,6 +185,12 @@ static void test_key_errors(void **state)
 		    "t.conf:2: [node]: name = \"a b\"");
 	parse_fails("[node]\nname = x\nthis line has no equals sign\n",
 		    -EINVAL, "t.conf:3: syntax error");
+	parse_fails("[extender]\nmax_nodes = 0\n", -EINVAL,
+		    "t.conf:2: [extender]: max_nodes = \"0\": must be a whole "
+		    "number from 1 to 1000000");
+	parse_fails("[extender]\nforget_after_s = 1w\n", -EINVAL,
+		    "t.conf:2: [extender]: forget_after_s = \"1w\": must be a "
+		    "whole number from 1 to 604800");
 	parse_fails("[extender]\npolicy = fastest\n", -EINVAL,
 		    "t.conf:2: [extender]: policy = \"fastest\": must be "
 		    "binpack or spread");
