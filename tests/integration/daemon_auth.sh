@@ -6,7 +6,7 @@
 # member of an allowed group: 200 with the inventory; /healthz needs no
 # token; an API server that fails, is late or is stopped: 503 (a token
 # already checked still works, from the cache), and back when it is;
-# no token in the log.
+# kube-rdma-ctl inventory --url --token-file; no token in the log.
 . "$(dirname "$0")/lib.sh"
 
 command -v jq >/dev/null || fail "jq missing"
@@ -136,6 +136,24 @@ etag=$(grep -i '^ETag:' "$work/hdr" | tr -d '\r' | cut -d' ' -f2)
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" \
 	-H "Authorization: Bearer ext-token" "$url/v1/inventory")
 [ "$code" = 304 ] || fail "If-None-Match ($etag) with a token: $code"
+
+# ---- kube-rdma-ctl inventory --url --token-file ----
+printf 'ext-token\n' >"$work/token"
+"$bin/kube-rdma-ctl" inventory --url "$url" --token-file "$work/token" \
+	--json >"$work/ctl.json" || fail "ctl with the token"
+jq -e '.pfs[0].vfs[0].owner.pod == "secret-pod"' "$work/ctl.json" >/dev/null ||
+	fail "ctl: $(cat "$work/ctl.json")"
+"$bin/kube-rdma-ctl" inventory --url "$url" >/dev/null 2>"$work/ctl.err" &&
+	fail "ctl without a token read the inventory"
+grep -q "401.*--token-file" "$work/ctl.err" || fail "ctl: $(cat "$work/ctl.err")"
+printf 'nosy-token\n' >"$work/nosy"
+"$bin/kube-rdma-ctl" inventory --url "$url" --token-file "$work/nosy" \
+	>/dev/null 2>"$work/ctl.err" && fail "ctl with a forbidden token"
+grep -q "403" "$work/ctl.err" || fail "ctl: $(cat "$work/ctl.err")"
+"$bin/kube-rdma-ctl" inventory --url "$url" --token-file "$work/none" \
+	>/dev/null 2>"$work/ctl.err" && fail "ctl with no token file"
+grep -q -- "--token-file: token file $work/none" "$work/ctl.err" ||
+	fail "ctl: $(cat "$work/ctl.err")"
 
 # ---- the API server cannot answer: 503, said so ----
 echo tokenreviews >"$api/fail"
