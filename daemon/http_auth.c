@@ -47,6 +47,30 @@ static int dup_setting(const char *from, char **to)
 	return *to ? 0 : -ENOMEM;
 }
 
+/* The API server's access as configured now (for each review). */
+static int load_kubeconfig(const struct http_auth *a,
+			   struct kr_kubeconfig **ret, struct kr_err *err)
+{
+	return a->kubeconfig ? kr_kubeconfig_load(a->kubeconfig, ret, err)
+			     : kr_kubeconfig_in_cluster(ret, err);
+}
+
+/*
+ * Say at start when there is no way to the API server: every token would
+ * get 503 (not fatal: a kubeconfig being written may appear).
+ */
+static void warn_unreachable(const struct http_auth *a)
+{
+	struct kr_kubeconfig *kc = NULL;
+	struct kr_err err = { 0 };
+
+	if (load_kubeconfig(a, &kc, &err) < 0)
+		kr_log(KR_LOG_WARNING, "[daemon] auth = tokenreview: %s: "
+		       "tokens cannot be checked (503) until it works",
+		       kr_err_text(&err));
+	kr_kubeconfig_free(kc);
+}
+
 int http_auth_new(const struct kr_config *cfg, struct http_auth **ret,
 		  struct kr_err *err)
 {
@@ -83,6 +107,7 @@ int http_auth_new(const struct kr_config *cfg, struct http_auth **ret,
 		http_auth_free(a);
 		return r;
 	}
+	warn_unreachable(a);
 	*ret = a;
 	return 0;
 }
@@ -115,6 +140,32 @@ static char *bearer_token(const char *header)
 	if (!len || header[len + strspn(header + len, " \t")])
 		return NULL;
 	return strndup(header, len);
+}
+
+/*
+ * Whether 'token' is printable ASCII, as every token the API server
+ * issues is (RFC 6750's b64token is narrower); anything else is refused
+ * without asking, and could not go into the review's JSON (UTF-8).
+ */
+static int token_printable(const char *token)
+{
+	for (; *token; token++)
+		if ((unsigned char)*token <= ' ' || (unsigned char)*token >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* What a client is told when its token cannot be checked, by errno. */
+static const char *review_failure(int r)
+{
+	switch (r) {
+	case -EACCES:
+		return "the API server refused the daemon's TokenReview";
+	case -EIO:
+		return "the API server did not answer";
+	default:
+		return "the daemon cannot reach the API server";
+	}
 }
 
 /* Whether the configuration lets the reviewed user in. */
@@ -172,8 +223,7 @@ static int review(struct http_auth *a, const char *token, const char *client,
 		goto out;
 	}
 	/* loaded each time: the service account's own token rotates */
-	r = a->kubeconfig ? kr_kubeconfig_load(a->kubeconfig, &kc, &err)
-			  : kr_kubeconfig_in_cluster(&kc, &err);
+	r = load_kubeconfig(a, &kc, &err);
 	if (!r)
 		r = kr_k8s_review_token(kc, token, a->audience, a->timeout_ms,
 					&answer, &err);
@@ -182,9 +232,7 @@ static int review(struct http_auth *a, const char *token, const char *client,
 			  "check its token: %s", client, kr_err_text(&err));
 		deny(d, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
 		     "cannot check the token: %s; try again",
-		     r == -EACCES ? "the API server refused the daemon's "
-				    "TokenReview"
-				  : "the API server did not answer");
+		     review_failure(r));
 		goto out;
 	}
 	memset(ret, 0, sizeof(*ret));
@@ -223,7 +271,10 @@ void http_auth_check(struct http_auth *a, struct MHD_Connection *conn,
 		return;
 	}
 	auth_cache_key(token, key);
-	if (!auth_cache_find(a->cache, key, &verdict)) {
+	if (!token_printable(token)) {
+		memset(&verdict, 0, sizeof(verdict));
+		verdict.outcome = AUTH_UNAUTHENTICATED;
+	} else if (!auth_cache_find(a->cache, key, &verdict)) {
 		if (review(a, token, client, &verdict, ret) < 0)
 			goto out;	/* not kept: the next request asks */
 		auth_cache_store(a->cache, key, &verdict);

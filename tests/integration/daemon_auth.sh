@@ -112,6 +112,8 @@ expect 401 /v1/inventory no-such-token
 challenge | grep -q 'error="invalid_token"' || fail "challenge $(challenge)"
 # the extender's, but issued for the API server, not for the daemons
 expect 401 /v1/inventory ext-api-token
+# no token is anything but printable ASCII: refused without asking
+expect 401 /v1/inventory "$(printf 't\377ken')"
 
 # ---- authenticated, not allowed ----
 expect 403 /v1/inventory nosy-token
