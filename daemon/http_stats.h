@@ -16,8 +16,8 @@ enum http_route {
 };
 
 /* Status codes the daemon answers with. */
-#define HTTP_CODES { 200, 304, 400, 404, 405, 413, 500, 503 }
-#define N_HTTP_CODES 8
+#define HTTP_CODES { 200, 304, 400, 401, 403, 404, 405, 413, 500, 503 }
+#define N_HTTP_CODES 10
 
 struct http_stats {
 	_Atomic uint64_t served[_KR_ROUTE_MAX][N_HTTP_CODES];

@@ -9,6 +9,7 @@
  *
  * Exit status: 0 success, 1 a PF failed, 2 bad input.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -144,6 +145,8 @@ static int cmd_serve(const char *config)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* before the threads: the HTTP server's may ask the API server */
+	curl_global_init(CURL_GLOBAL_ALL);
 
 	/* The cache owns cfg from here; it is swapped only on SIGHUP, which
 	 * is not read before the server has started. */
@@ -153,6 +156,7 @@ static int cmd_serve(const char *config)
 		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
 		http_server_stop(srv);
 		inv_cache_stop(cache);
+		curl_global_cleanup();
 		close(lock);
 		return 1;
 	}
@@ -170,6 +174,7 @@ static int cmd_serve(const char *config)
 	cni_server_stop(cni);
 	http_server_stop(srv);
 	inv_cache_stop(cache);
+	curl_global_cleanup();
 	close(lock);
 	return 0;
 }

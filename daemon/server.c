@@ -4,6 +4,8 @@
  * limits).  Read-only: GET and HEAD, no request body.  Every answer comes
  * from the inventory cache's snapshot; the inventory bodies are MHD
  * responses built once per generation and shared by every request.
+ * With [daemon] auth = tokenreview, every request but /healthz shows a
+ * bearer token first (http_auth.h).
  */
 #include <errno.h>
 #include <microhttpd.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "http_auth.h"
 #include "httpd.h"
 #include "log.h"
 #include "metrics.h"
@@ -30,6 +33,7 @@ struct shared_responses {
 struct http_server {
 	struct kr_httpd *httpd;
 	struct inv_cache *cache;
+	struct http_auth *auth;		/* NULL: auth = none */
 	struct http_stats stats;
 	pthread_mutex_t lock;		/* guards shared */
 	struct shared_responses shared;
@@ -87,11 +91,15 @@ static int update_shared(struct http_server *srv,
 	return 0;
 }
 
-/* Queue a response made for this request alone. */
-static enum MHD_Result reply(struct http_server *srv,
-			     struct MHD_Connection *conn, enum http_route route,
-			     unsigned int code, const char *type,
-			     const char *body)
+/*
+ * Queue a response made for this request alone; 'challenge' is the
+ * WWW-Authenticate of a 401, else NULL.
+ */
+static enum MHD_Result reply_challenge(struct http_server *srv,
+				       struct MHD_Connection *conn,
+				       enum http_route route, unsigned int code,
+				       const char *type, const char *body,
+				       const char *challenge)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -103,17 +111,34 @@ static enum MHD_Result reply(struct http_server *srv,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (challenge)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					challenge);
 	ret = MHD_queue_response(conn, code, r);
 	MHD_destroy_response(r);
 	http_stats_count(&srv->stats, route, code);
 	return ret;
 }
 
-/* The uniform error body: {"error": "...", "message": "..."}. */
-static enum MHD_Result reply_error(struct http_server *srv,
-				   struct MHD_Connection *conn,
-				   enum http_route route, unsigned int code,
-				   const char *error, const char *message)
+static enum MHD_Result reply(struct http_server *srv,
+			     struct MHD_Connection *conn, enum http_route route,
+			     unsigned int code, const char *type,
+			     const char *body)
+{
+	return reply_challenge(srv, conn, route, code, type, body, NULL);
+}
+
+/*
+ * The uniform error body: {"error": "...", "message": "..."}; 'challenge'
+ * as reply_challenge's.
+ */
+static enum MHD_Result reply_error_challenge(struct http_server *srv,
+					     struct MHD_Connection *conn,
+					     enum http_route route,
+					     unsigned int code,
+					     const char *error,
+					     const char *message,
+					     const char *challenge)
 {
 	json_t *doc = json_pack("{s:s, s:s}", "error", error, "message",
 				message);
@@ -123,9 +148,19 @@ static enum MHD_Result reply_error(struct http_server *srv,
 	json_decref(doc);
 	if (!body)
 		return MHD_NO;
-	ret = reply(srv, conn, route, code, "application/json", body);
+	ret = reply_challenge(srv, conn, route, code, "application/json", body,
+			      challenge);
 	free(body);
 	return ret;
+}
+
+static enum MHD_Result reply_error(struct http_server *srv,
+				   struct MHD_Connection *conn,
+				   enum http_route route, unsigned int code,
+				   const char *error, const char *message)
+{
+	return reply_error_challenge(srv, conn, route, code, error, message,
+				     NULL);
 }
 
 /* True when If-None-Match names 'etag' (or is "*"). */
@@ -245,6 +280,17 @@ static enum MHD_Result on_request(void *cls, const struct kr_httpd_request *rq)
 	if (rq->refusal.code == MHD_HTTP_BAD_REQUEST)
 		return reply_error(srv, conn, route, rq->refusal.code,
 				   rq->refusal.error, rq->refusal.message);
+	/* kubelet probes /healthz without credentials; it names no pod */
+	if (srv->auth && route != ROUTE_HEALTHZ) {
+		struct http_auth_denial denial;
+
+		http_auth_check(srv->auth, conn, &denial);
+		if (denial.code)
+			return reply_error_challenge(srv, conn, route,
+						     denial.code, denial.error,
+						     denial.message,
+						     denial.challenge);
+	}
 	if (route == ROUTE_OTHER) {
 		kr_snprintf_utf8(msg, sizeof(msg), "no such path: %s",
 				 rq->url);
@@ -300,11 +346,17 @@ int http_server_start(const struct kr_config *cfg, struct inv_cache *cache,
 	if (!srv)
 		return kr_err_set(err, -ENOMEM, "out of memory");
 	srv->cache = cache;
+	r = http_auth_new(cfg, &srv->auth, err);
+	if (r < 0) {
+		free(srv);
+		return r;
+	}
 	pthread_mutex_init(&srv->lock, NULL);
 	opts.cls = srv;
 	r = kr_httpd_start(&opts, &srv->httpd, err);
 	if (r < 0) {
 		pthread_mutex_destroy(&srv->lock);
+		http_auth_free(srv->auth);
 		free(srv);
 		return r;
 	}
@@ -317,6 +369,7 @@ void http_server_stop(struct http_server *srv)
 	if (!srv)
 		return;
 	kr_httpd_stop(srv->httpd);
+	http_auth_free(srv->auth);
 	drop_shared(&srv->shared);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);

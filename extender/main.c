@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "inventory_token.h"
 #include "log.h"
 #include "paths.h"
 #include "server.h"
@@ -103,7 +104,8 @@ int main(int argc, char **argv)
 		kr_log(KR_LOG_WARNING, "%s: bind and Node lookups disabled",
 		       kr_err_text(&err));
 	}
-	if (node_cache_start(cfg, x.kube, &x.cache, &err) < 0 ||
+	if (inventory_token_setup(cfg, &err) < 0 ||
+	    node_cache_start(cfg, x.kube, &x.cache, &err) < 0 ||
 	    ext_server_start(&x, &srv, &err) < 0) {
 		kr_log(KR_LOG_ERR, "%s", kr_err_text(&err));
 		goto out;
@@ -117,6 +119,7 @@ int main(int argc, char **argv)
 out:
 	ext_server_stop(srv);
 	node_cache_stop(x.cache);
+	inventory_token_teardown();
 	kr_kubeconfig_free(x.kube);
 	kr_config_free(cfg);
 	curl_global_cleanup();

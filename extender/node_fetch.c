@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "err.h"
+#include "inventory_token.h"
 #include "node_cache_internal.h"
+#include "token_file.h"
 
 /* Largest inventory accepted from a daemon. */
 #define MAX_INVENTORY (16u << 20)
@@ -40,7 +42,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 int node_fetch_start(struct node_cache *c, struct node_request *r,
 		     struct node_entry *e)
 {
-	char inm[96];
+	char inm[96], *auth;
 
 	if (!r->easy)
 		r->easy = curl_easy_init();
@@ -53,6 +55,12 @@ int node_fetch_start(struct node_cache *c, struct node_request *r,
 	if (r->etag[0]) {
 		snprintf(inm, sizeof(inm), "If-None-Match: %s", r->etag);
 		r->headers = curl_slist_append(NULL, inm);
+	}
+	/* the token as its file holds it now: projected tokens rotate */
+	auth = inventory_token_header();
+	if (auth) {
+		r->headers = curl_slist_append(r->headers, auth);
+		kr_token_free(auth);
 	}
 	r->body = (struct kr_http_body){ .max = MAX_INVENTORY };
 	r->status = 0;

@@ -44,6 +44,10 @@ enum value_kind {
 	VALUE_MBPS,
 	VALUE_U32,		/* a whole number in lo..hi */
 	VALUE_POLICY,		/* binpack or spread */
+	VALUE_AUTH,		/* none or tokenreview */
+	VALUE_NAME,		/* one user, group or audience name */
+	VALUE_NAME_LIST,	/* names separated by commas */
+	VALUE_TOKEN_FILE,	/* an absolute path, or none */
 };
 
 struct key_spec {
@@ -70,6 +74,17 @@ static const struct key_spec key_specs[] = {
 	  0, 0 },
 	{ SECTION_DAEMON, "kubeconfig", VALUE_ABS_PATH, CFG(daemon_kubeconfig),
 	  0, 0 },
+	{ SECTION_DAEMON, "auth", VALUE_AUTH, CFG(daemon_auth), 0, 0 },
+	{ SECTION_DAEMON, "auth_allowed_users", VALUE_NAME_LIST,
+	  CFG(daemon_auth_allowed_users), 0, 0 },
+	{ SECTION_DAEMON, "auth_allowed_groups", VALUE_NAME_LIST,
+	  CFG(daemon_auth_allowed_groups), 0, 0 },
+	{ SECTION_DAEMON, "auth_audience", VALUE_NAME, CFG(daemon_auth_audience),
+	  0, 0 },
+	{ SECTION_DAEMON, "auth_cache_ttl_s", VALUE_U32,
+	  CFG(daemon_auth_cache_ttl_s), 1, 3600 },
+	{ SECTION_DAEMON, "auth_timeout_ms", VALUE_U32,
+	  CFG(daemon_auth_timeout_ms), 100, 30000 },
 	{ SECTION_DAEMON, "refresh_interval_ms", VALUE_U32, CFG(daemon_refresh_ms),
 	  50, 600000 },
 	{ SECTION_DAEMON, "max_connections", VALUE_U32, CFG(daemon_max_connections),
@@ -88,6 +103,8 @@ static const struct key_spec key_specs[] = {
 	  0, 0 },
 	{ SECTION_EXTENDER, "kubeconfig", VALUE_ABS_PATH, CFG(extender_kubeconfig),
 	  0, 0 },
+	{ SECTION_EXTENDER, "inventory_token_file", VALUE_TOKEN_FILE,
+	  CFG(extender_inventory_token_file), 0, 0 },
 	{ SECTION_EXTENDER, "policy", VALUE_POLICY, CFG(extender_policy),
 	  0, 0 },
 	{ SECTION_EXTENDER, "poll_interval_ms", VALUE_U32, CFG(extender_poll_ms),
@@ -118,6 +135,10 @@ static const struct key_spec key_specs[] = {
 	{ SECTION_PF, "num_vfs", VALUE_NUM_VFS, PF(num_vfs), 0, 0 },
 	{ SECTION_PF, "capacity_mbps", VALUE_MBPS, PF(capacity_mbps), 0, 0 },
 };
+
+/* pf_keys_given holds a bit per key */
+_Static_assert(sizeof(key_specs) / sizeof(key_specs[0]) <= 64,
+	       "more keys than bits in pf_keys_given");
 
 #define KR_MAX_VFS KR_MAX_VFS_PER_PF
 /* Largest configuration file read: thousands of PF sections fit. */
@@ -151,7 +172,10 @@ struct parser {
 	int failed;
 	unsigned int failed_line;
 	/* which PF keys were given, per PF, as bits of key_specs index */
-	unsigned int *pf_keys_given;
+	uint64_t *pf_keys_given;
+	/* the first [daemon] auth_* key, which needs auth = tokenreview */
+	const char *auth_option_key;
+	unsigned int auth_option_line;
 };
 
 static int fail(struct parser *p, unsigned int line, int code,
@@ -223,7 +247,7 @@ static int begin_section(struct parser *p, const char *sec)
 	const char *why = NULL;
 	unsigned int *first = NULL;
 	struct kr_pf_config *pfs;
-	unsigned int *given;
+	uint64_t *given;
 	size_t i;
 	int kind;
 
@@ -312,6 +336,56 @@ static const char *check_url_template(const char *v)
 	return NULL;
 }
 
+/* Longest user, group or audience name taken. */
+#define NAME_MAX_BYTES 512
+
+/*
+ * A user, group or audience name of 'len' bytes: the API server's names
+ * hold no blanks or commas ("system:serviceaccount:NS:NAME").
+ */
+static const char *check_name(const char *v, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return "an empty name";
+	if (len > NAME_MAX_BYTES)
+		return "a name longer than 512 bytes";
+	for (i = 0; i < len; i++)
+		if ((unsigned char)v[i] <= ' ' || v[i] == 0x7f || v[i] == ',')
+			return "a name holds no blanks, commas or control "
+			       "characters";
+	return NULL;
+}
+
+/*
+ * "a, b ,c" into "a,b,c" in 'out' (as long as 'v'); NULL or why the list
+ * is wrong.
+ */
+static const char *normalize_list(const char *v, char *out)
+{
+	const char *item = v, *end, *why;
+	size_t len;
+
+	*out = '\0';
+	for (;;) {
+		item += strspn(item, " \t");
+		end = strchr(item, ',');
+		len = end ? (size_t)(end - item) : strlen(item);
+		while (len && (item[len - 1] == ' ' || item[len - 1] == '\t'))
+			len--;
+		why = check_name(item, len);
+		if (why)
+			return why;
+		if (*out)
+			strcat(out, ",");
+		strncat(out, item, len);
+		if (!end)
+			return NULL;
+		item = end + 1;
+	}
+}
+
 static const char *check_node_name(const char *v)
 {
 	size_t len = strlen(v);
@@ -396,6 +470,39 @@ static const char *store_value(struct parser *p, const struct key_spec *spec,
 	case VALUE_POLICY:
 		if (strcmp(value, "binpack") && strcmp(value, "spread"))
 			why = "must be binpack or spread";
+		break;
+	case VALUE_AUTH:
+		if (!strcmp(value, "none"))
+			*(enum kr_auth_mode *)field = KR_AUTH_NONE;
+		else if (!strcmp(value, "tokenreview"))
+			*(enum kr_auth_mode *)field = KR_AUTH_TOKENREVIEW;
+		else
+			return "must be none or tokenreview";
+		return NULL;
+	case VALUE_NAME:
+		why = check_name(value, strlen(value));
+		break;
+	case VALUE_NAME_LIST:
+		copy = malloc(strlen(value) + 1);
+		if (!copy) {
+			*ret_errno = -ENOMEM;
+			return "out of memory";
+		}
+		why = normalize_list(value, copy);
+		if (why) {
+			free(copy);
+			return why;
+		}
+		free(*(char **)field);
+		*(char **)field = copy;
+		return NULL;
+	case VALUE_TOKEN_FILE:
+		if (!strcmp(value, "none"))
+			value = "";	/* no token */
+		else if (value[0] != '/')
+			why = "must be an absolute path, or none";
+		else if (strlen(value) >= PATH_MAX)
+			why = "path too long";
 		break;
 	}
 	if (why)
@@ -487,7 +594,12 @@ static int on_key(void *user, const char *section, const char *key,
 				    section_label(p, label, sizeof(label)),
 				    key, value, why);
 		if (p->section == SECTION_PF)
-			p->pf_keys_given[p->pf - p->cfg->pfs] |= 1u << i;
+			p->pf_keys_given[p->pf - p->cfg->pfs] |= 1ull << i;
+		if (p->section == SECTION_DAEMON && !p->auth_option_key &&
+		    !strncmp(key, "auth_", 5)) {
+			p->auth_option_key = spec->key;
+			p->auth_option_line = p->line;
+		}
 		goto seen;
 	}
 	/* Not a core key: a PF section passes it to its backend. */
@@ -608,6 +720,10 @@ static int apply_defaults(struct kr_config *cfg, struct kr_err *err)
 		cfg->daemon_idle_timeout_s = 60;
 	if (!cfg->daemon_request_timeout_s)
 		cfg->daemon_request_timeout_s = 10;
+	if (!cfg->daemon_auth_cache_ttl_s)
+		cfg->daemon_auth_cache_ttl_s = 10;
+	if (!cfg->daemon_auth_timeout_ms)
+		cfg->daemon_auth_timeout_ms = 2000;
 	if (!cfg->extender_poll_ms)
 		cfg->extender_poll_ms = 1000;
 	if (!cfg->extender_timeout_ms)
@@ -661,11 +777,22 @@ static int apply_defaults(struct kr_config *cfg, struct kr_err *err)
 	return 0;
 }
 
-/* Checks that need the whole file: keys every PF must have. */
+/*
+ * Checks that need the whole file: keys every PF must have; auth_* keys
+ * only with auth = tokenreview (else the API would stay open to anyone
+ * while the file reads as if it were not).
+ */
 static int check_complete(struct parser *p)
 {
 	static const char *const required[] = { "backend", "num_vfs" };
 	size_t i, j, k;
+
+	if (p->auth_option_key && p->cfg->daemon_auth == KR_AUTH_NONE)
+		return kr_err_set(p->err, -EINVAL,
+				  "%s:%u: [daemon]: %s needs auth = tokenreview "
+				  "(auth is none: anyone may read the API)",
+				  p->name, p->auth_option_line,
+				  p->auth_option_key);
 
 	for (i = 0; i < p->cfg->n_pfs; i++) {
 		for (j = 0; j < KR_ARRAY_SIZE(required); j++) {
@@ -673,7 +800,7 @@ static int check_complete(struct parser *p)
 				if (key_specs[k].section == SECTION_PF &&
 				    !strcmp(key_specs[k].key, required[j]))
 					break;
-			if (!(p->pf_keys_given[i] & (1u << k)))
+			if (!(p->pf_keys_given[i] & (1ull << k)))
 				return kr_err_set(p->err, -EINVAL,
 						  "%s:%u: [pf \"%s\"]: missing "
 						  "key \"%s\"",
@@ -798,6 +925,22 @@ int kr_config_check_options(const struct kr_config *cfg,
 	return 0;
 }
 
+int kr_config_list_has(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *item = list;
+
+	while (item && *item) {
+		const char *end = strchr(item, ',');
+		size_t n = end ? (size_t)(end - item) : strlen(item);
+
+		if (n == len && !memcmp(item, name, len))
+			return 1;
+		item = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 const struct kr_pf_config *kr_config_find_pf(const struct kr_config *cfg,
 					     const char *name)
 {
@@ -833,10 +976,14 @@ void kr_config_free(struct kr_config *cfg)
 	free(cfg->daemon_listen);
 	free(cfg->daemon_agent_socket);
 	free(cfg->daemon_kubeconfig);
+	free(cfg->daemon_auth_allowed_users);
+	free(cfg->daemon_auth_allowed_groups);
+	free(cfg->daemon_auth_audience);
 	free(cfg->extender_listen);
 	free(cfg->extender_daemon_url);
 	free(cfg->extender_path_prefix);
 	free(cfg->extender_kubeconfig);
+	free(cfg->extender_inventory_token_file);
 	free(cfg->extender_policy);
 	free(cfg);
 }

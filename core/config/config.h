@@ -24,6 +24,12 @@ struct kr_pf_config {
 	size_t n_options;
 };
 
+/* [daemon] auth: who may read the daemon's HTTP API. */
+enum kr_auth_mode {
+	KR_AUTH_NONE,		/* anyone who reaches the port */
+	KR_AUTH_TOKENREVIEW,	/* a bearer token the API server vouches for */
+};
+
 struct kr_config {
 	char *path;			/* the file read, for messages */
 	/* [node] */
@@ -42,11 +48,19 @@ struct kr_config {
 	char *daemon_cdi_dir;		/* where the CDI spec goes, or "" */
 	char *daemon_agent_socket;	/* the CNI plugin's unix socket */
 	char *daemon_kubeconfig;	/* NULL: in-cluster service account */
+	enum kr_auth_mode daemon_auth;	/* auth = */
+	char *daemon_auth_allowed_users;	/* "a,b" (blanks removed), or NULL */
+	char *daemon_auth_allowed_groups;	/* the same, for groups */
+	char *daemon_auth_audience;	/* the tokens' audience, or NULL */
+	uint32_t daemon_auth_cache_ttl_s;	/* how long a review's answer holds */
+	uint32_t daemon_auth_timeout_ms;	/* bound on one TokenReview */
 	/* [extender] */
 	char *extender_listen;		/* "HOST:PORT" */
 	char *extender_daemon_url;	/* template with {node}, {address} */
 	char *extender_path_prefix;	/* "" or "/PREFIX" */
 	char *extender_kubeconfig;	/* NULL: in-cluster service account */
+	/* the token shown to daemons: NULL the in-cluster one, "" none */
+	char *extender_inventory_token_file;
 	char *extender_policy;		/* "binpack" or "spread" */
 	uint32_t extender_poll_ms;	/* daemon polling interval */
 	uint32_t extender_timeout_ms;	/* per daemon request */
@@ -87,6 +101,12 @@ int kr_config_parse(const char *text, size_t len, const char *name,
 int kr_config_check_options(const struct kr_config *cfg,
 			    const struct kr_pf_config *pf,
 			    const char *const *accepted, struct kr_err *err);
+
+/*
+ * Whether 'name' is an item of 'list', a list as config stores it
+ * ("a,b,c"; NULL is empty).
+ */
+int kr_config_list_has(const char *list, const char *name);
 
 /* Find a PF by name, or NULL. */
 const struct kr_pf_config *kr_config_find_pf(const struct kr_config *cfg,

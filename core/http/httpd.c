@@ -61,8 +61,7 @@ struct kr_httpd {
 	pthread_t watchdog;
 };
 
-/* The client's address as text, for messages. */
-static void client_name(struct MHD_Connection *conn, char *out, size_t size)
+void kr_httpd_client_name(struct MHD_Connection *conn, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
 		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -256,7 +255,7 @@ static void refuse(struct kr_httpd *h, struct MHD_Connection *conn,
 	rq->refusal.error = error;
 	rq->refusal.message = rq->why;
 	drop_body(h, rq);
-	client_name(conn, client, sizeof(client));
+	kr_httpd_client_name(conn, client, sizeof(client));
 	kr_log_rl(KR_LOG_WARNING, "http %s: %u for %s: %s", h->opts.name, code,
 		  client, rq->why);
 }

@@ -74,6 +74,10 @@ struct kr_httpd_opts {
 
 struct kr_httpd;
 
+/* The client's address as text, for messages ("?" when unknown). */
+void kr_httpd_client_name(struct MHD_Connection *conn, char *out,
+			  size_t size);
+
 /*
  * Listen on opts->listen and serve, with a thread per core.  -EINVAL (the
  * address does not resolve), -EADDRNOTAVAIL (cannot listen), -ENOMEM.

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "http_body.h"
 #include "k8s.h"
+#include "token_file.h"
 
 #define K8S_BODY_MAX (8u << 20)
 
@@ -82,24 +83,6 @@ static char *unbase64(const char *in)
 		n--;	/* EVP_DecodeBlock counts padding as bytes */
 	out[n] = '\0';
 	return (char *)out;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	if (buf)	/* a token file may end with a newline */
-		buf[strcspn(buf, "\r\n")] = '\0';
-	return buf;
 }
 
 static int decode_field(yaml_document_t *doc, yaml_node_t *map,
@@ -179,11 +162,9 @@ int kr_kubeconfig_load(const char *path, struct kr_kubeconfig **ret,
 	kc->token = dup_opt(scalar(map_get(&doc, user, "token")));
 	v = scalar(map_get(&doc, user, "tokenFile"));
 	if (!kc->token && v) {
-		kc->token = read_file(v);
-		if (!kc->token) {
-			r = kr_err_set(err, -errno ? -errno : -EIO,
-				       "kubeconfig %s: tokenFile %s: %s", path,
-				       v, strerror(errno));
+		r = kr_token_read(v, &kc->token, err);
+		if (r < 0) {
+			kr_err_prefix(err, "kubeconfig %s: tokenFile", path);
 			goto out;
 		}
 	}
@@ -215,7 +196,7 @@ void kr_kubeconfig_free(struct kr_kubeconfig *kc)
 	free(kc->server);
 	free(kc->ca_file);
 	free(kc->ca_pem);
-	free(kc->token);
+	kr_token_free(kc->token);
 	free(kc->cert_file);
 	free(kc->key_file);
 	free(kc->cert_pem);
@@ -348,7 +329,7 @@ void kr_k8s_call_free(struct kr_k8s_call *call)
 	curl_slist_free_all(call->headers);
 	free(call->body.data);
 	free(call->ctype);
-	free(call->auth);
+	kr_token_free(call->auth);	/* it holds the token */
 	free(call->url);
 	free(call);
 }
@@ -379,11 +360,10 @@ int kr_k8s_get(const struct kr_kubeconfig *kc, const char *path,
 
 int kr_kubeconfig_in_cluster(struct kr_kubeconfig **ret, struct kr_err *err)
 {
-	static const char dir[] = "/var/run/secrets/kubernetes.io/serviceaccount";
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	struct kr_kubeconfig *kc;
-	char path[128];
+	int r;
 
 	if (!host || !port)
 		return kr_err_set(err, -ENOENT,
@@ -392,18 +372,19 @@ int kr_kubeconfig_in_cluster(struct kr_kubeconfig **ret, struct kr_err *err)
 	kc = calloc(1, sizeof(*kc));
 	if (!kc)
 		return kr_err_set(err, -ENOMEM, "out of memory");
-	snprintf(path, sizeof(path), "%s/token", dir);
-	kc->token = read_file(path);
-	snprintf(path, sizeof(path), "%s/ca.crt", dir);
-	kc->ca_file = strdup(path);
-	if (asprintf(&kc->server, strchr(host, ':') ? "https://[%s]:%s"
-						     : "https://%s:%s",
-		     host, port) < 0)
-		kc->server = NULL;
-	if (!kc->token || !kc->server) {
+	r = kr_token_read(KR_K8S_SA_TOKEN, &kc->token, err);
+	if (r < 0) {
 		kr_kubeconfig_free(kc);
-		return kr_err_set(err, -ENOENT, "%s/token: %s", dir,
-				  strerror(errno));
+		return r;
+	}
+	kc->ca_file = strdup(KR_K8S_SA_DIR "/ca.crt");
+	if (!kc->ca_file ||
+	    asprintf(&kc->server, strchr(host, ':') ? "https://[%s]:%s"
+						    : "https://%s:%s",
+		     host, port) < 0) {
+		kc->server = NULL;
+		kr_kubeconfig_free(kc);
+		return kr_err_set(err, -ENOMEM, "out of memory");
 	}
 	*ret = kc;
 	return 0;

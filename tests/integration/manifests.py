@@ -10,7 +10,12 @@ kubeconfig, no API access); the node agent (kube-rdma-daemon serve) has the
 node's paths it works on at their own paths (/run/netns with host-to-
 container propagation, the socket directory, /sys, the CNI plugins, IPAM
 state), NET_ADMIN and SYS_ADMIN, host networking, and a service account
-that may only get pods; the network attachment has no obsolete keys."""
+that may only get pods and create tokenreviews; the daemon's API takes
+only tokens the API server vouches for (auth = tokenreview), lets the
+extender's service account in, and is probed on /healthz alone; the
+extender shows a projected token of the daemons' audience; the network
+attachment has no obsolete keys."""
+import configparser
 import json
 import os
 import subprocess
@@ -253,8 +258,81 @@ if serve is not None:
     granted = {(g, r, v) for rule in rules for g in rule.get("apiGroups", [])
                for r in rule.get("resources", [])
                for v in rule.get("verbs", [])}
-    if granted != {("", "pods", "get")}:
-        problem(f"{sa} may {sorted(granted)}: only get pods")
+    want = {("", "pods", "get"),
+            ("authentication.k8s.io", "tokenreviews", "create")}
+    if granted != want:
+        problem(f"{sa} may {sorted(granted)}: only get pods and create "
+                "tokenreviews")
+
+
+# Who reads the daemon's API (it names every pod holding a VF): tokens the
+# API server vouches for, the extender's among them, presented from a
+# projected token for the daemons' audience.
+def node_config():
+    for obj in objects:
+        if obj.get("kind") == "ConfigMap" and \
+                "kube-rdma.conf" in obj.get("data", {}):
+            ini = configparser.ConfigParser(
+                strict=False, interpolation=None,
+                comment_prefixes=(";", "#"), inline_comment_prefixes=(";",))
+            ini.read_string(obj["data"]["kube-rdma.conf"])
+            return ini
+    problem("no ConfigMap with kube-rdma.conf")
+    return None
+
+
+def deployment_running(prog):
+    for obj in objects:
+        if obj.get("kind") != "Deployment":
+            continue
+        spec = obj["spec"]["template"]["spec"]
+        for c in spec.get("containers", []):
+            if c.get("command", [])[:1] == [prog]:
+                return spec, c
+    problem(f"no Deployment runs {prog}")
+    return None, None
+
+
+ini = node_config()
+ext_spec, ext = deployment_running("kube-rdma-extender")
+if ini is not None:
+    dmn = ini["daemon"] if ini.has_section("daemon") else {}
+    if dmn.get("auth") != "tokenreview":
+        problem(f"[daemon] auth = {dmn.get('auth', 'none')}: anyone who "
+                "reaches the node reads its pods")
+    audience = dmn.get("auth_audience")
+    if not audience:
+        problem("[daemon] no auth_audience: any service account token "
+                "(the API server's own) reads the inventories")
+    allowed = [u.strip() for u in dmn.get("auth_allowed_users", "").split(",")
+               if u.strip()]
+    if ext is not None:
+        sa = ext_spec.get("serviceAccountName") or "default"
+        user = f"system:serviceaccount:kube-rdma:{sa}"
+        if (allowed or dmn.get("auth_allowed_groups")) and \
+                user not in allowed:
+            problem(f"[daemon] auth_allowed_users {allowed} lacks the "
+                    f"extender's {user}")
+        token = ini["extender"].get("inventory_token_file") \
+            if ini.has_section("extender") else None
+        found = None
+        for path, m, vol in mounts(ext_spec, ext):
+            for src in (vol.get("projected") or {}).get("sources", []):
+                sat = src.get("serviceAccountToken")
+                if sat and token == os.path.join(path, sat["path"]):
+                    found = sat
+        if found is None:
+            problem(f"[extender] inventory_token_file {token} is not a "
+                    "projected service account token the extender mounts")
+        elif found.get("audience") != audience:
+            problem(f"the extender's token is for {found.get('audience')}, "
+                    f"the daemons take {audience}")
+if serve is not None:
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        path = (serve.get(probe) or {}).get("httpGet", {}).get("path")
+        if path and path != "/healthz":
+            problem(f"serve's {probe} on {path}: only /healthz answers "
+                    "without a token")
 
 # The network attachment: the plugin's netconf, without the keys of the
 # plugin that did everything itself.

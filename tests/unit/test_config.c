@@ -201,6 +201,90 @@ static void test_key_errors(void **state)
 		    "t.conf:2: [daemon]: max_connections = \"0\"");
 }
 
+/* [daemon] auth and its keys, [extender] inventory_token_file. */
+static void test_auth_keys(void **state)
+{
+	struct kr_config *cfg = parse_ok("");
+
+	assert_int_equal(cfg->daemon_auth, KR_AUTH_NONE);
+	assert_null(cfg->daemon_auth_allowed_users);
+	assert_null(cfg->daemon_auth_allowed_groups);
+	assert_null(cfg->daemon_auth_audience);
+	assert_int_equal(cfg->daemon_auth_cache_ttl_s, 10);
+	assert_int_equal(cfg->daemon_auth_timeout_ms, 2000);
+	assert_null(cfg->extender_inventory_token_file);
+	kr_config_free(cfg);
+
+	cfg = parse_ok("[daemon]\n"
+		       "auth = tokenreview\n"
+		       "auth_allowed_users = system:serviceaccount:kube-rdma:"
+		       "kube-rdma-extender ,  ops@example.com\n"
+		       "auth_allowed_groups = kube-rdma-readers\n"
+		       "auth_audience = kube-rdma-daemon\n"
+		       "auth_cache_ttl_s = 60\n"
+		       "auth_timeout_ms = 500\n"
+		       "[extender]\n"
+		       "inventory_token_file = /var/run/secrets/kube-rdma/token\n");
+	assert_int_equal(cfg->daemon_auth, KR_AUTH_TOKENREVIEW);
+	assert_string_equal(cfg->daemon_auth_allowed_users,
+			    "system:serviceaccount:kube-rdma:kube-rdma-extender,"
+			    "ops@example.com");
+	assert_true(kr_config_list_has(cfg->daemon_auth_allowed_users,
+				       "ops@example.com"));
+	assert_true(kr_config_list_has(
+		cfg->daemon_auth_allowed_users,
+		"system:serviceaccount:kube-rdma:kube-rdma-extender"));
+	assert_false(kr_config_list_has(cfg->daemon_auth_allowed_users,
+					"ops@example"));
+	assert_false(kr_config_list_has(cfg->daemon_auth_allowed_users,
+					"system:serviceaccount:kube-rdma"));
+	assert_false(kr_config_list_has(NULL, "x"));
+	assert_string_equal(cfg->daemon_auth_allowed_groups,
+			    "kube-rdma-readers");
+	assert_string_equal(cfg->daemon_auth_audience, "kube-rdma-daemon");
+	assert_int_equal(cfg->daemon_auth_cache_ttl_s, 60);
+	assert_int_equal(cfg->daemon_auth_timeout_ms, 500);
+	assert_string_equal(cfg->extender_inventory_token_file,
+			    "/var/run/secrets/kube-rdma/token");
+	kr_config_free(cfg);
+
+	cfg = parse_ok("[daemon]\nauth = none\n"
+		       "[extender]\ninventory_token_file = none\n");
+	assert_int_equal(cfg->daemon_auth, KR_AUTH_NONE);
+	assert_string_equal(cfg->extender_inventory_token_file, "");
+	kr_config_free(cfg);
+
+	parse_fails("[daemon]\nauth = basic\n", -EINVAL,
+		    "t.conf:2: [daemon]: auth = \"basic\": must be none or "
+		    "tokenreview");
+	/* an allow list that would protect nothing */
+	parse_fails("[daemon]\nlisten = 0.0.0.0:1\n"
+		    "auth_allowed_users = a\nauth_audience = b\n", -EINVAL,
+		    "t.conf:3: [daemon]: auth_allowed_users needs auth = "
+		    "tokenreview");
+	parse_fails("[daemon]\nauth = none\nauth_cache_ttl_s = 5\n", -EINVAL,
+		    "t.conf:3: [daemon]: auth_cache_ttl_s needs auth = "
+		    "tokenreview");
+	parse_fails("[daemon]\nauth = tokenreview\n"
+		    "auth_allowed_users = a,,b\n", -EINVAL,
+		    "t.conf:3: [daemon]: auth_allowed_users = \"a,,b\": an "
+		    "empty name");
+	parse_fails("[daemon]\nauth = tokenreview\n"
+		    "auth_allowed_groups = a b\n", -EINVAL,
+		    "t.conf:3: [daemon]: auth_allowed_groups = \"a b\": a name "
+		    "holds no blanks");
+	parse_fails("[daemon]\nauth = tokenreview\nauth_audience = a,b\n",
+		    -EINVAL, "t.conf:3: [daemon]: auth_audience = \"a,b\"");
+	parse_fails("[daemon]\nauth = tokenreview\nauth_cache_ttl_s = 0\n",
+		    -EINVAL, "t.conf:3: [daemon]: auth_cache_ttl_s = \"0\": must "
+		    "be a whole number from 1 to 3600");
+	parse_fails("[daemon]\nauth = tokenreview\nauth_timeout_ms = 99999\n",
+		    -EINVAL, "t.conf:3: [daemon]: auth_timeout_ms = \"99999\"");
+	parse_fails("[extender]\ninventory_token_file = token\n", -EINVAL,
+		    "t.conf:2: [extender]: inventory_token_file = \"token\": "
+		    "must be an absolute path, or none");
+}
+
 static void test_pf_errors(void **state)
 {
 	parse_fails("[pf \"p0\"]\nnum_vfs = 4\n", -EINVAL,
@@ -332,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_section_errors),
 		cmocka_unit_test(test_key_errors),
+		cmocka_unit_test(test_auth_keys),
 		cmocka_unit_test(test_pf_errors),
 		cmocka_unit_test(test_pf_limit),
 		cmocka_unit_test(test_hostile_input),

@@ -2,7 +2,8 @@
 /*
  * kube-rdma-ctl: the operator's command line.
  *
- *   kube-rdma-ctl inventory (--config FILE | --url URL) [--json]
+ *   kube-rdma-ctl inventory (--config FILE | --url URL [--token-file FILE])
+ *                           [--json]
  *   kube-rdma-ctl place (--inventory FILE.json | --config FILE) --request JSON
  *   kube-rdma-ctl check-config FILE
  *
@@ -28,10 +29,12 @@ static void usage(FILE *out)
 		"Usage: kube-rdma-ctl COMMAND [OPTIONS]\n"
 		"\n"
 		"Commands:\n"
-		"  inventory (--config FILE | --url URL) [--json]\n"
+		"  inventory (--config FILE | --url URL [--token-file FILE])\n"
+		"            [--json]\n"
 		"      Print the PFs and VFs of the node FILE configures, read\n"
 		"      live through their backends, or of the node whose daemon\n"
-		"      answers at URL (http://HOST:PORT).\n"
+		"      answers at URL (http://HOST:PORT), showing it the bearer\n"
+		"      token in --token-file (a daemon with auth = tokenreview).\n"
 		"  place (--inventory FILE.json | --config FILE) --request JSON\n"
 		"        [--policy binpack|spread]\n"
 		"      Decide where a pod's interfaces would go; prints\n"
@@ -54,22 +57,26 @@ static int cmd_inventory(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "url", required_argument, NULL, 'u' },
+		{ "token-file", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *url = NULL;
+	const char *config = NULL, *url = NULL, *token_file = NULL;
 	struct kr_inventory *inv = NULL;
 	struct kr_err err = { 0 };
 	int json = 0, c, status;
 
-	while ((c = getopt_long(argc, argv, "c:u:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:u:t:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
 			break;
 		case 'u':
 			url = optarg;
+			break;
+		case 't':
+			token_file = optarg;
 			break;
 		case 'j':
 			json = 1;
@@ -86,8 +93,14 @@ static int cmd_inventory(int argc, char **argv)
 				"FILE or --url URL\n");
 		return EXIT_USAGE;
 	}
+	if (token_file && !url) {
+		fprintf(stderr, "kube-rdma-ctl: --token-file goes with --url\n");
+		return EXIT_USAGE;
+	}
 	if (url) {
-		status = ctl_fetch_inventory(url, &inv, &err) < 0 ? EXIT_NO : 0;
+		status = ctl_fetch_inventory(url, token_file, &inv, &err) < 0
+				 ? EXIT_NO
+				 : 0;
 		if (status)
 			fprintf(stderr, "kube-rdma-ctl: %s\n",
 				kr_err_text(&err));

@@ -6,16 +6,18 @@
 #include "err.h"
 #include "http_body.h"
 #include "remote.h"
+#include "token_file.h"
 
 /* Largest inventory accepted: 64 PFs x 256 VFs is about 4 MB. */
 #define MAX_BODY (16u << 20)
 
-int ctl_fetch_inventory(const char *url, struct kr_inventory **ret,
-			struct kr_err *err)
+int ctl_fetch_inventory(const char *url, const char *token_file,
+			struct kr_inventory **ret, struct kr_err *err)
 {
 	struct kr_http_body body = { .max = MAX_BODY };
 	const char *scheme_end = strstr(url, "://");
-	char *full = NULL;
+	struct curl_slist *headers = NULL;
+	char *full = NULL, *token = NULL, *auth = NULL;
 	long status = 0;
 	CURLcode rc;
 	CURL *curl;
@@ -31,12 +33,31 @@ int ctl_fetch_inventory(const char *url, struct kr_inventory **ret,
 			return kr_err_set(err, -ENOMEM, "out of memory");
 		url = full;
 	}
+	if (token_file) {
+		r = kr_token_read(token_file, &token, err);
+		if (r < 0) {
+			kr_err_prefix(err, "--token-file");
+			free(full);
+			return r;
+		}
+		if (asprintf(&auth, "Authorization: Bearer %s", token) < 0 ||
+		    !(headers = curl_slist_append(NULL, auth))) {
+			kr_token_free(token);
+			kr_token_free(auth);
+			free(full);
+			return kr_err_set(err, -ENOMEM, "out of memory");
+		}
+	}
 	curl = curl_easy_init();
 	if (!curl) {
+		curl_slist_free_all(headers);
+		kr_token_free(token);
+		kr_token_free(auth);
 		free(full);
 		return kr_err_set(err, -ENOMEM, "cannot start libcurl");
 	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -50,11 +71,19 @@ int ctl_fetch_inventory(const char *url, struct kr_inventory **ret,
 		r = kr_err_set(err, -EIO, "%s: %s", url,
 			       body.too_big ? "answer larger than 16 MiB"
 					    : curl_easy_strerror(rc));
+	else if (status == 401 || status == 403)
+		r = kr_err_set(err, -EACCES, "%s: HTTP status %ld: %s", url,
+			       status, token_file ? "the daemon does not let "
+					 "this token in" : "the daemon wants a "
+					 "bearer token (--token-file FILE)");
 	else if (status != 200)
 		r = kr_err_set(err, -EIO, "%s: HTTP status %ld", url, status);
 	else if ((r = kr_inventory_parse(kr_http_body_text(&body), body.len,
 					 ret, err)) < 0)
 		kr_err_prefix(err, "%s", url);
+	curl_slist_free_all(headers);
+	kr_token_free(token);
+	kr_token_free(auth);
 	free(body.data);
 	free(full);
 	return r;

@@ -7,10 +7,11 @@
 
 /*
  * GET URL/v1/inventory (or URL itself when it has a path) with a 10 s
- * timeout, and decode it strictly.  Errors name the URL and what failed
- * (connection, HTTP status, decoding).
+ * timeout, showing the bearer token in 'token_file' when not NULL (a
+ * daemon with auth = tokenreview), and decode it strictly.  Errors name
+ * the URL and what failed (token file, connection, HTTP status, decoding).
  */
-int ctl_fetch_inventory(const char *url, struct kr_inventory **ret,
-			struct kr_err *err);
+int ctl_fetch_inventory(const char *url, const char *token_file,
+			struct kr_inventory **ret, struct kr_err *err);
 
 #endif

@@ -5,8 +5,17 @@
  * GET PATH answers DIR/PATH.json; PATCH PATH applies a JSON merge patch to
  * it; POST .../pods/NAME/binding records the Binding in .../NAME.binding.json and
  * sets the pod's spec.nodeName.  Every request needs the bearer token.
+ * POST /apis/authentication.k8s.io/v1/tokenreviews answers a TokenReview
+ * from DIR/tokens.json, read at each request:
+ *   {"TOKEN": {"username": "u", "uid": "..", "groups": ["g"],
+ *              "audiences": ["a"]}}
+ * A token not there, or whose audiences (default: the API server's,
+ * https://kubernetes.default.svc) meet none of the review's (the same
+ * default), is not authenticated.
  * Requests whose path contains the text of DIR/fail (if that file exists)
- * answer 500, so tests can make a step fail.  Errors are Status objects.
+ * answer 500, and those whose path contains the text of DIR/slow ("TEXT
+ * MILLISECONDS") wait that long first, so tests can make a step fail.
+ * Errors are Status objects.
  *
  *   kube-rdma-apiserver-sim PORT TOKEN DIR   (127.0.0.1; SIGTERM stops)
  */
@@ -53,20 +62,108 @@ static enum MHD_Result status(struct MHD_Connection *c, unsigned int code,
 	return ret;
 }
 
-static int told_to_fail(const char *url)
+/* The first line of DIR/NAME into 'text', or "" when there is none. */
+static void read_control(const char *name, char *text, size_t size)
 {
-	char path[1024], text[256] = "";
+	char path[1024];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/fail", dir);
+	text[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "r");
 	if (!f)
-		return 0;
-	if (!fgets(text, sizeof(text), f))
+		return;
+	if (!fgets(text, (int)size, f))
 		text[0] = '\0';
 	fclose(f);
 	text[strcspn(text, "\n")] = '\0';
+}
+
+static int told_to_fail(const char *url)
+{
+	char text[256];
+
+	read_control("fail", text, sizeof(text));
 	return text[0] && strstr(url, text);
+}
+
+static void slow_down(const char *url)
+{
+	char text[256], *space;
+
+	read_control("slow", text, sizeof(text));
+	space = strrchr(text, ' ');
+	if (!space)
+		return;
+	*space = '\0';
+	if (text[0] && strstr(url, text))
+		usleep((useconds_t)atoi(space + 1) * 1000);
+}
+
+#define API_AUDIENCE "https://kubernetes.default.svc"
+
+/* The audiences in 'list' (or the API server's, when empty) that 'want'
+ * (the same default) has too. */
+static json_t *audiences_met(json_t *list, json_t *want)
+{
+	json_t *met = json_array(), *a, *b;
+	json_t *api = json_pack("[s]", API_AUDIENCE);
+	size_t i, j;
+
+	if (!json_array_size(list))
+		list = api;
+	if (!json_array_size(want))
+		want = api;
+	json_array_foreach(list, i, a)
+		json_array_foreach(want, j, b)
+			if (json_equal(a, b))
+				json_array_append(met, a);
+	json_decref(api);
+	return met;
+}
+
+static enum MHD_Result review_token(struct MHD_Connection *c,
+				    struct request *rq)
+{
+	json_t *review = json_loadb(rq->body ? rq->body : "", rq->len, 0, NULL);
+	json_t *spec = json_object_get(review, "spec");
+	const char *presented =
+		json_string_value(json_object_get(spec, "token"));
+	char path[1024];
+	json_t *known, *who, *met, *verdict;
+	enum MHD_Result ret;
+	char *text;
+
+	if (!presented) {
+		json_decref(review);
+		return status(c, 400, "BadRequest", "no spec.token");
+	}
+	snprintf(path, sizeof(path), "%s/tokens.json", dir);
+	known = json_load_file(path, 0, NULL);
+	who = json_object_get(known, presented);
+	met = audiences_met(json_object_get(who, "audiences"),
+			    json_object_get(spec, "audiences"));
+	if (who && json_array_size(met))
+		verdict = json_pack("{s:b, s:{s:O, s:O*, s:O*}, s:O}",
+				   "authenticated", 1, "user", "username",
+				   json_object_get(who, "username"), "uid",
+				   json_object_get(who, "uid"), "groups",
+				   json_object_get(who, "groups"),
+				   "audiences", met);
+	else
+		verdict = json_pack("{s:b, s:s}", "authenticated", 0, "error",
+				   who ? "token audiences are invalid for "
+					 "the target audiences"
+				       : "invalid bearer token");
+	json_object_del(spec, "token");
+	json_object_set_new(review, "status", verdict);
+	text = json_dumps(review, JSON_COMPACT);
+	ret = answer(c, 201, text ? text : "{}");
+	free(text);
+	json_decref(met);
+	json_decref(known);
+	json_decref(review);
+	return ret;
 }
 
 static enum MHD_Result handle(struct MHD_Connection *c, const char *url,
@@ -78,9 +175,13 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url,
 
 	if (strstr(url, ".."))
 		return status(c, 400, "BadRequest", "bad path");
+	slow_down(url);
 	if (told_to_fail(url))
 		return status(c, 500, "InternalError", "told to fail");
 	snprintf(path, sizeof(path), "%s%s.json", dir, url);
+	if (!strcmp(method, "POST") &&
+	    !strcmp(url, "/apis/authentication.k8s.io/v1/tokenreviews"))
+		return review_token(c, rq);
 	if (!strcmp(method, "POST")) {
 		char pod[1024];
 		size_t len = strlen(url);
