@@ -486,8 +486,14 @@ static void free_server(struct kr_httpd *h)
 int kr_httpd_start(const struct kr_httpd_opts *opts, struct kr_httpd **ret,
 		   struct kr_err *err)
 {
+	/*
+	 * MHD_USE_ITC: stopping wakes each worker through its own channel.
+	 * Without it a worker at its share of the connection limit, which
+	 * no longer watches the listening socket, sleeps until its nearest
+	 * connection timeout (a minute) before MHD_stop_daemon returns.
+	 */
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			     MHD_USE_ERROR_LOG;
+			     MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	unsigned int limit = opts->max_connections;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	struct sockaddr_storage ss;
