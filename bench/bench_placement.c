@@ -6,6 +6,13 @@
  * over the same rule (each PF: free VFs and unreserved bandwidth).
  *
  *   build/bench/bench_placement [--quick]
+ *   build/bench/bench_placement --families PASSES [--no-before] [--list]
+ *
+ * The second form runs only the planted families (PASSES passes over the
+ * grid), without the solver before when --no-before, and lists each
+ * undecided instance (pass, grid index, twin, m, n, slack, step) with
+ * --list: the undecided counts are deterministic, so they can be compared
+ * from one change to the next quickly.
  *
  * Then the planted families (placement_families.h): pods that fit by
  * construction on nearly full nodes, and their twins, decided by the
@@ -296,7 +303,7 @@ static size_t index_of(const size_t *v, size_t n, size_t x)
 	return i;
 }
 
-static void run_families(unsigned int passes)
+static void run_families(unsigned int passes, int before_too, int list)
 {
 	/* planted by slack and step; twins by kind; planted by m and n */
 	static struct group planted[4][3], twins[3], all, by_mn[6][6];
@@ -328,10 +335,22 @@ static void run_families(unsigned int passes)
 				}
 				now = now_us() - t0;
 				t0 = now_us();
-				v1 = kr_v1_place(in.inv, in.req,
-						 KR_POLICY_BINPACK, 0, &v1_cut,
-						 &steps);
+				v1 = v1_cut = 0;
+				if (before_too)
+					v1 = kr_v1_place(in.inv, in.req,
+							 KR_POLICY_BINPACK, 0,
+							 &v1_cut, &steps);
 				before = now_us() - t0;
+				if (list && (p.cut_off || now > 5000))
+					fprintf(stderr, "%s: pass %u "
+						"instance %u twin %d m %zu n "
+						"%zu slack %u step %u steps "
+						"%llu µs %.0f\n",
+						p.cut_off ? "undecided" : "slow",
+						pass, i, twin, fp.m, fp.n,
+						fp.slack_ppm, fp.step,
+						(unsigned long long)p.steps,
+						now);
 				if (p.fits && kr_placement_check(in.inv, in.req,
 								 p.pf,
 								 &err) < 0) {
@@ -436,7 +455,16 @@ int main(int argc, char **argv)
 	static const size_t ms[] = { 2, 4, 8, 16 };
 	int quick = argc > 1 && !strcmp(argv[1], "--quick");
 	size_t a, b;
-	int s;
+	int s, i, before_too = 1, list = 0;
+
+	if (argc > 2 && !strcmp(argv[1], "--families")) {
+		for (i = 3; i < argc; i++) {
+			before_too &= !!strcmp(argv[i], "--no-before");
+			list |= !strcmp(argv[i], "--list");
+		}
+		run_families((unsigned int)atoi(argv[2]), before_too, list);
+		return 0;
+	}
 
 	printf("| request            |   n |  m | fits | steps   | solver µs "
 	       "| before µs | plain backtracking µs | ratio |\n");
@@ -446,6 +474,6 @@ int main(int argc, char **argv)
 			for (b = 0; b < 4; b++)
 				run_case((enum shape)s, ns[a], ms[b], quick);
 	printf("\ncut-offs: %llu\n", (unsigned long long)kr_place_cutoffs());
-	run_families(quick ? 1 : 10);
+	run_families(quick ? 1 : 10, 1, 0);
 	return 0;
 }
