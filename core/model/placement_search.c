@@ -53,7 +53,7 @@
 #define MEMO_MIN 1024
 #define MEMO_MAX 16384
 /* Steps a count of one PF's completions may take. */
-#define PROBE_STEPS 300
+#define PROBE_STEPS 30
 
 /* ---- greedy ---- */
 
@@ -531,11 +531,24 @@ static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
 
 	if (budget_out(b))
 		return 0;
+	/* the candidates too large for the room left are left out at once
+	 * (a step each was what it cost to pass them one by one) */
+	if (c < nc && lv->dem[c] > cap - s) {
+		size_t fit = first_at_most(lv, c, cap - s);
+
+		if (lv->forced_from[c] < fit)
+			return 0;
+		c = fit;
+	}
 	if (k == vfs || c == nc)
 		return lv->forced_from[c] < nc ? 0 : leaf(b, lv, depth, s, k);
 	if (!reachable(lv, c, s, k, cap, vfs))
 		return 0;
-	if (vfs - k <= 2)
+	/* two more at most: when two VFs are left, or when the three
+	 * smallest candidates overflow the room */
+	if (vfs - k <= 2 ||
+	    (nc - c >= 3 && lv->dem[nc - 1] + lv->dem[nc - 2] +
+				    lv->dem[nc - 3] > cap - s))
 		return finish(b, lv, depth, c, s, k);
 	/* an item much larger than the room per VF left: try without it
 	 * first, so that the completion resembles what remains */
@@ -625,36 +638,46 @@ static void setup_level(struct bc *b, struct level *lv, size_t j)
 static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 {
 	const struct kr_pl *p = b->p;
-	int64_t key, best_key = 0;
+	int64_t key[KR_PLACE_MAX_PFS], best_key = 0;
+	size_t order[KR_PLACE_MAX_PFS], no = 0, j, q, t, best = SIZE_MAX;
 	unsigned int n, best_n = 3;
-	size_t j, best = SIZE_MAX;
 
 	for (j = 0; j < p->m; j++) {
 		if (!(b->open >> j & 1))
 			continue;
-		key = b->count[j] * 8 + (b->random ? (int64_t)(bc_rnd(b) % 12) : 0);
-		n = 2;
-		{
-			setup_level(b, lv, j);
-			b->probe = 1;
-			b->probe_count = 0;
-			b->probe_limit = p->steps + PROBE_STEPS;
-			extend(b, lv, depth, 0, 0, 0);
-			n = b->probe_out && b->probe_count < 2 ? 2
-							       : b->probe_count;
-			b->probe = 0;
-			b->probe_out = 0;
-			if (b->stop || !n)
-				return SIZE_MAX;
+		key[j] = b->count[j] * 8 +
+			 (b->random ? (int64_t)(bc_rnd(b) % 12) : 0);
+		/* by key, then bandwidth: insertion */
+		for (q = no++; q > 0; q--) {
+			t = order[q - 1];
+			if (key[t] < key[j] ||
+			    (key[t] == key[j] && p->cap[t] <= p->cap[j]))
+				break;
+			order[q] = t;
 		}
-		if (best == SIZE_MAX || n < best_n ||
-		    (n == best_n && (key < best_key ||
-				     (key == best_key &&
-				      p->cap[j] < p->cap[best])))) {
+		order[q] = j;
+	}
+	for (q = 0; q < no; q++) {
+		j = order[q];
+		setup_level(b, lv, j);
+		b->probe = 1;
+		b->probe_count = 0;
+		b->probe_limit = p->steps + PROBE_STEPS;
+		extend(b, lv, depth, 0, 0, 0);
+		n = b->probe_out && b->probe_count < 2 ? 2 : b->probe_count;
+		b->probe = 0;
+		b->probe_out = 0;
+		if (b->stop || !n)
+			return SIZE_MAX;
+		if (n < best_n) {
 			best = j;
 			best_n = n;
-			best_key = key;
+			best_key = key[j];
 		}
+		(void)best_key;
+		/* a single completion: close it next */
+		if (n == 1)
+			break;
 	}
 	return best;
 }
