@@ -9,10 +9,11 @@
  *   build/bench/bench_placement --families PASSES [--no-before] [--list]
  *
  * The second form runs only the planted families (PASSES passes over the
- * grid), without the solver before when --no-before, and lists each
- * undecided instance (pass, grid index, twin, m, n, slack, step) with
- * --list: the undecided counts are deterministic, so they can be compared
- * from one change to the next quickly.
+ * grid), without the solver before when --no-before, and with --list
+ * lists each instance left undecided or decided in more than 5 ms (pass,
+ * grid index, twin, m, n, slack, step, steps, µs) on standard error: the
+ * undecided counts are deterministic, so they can be compared from one
+ * change to the next in seconds.
  *
  * Then the planted families (placement_families.h): pods that fit by
  * construction on nearly full nodes, and their twins, decided by the
@@ -303,6 +304,37 @@ static size_t index_of(const size_t *v, size_t n, size_t x)
 	return i;
 }
 
+/*
+ * Place an instance and time it.  A decision slower than RETIME_US is
+ * timed twice more and the least time kept: the machine is shared, and a
+ * single timing of a few milliseconds may hold another process's time
+ * slice.  The answers are deterministic, so the last one stands for all.
+ */
+#define RETIME_US 2000
+
+static double place_timed(const struct kr_fam_instance *in,
+			  const struct kr_place_opts *opts,
+			  struct kr_placement *p)
+{
+	struct kr_err err = { 0 };
+	double best = 0, t0, us;
+	int run;
+
+	for (run = 0; run < 3 && (!run || best > RETIME_US); run++) {
+		if (run)
+			kr_placement_clear(p);
+		t0 = now_us();
+		if (kr_place(in->inv, in->req, opts, p, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			exit(1);
+		}
+		us = now_us() - t0;
+		if (!run || us < best)
+			best = us;
+	}
+	return best;
+}
+
 static void run_families(unsigned int passes, int before_too, int list)
 {
 	/* planted by slack and step; twins by kind; planted by m and n */
@@ -327,13 +359,7 @@ static void run_families(unsigned int passes, int before_too, int list)
 				if (kr_fam_make(&fp, (enum kr_fam_twin)twin,
 						&in) < 0)
 					exit(1);
-				t0 = now_us();
-				if (kr_place(in.inv, in.req, &opts, &p, &err) <
-				    0) {
-					fprintf(stderr, "%s\n", err.msg);
-					exit(1);
-				}
-				now = now_us() - t0;
+				now = place_timed(&in, &opts, &p);
 				t0 = now_us();
 				v1 = v1_cut = 0;
 				if (before_too)
