@@ -35,10 +35,10 @@
  * binary search; when at most two more items can be taken (two VFs left,
  * or the three smallest candidates overflow the room), the pairs and
  * single items that land the completion in its range are found by binary
- * search on the sorted demands.  After
- * a first run in a fixed order, the search restarts with ties broken at
- * random, for run lengths of the Luby sequence, keeping what it
- * remembered (a heavy tail of one unlucky order costs one run).
+ * search on the sorted demands.  After a first run in a fixed order, the
+ * search restarts with ties broken at random, for run lengths of the Luby
+ * sequence, keeping what it remembered (a heavy tail of one unlucky order
+ * costs one run).
  *
  * Every rule keeps at least one assignment when one exists, so when the
  * search ends without one, none exists: the answer is a proof.
