@@ -28,14 +28,17 @@
  *    no permutation of PFs is tried twice;
  *  - failed nodes are remembered and not searched again.
  *
- * The PF to close is the one with the fewest completions (each open PF's
- * are counted, up to two): a PF with none fails the node at once, one
- * with a single completion is closed next.  When at most two items are
- * still to choose, the pairs and single items that land the completion
- * in its range are found by binary search on the sorted demands.  After
- * a first run in a fixed order, the search restarts with ties broken at
- * random, for run lengths of the Luby sequence, keeping what it
- * remembered (a heavy tail of one unlucky order costs one run).
+ * The PF to close is the one with the fewest completions (the open PFs
+ * that can hold the fewest items have theirs counted, up to two): a PF
+ * with none fails the node at once, one with a single completion is
+ * closed next.  Candidates too large for the room left are passed by
+ * binary search; when at most two more items can be taken (two VFs left,
+ * or the three smallest candidates overflow the room), the pairs and
+ * single items that land the completion in its range are found by binary
+ * search on the sorted demands.  After a first run in a fixed order, the
+ * search restarts with ties broken at random, for run lengths of the Luby
+ * sequence, keeping what it remembered (a heavy tail of one unlucky order
+ * costs one run).
  *
  * Every rule keeps at least one assignment when one exists, so when the
  * search ends without one, none exists: the answer is a proof.
@@ -52,8 +55,9 @@
 /* Slots of the table of failed nodes, at least and at most. */
 #define MEMO_MIN 1024
 #define MEMO_MAX 16384
-/* Steps a count of one PF's completions may take. */
-#define PROBE_STEPS 300
+/* Steps a count of one PF's completions may take, and the PFs counted. */
+#define PROBE_STEPS 30
+#define PROBE_PFS 4
 
 /* ---- greedy ---- */
 
@@ -531,11 +535,24 @@ static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
 
 	if (budget_out(b))
 		return 0;
+	/* the candidates too large for the room left are left out at once
+	 * (a step each was what it cost to pass them one by one) */
+	if (c < nc && lv->dem[c] > cap - s) {
+		size_t fit = first_at_most(lv, c, cap - s);
+
+		if (lv->forced_from[c] < fit)
+			return 0;
+		c = fit;
+	}
 	if (k == vfs || c == nc)
 		return lv->forced_from[c] < nc ? 0 : leaf(b, lv, depth, s, k);
 	if (!reachable(lv, c, s, k, cap, vfs))
 		return 0;
-	if (vfs - k <= 2)
+	/* two more at most: when two VFs are left, or when the three
+	 * smallest candidates overflow the room */
+	if (vfs - k <= 2 ||
+	    (nc - c >= 3 && lv->dem[nc - 1] + lv->dem[nc - 2] +
+				    lv->dem[nc - 3] > cap - s))
 		return finish(b, lv, depth, c, s, k);
 	/* an item much larger than the room per VF left: try without it
 	 * first, so that the completion resembles what remains */
@@ -617,44 +634,55 @@ static void setup_level(struct bc *b, struct level *lv, size_t j)
 }
 
 /*
- * The PF to close next: the one with the fewest completions (counted up to
- * two, within PROBE_STEPS steps each), then the fewest items it can hold,
- * then the least bandwidth (a random run perturbs the count a little).
- * SIZE_MAX when some open PF has no completion at all: the node fails.
+ * The PF to close next.  The open PFs in the order of the items they can
+ * hold, then of their bandwidth (a random run perturbs the order a
+ * little); the first PROBE_PFS of them have their completions counted, up
+ * to two, within PROBE_STEPS steps each: the first with a single one is
+ * closed next, else the first with the fewest.  SIZE_MAX when a PF counted
+ * has no completion at all: the node fails.  (The PFs further on rarely
+ * matter: a PF that can hold many items has many completions, and counting
+ * every open PF's took most of the steps of a search.)
  */
 static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 {
 	const struct kr_pl *p = b->p;
-	int64_t key, best_key = 0;
+	int64_t key[KR_PLACE_MAX_PFS];
+	size_t order[KR_PLACE_MAX_PFS], n_open = 0, j, q, t, best = SIZE_MAX;
 	unsigned int n, best_n = 3;
-	size_t j, best = SIZE_MAX;
 
 	for (j = 0; j < p->m; j++) {
 		if (!(b->open >> j & 1))
 			continue;
-		key = b->count[j] * 8 + (b->random ? (int64_t)(bc_rnd(b) % 12) : 0);
-		n = 2;
-		{
-			setup_level(b, lv, j);
-			b->probe = 1;
-			b->probe_count = 0;
-			b->probe_limit = p->steps + PROBE_STEPS;
-			extend(b, lv, depth, 0, 0, 0);
-			n = b->probe_out && b->probe_count < 2 ? 2
-							       : b->probe_count;
-			b->probe = 0;
-			b->probe_out = 0;
-			if (b->stop || !n)
-				return SIZE_MAX;
+		key[j] = b->count[j] * 8 +
+			 (b->random ? (int64_t)(bc_rnd(b) % 12) : 0);
+		/* by key, then bandwidth: insertion */
+		for (q = n_open++; q > 0; q--) {
+			t = order[q - 1];
+			if (key[t] < key[j] ||
+			    (key[t] == key[j] && p->cap[t] <= p->cap[j]))
+				break;
+			order[q] = t;
 		}
-		if (best == SIZE_MAX || n < best_n ||
-		    (n == best_n && (key < best_key ||
-				     (key == best_key &&
-				      p->cap[j] < p->cap[best])))) {
+		order[q] = j;
+	}
+	for (q = 0; q < n_open && q < PROBE_PFS; q++) {
+		j = order[q];
+		setup_level(b, lv, j);
+		b->probe = 1;
+		b->probe_count = 0;
+		b->probe_limit = p->steps + PROBE_STEPS;
+		extend(b, lv, depth, 0, 0, 0);
+		n = b->probe_out && b->probe_count < 2 ? 2 : b->probe_count;
+		b->probe = 0;
+		b->probe_out = 0;
+		if (b->stop || !n)
+			return SIZE_MAX;
+		if (n < best_n) {
 			best = j;
 			best_n = n;
-			best_key = key;
 		}
+		if (n == 1)
+			break;
 	}
 	return best;
 }
