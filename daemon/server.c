@@ -142,9 +142,19 @@ static enum MHD_Result reply_error_challenge(struct http_server *srv,
 {
 	json_t *doc = json_pack("{s:s, s:s}", "error", error, "message",
 				message);
-	char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	char *body, ascii[512];
 	enum MHD_Result ret;
+	size_t i;
 
+	if (!doc) {	/* it quotes a URL that is not UTF-8: say it in ASCII */
+		snprintf(ascii, sizeof(ascii), "%s", message);
+		for (i = 0; ascii[i]; i++)
+			if ((unsigned char)ascii[i] >= 0x80)
+				ascii[i] = '?';
+		doc = json_pack("{s:s, s:s}", "error", error, "message",
+				ascii);
+	}
+	body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	if (!body)
 		return MHD_NO;

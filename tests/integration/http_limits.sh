@@ -97,6 +97,8 @@ start_daemon node-a "request_timeout_s = 60" "idle_timeout_s = 60"
 	fail "Content-Length with Transfer-Encoding accepted"
 [ "$($clients raw 127.0.0.1:54005 'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd')" = 413 ] ||
 	fail "repeated equal Content-Length: not the body refusal"
+[ "$($clients raw 127.0.0.1:54005 'GET /\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n')" = 404 ] ||
+	fail "a path that is not UTF-8 is not answered 404"
 
 hold crowd 127.0.0.1:54005 --sources "$(sources 2 50)" --count 3000
 hold greedy 127.0.0.1:54005 --sources 127.0.0.200 --count 500
