@@ -16,15 +16,7 @@ cat >"$api/tokens.json" <<JSON
          "audiences": ["kube-rdma-daemon"]},
  "tok-nosy-9b2c": {"username": "nosy", "audiences": ["kube-rdma-daemon"]}}
 JSON
-"$KR_TEST_APISERVER" 16446 sa "$api" &
-pids="$pids $!"
-cat >"$work/kubeconfig" <<KUBE
-apiVersion: v1
-current-context: t
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:16446"}}]
-contexts: [{name: t, context: {cluster: c, user: u}}]
-users: [{name: u, user: {token: sa}}]
-KUBE
+start_apiserver "$api"
 # the node of the fixture, at its address
 ip addr add 192.168.10.11/32 dev lo
 write_config "$work/a.conf" node-a "[daemon]" "listen = 192.168.10.11:54005" \
