@@ -406,7 +406,8 @@ int kr_node_pf_inventory(struct kr_node_pf *pf, struct kr_inventory *inv,
 }
 
 /* Mark the VFs the allocation records name; records are the only source
- * of "allocated", the kernel is the source of everything else. */
+ * of "allocated", the kernel is the source of everything else.  The PFs'
+ * totals are mark_unavailable's, which always follows. */
 static void mark_owners(struct kr_inventory *inv, struct kr_alloc **allocs,
 			size_t n_allocs)
 {
@@ -452,7 +453,6 @@ static void mark_owners(struct kr_inventory *inv, struct kr_alloc **allocs,
 						 sizeof(vf->owner.container_id),
 						 "%s", al->container_id);
 				}
-				kr_inv_pf_update_totals(pf);
 			}
 		}
 	}
