@@ -689,7 +689,9 @@ static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
 	    (nc - c >= 3 && lv->dem[nc - 1] + lv->dem[nc - 2] +
 				    lv->dem[nc - 3] > cap - s))
 		return finish(b, lv, depth, c, s, k);
-	if (vfs - k == 3 && cap - lv->lo <= SUMS2_WINDOW * p->unit) {
+	/* (not for a count of completions: its 30 steps would not pay) */
+	if (vfs - k == 3 && cap - lv->lo <= SUMS2_WINDOW * p->unit &&
+	    !b->probe) {
 		if (lv->sums2_state == SUMS2_NONE)
 			sums2_make(b, lv);
 		if (lv->sums2_state == SUMS2_MADE)
