@@ -949,7 +949,12 @@ static int bc_node(struct bc *b, size_t depth)
 	j = choose_pf(b, lv, depth);
 	found = 0;
 	if (j != SIZE_MAX) {
-		setup_level(b, lv, j);
+		/* the last PF counted is still set up (but a count that
+		 * stopped at its second completion left it marked) */
+		if (lv->pf != j)
+			setup_level(b, lv, j);
+		else
+			memset(lv->take, 0, lv->nc);
 		found = extend(b, lv, depth, 0, 0, 0);
 	}
 	if (!found && !b->stop) {
