@@ -61,6 +61,8 @@
 /* Slots of the table of failed nodes, at least and at most. */
 #define MEMO_MIN 256
 #define MEMO_MAX 16384
+/* The largest key of a guessed number of completions (16 per one). */
+#define GUESS_TOP 16000000000000000ll
 /* Ranges of completions at most this many units wide use sums2. */
 #define SUMS2_WINDOW 1024
 /* Steps a count of one PF's completions may take, and the PFs counted. */
@@ -621,9 +623,9 @@ static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
  * Three items left at most, on a range of at most SUMS2_WINDOW units:
  * the next item taken, a, must leave a remainder that none, one or two
  * candidates make up (sums2, a relaxation: they may include a or items
- * before it), so the candidates that cannot be passed at the cost of a
- * bit test rather than of a pair search each.  Otherwise as extend: the
- * choice with none more first, then each a by decreasing demand.
+ * before it), so a candidate that cannot start a completion costs a bit
+ * test, not a pair search.  Otherwise as extend: the choice with none
+ * more first, then each a by decreasing demand.
  */
 static int three_left(struct bc *b, struct level *lv, size_t depth, size_t c,
 		      int64_t s, int64_t k)
@@ -831,6 +833,7 @@ static double completions_guess(const struct bc *b, size_t j, int64_t lo,
 		if (sd < 1)
 			sd = 1;
 		z = ((double)(p->cap[j] + lo) / 2 - kv * mean) / unit / sd;
+		/* beyond ten standard deviations: nothing to count */
 		if (z * z < 100)
 			guess += sets * width / sd * 0.3989422804 *
 				 rough_exp(-z * z / 2);
@@ -854,6 +857,7 @@ static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 	const struct kr_pl *p = b->p;
 	int64_t key[KR_PLACE_MAX_PFS], absorb = 0, count = 0;
 	size_t order[KR_PLACE_MAX_PFS], n_open = 0, j, q, t, best = SIZE_MAX;
+	double guess;
 	unsigned int n, best_n = 3;
 
 	for (j = 0; j < p->m; j++) {
@@ -863,11 +867,12 @@ static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 	for (j = 0; j < p->m; j++) {
 		if (!(b->open >> j & 1))
 			continue;
+		guess = completions_guess(b, j,
+					  b->remd - (absorb - b->absorb[j]),
+					  b->remn - (count - b->count[j]));
 		b->p->steps += (uint64_t)p->vfs[j] / 4 + 1;	/* the guess */
-		key[j] = (int64_t)(16 * completions_guess(
-					       b, j,
-					       b->remd - (absorb - b->absorb[j]),
-					       b->remn - (count - b->count[j]))) +
+		/* (C(128, 64) would not fit an int64_t) */
+		key[j] = (guess < 1e15 ? (int64_t)(16 * guess) : GUESS_TOP) +
 			 (b->random ? (int64_t)(bc_rnd(b) % 12) : 0);
 		/* by key, then bandwidth: insertion */
 		for (q = n_open++; q > 0; q--) {
