@@ -158,6 +158,42 @@ static void test_packing_needs_search(void **state)
 	kr_inventory_free(inv);
 }
 
+/*
+ * Many VFs per PF: 70 interfaces at 1000 + 9 i Mb/s on two PFs of 70 free
+ * VFs with exactly their sum between them.  Greedy misses; the search
+ * guesses C(70, k) completions per PF, more than an int64_t holds (the
+ * guess is clamped, not cast out of range), and finds a packing.
+ */
+static void test_many_vfs_exact(void **state)
+{
+	struct pf_spec pfs[] = { { "p0", 0, 0, 70, 0, 100000 },
+				 { "p1", 0, 0, 70, 0, 100000 } };
+	char json[70 * 24 + 8], *w = json;
+	struct kr_inventory *inv;
+	struct kr_request *req;
+	struct kr_placement p;
+	uint32_t sum = 0;
+	int i;
+
+	(void)state;
+	*w++ = '[';
+	for (i = 0; i < 70; i++) {
+		w += sprintf(w, "%s{\"min_tx_rate\": %d}", i ? ", " : "",
+			     1000 + 9 * i);
+		sum += 1000 + 9 * (uint32_t)i;
+	}
+	strcpy(w, "]");
+	pfs[0].capacity = sum / 2;
+	pfs[1].capacity = sum - sum / 2;
+	inv = node(pfs, 2);
+	req = request(json);
+	assert_true(place(inv, req, KR_POLICY_BINPACK, &p));
+	assert_true(p.steps > 0);
+	kr_placement_clear(&p);
+	kr_request_free(req);
+	kr_inventory_free(inv);
+}
+
 static void test_pins_and_speed(void **state)
 {
 	const struct pf_spec pfs[] = { { "p0", 100000, 0, 2, 0, 100000 },
@@ -521,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_paper_examples),
 		cmocka_unit_test(test_sixty_on_two),
 		cmocka_unit_test(test_packing_needs_search),
+		cmocka_unit_test(test_many_vfs_exact),
 		cmocka_unit_test(test_pins_and_speed),
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test(test_min_rate_support),
