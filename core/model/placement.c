@@ -302,9 +302,10 @@ static double spare(const struct kr_pl *p)
 }
 
 /*
- * Greedy in the policy's order, then in the other; then the bounds; then
- * the exact search alone for few interfaces per PF, else a short exact
- * search, dives, repair and the exact search again.  1 found (p->choice),
+ * Greedy in the policy's order, then in the other; then the bounds; two
+ * PFs by subset sums; then the exact search alone for few interfaces per
+ * PF, else a short exact search, dives, repair and the exact search
+ * again.  1 found (p->choice),
  * 0 not (p->proven or p->cut_off), -ENOMEM.
  */
 static int solve(struct kr_pl *p)
@@ -316,6 +317,9 @@ static int solve(struct kr_pl *p)
 		return 1;
 	r = kr_pl_bounds(p);
 	if (r <= 0)
+		return r;
+	r = kr_pl_pair(p);
+	if (r != 2)
 		return r;
 	/*
 	 * With at most 8 interfaces per PF and next to no bandwidth to

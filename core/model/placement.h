@@ -40,7 +40,7 @@ enum kr_policy {
  * Search steps before the solver gives up (see kr_place_opts): about 4 ms
  * on one core, at 11 to 22 ns a step (docs/benchmarks.md).
  */
-#define KR_PLACE_BUDGET_DEFAULT 200000
+#define KR_PLACE_BUDGET_DEFAULT 180000
 
 struct kr_place_opts {
 	enum kr_policy policy;

@@ -2,9 +2,10 @@
 /*
  * The placement solver's inside, shared by placement.c (the API, the
  * per-request preparation, explanations), placement_bounds.c (proofs that
- * nothing fits), placement_repair.c (finding packings where many exist)
- * and placement_search.c (greedy passes, and the exact search that finds
- * an assignment or exhausts them).  Not for use outside
+ * nothing fits), placement_pair.c (two PFs, decided by subset sums),
+ * placement_repair.c (finding packings where many exist) and
+ * placement_search.c (greedy passes, and the exact search that finds an
+ * assignment or exhausts them).  Not for use outside
  * core/placement*.c.
  *
  * One node's problem: m PFs ("bins"), each with an unreserved bandwidth
@@ -77,6 +78,14 @@ int kr_pl_repair(struct kr_pl *p);
  * when an assignment is found, else 0; never proves anything.  -ENOMEM.
  */
 int kr_pl_dive(struct kr_pl *p);
+
+/*
+ * Two PFs (placement_pair.c): when only two PFs have free VFs and their VFs
+ * do not bind, decide exactly by subset sums.  1 and p->choice filled when
+ * an assignment exists, 0 when none does (p->proven), 2 when this node is
+ * not one for it (counts bind, or the table would be too large); -ENOMEM.
+ */
+int kr_pl_pair(struct kr_pl *p);
 
 /*
  * Exact search (bin completion, placement_search.c) until p->steps reaches
