@@ -16,8 +16,9 @@
 
 #include "placement_solver.h"
 
-/* Words the table may hold: 4 MiB. */
-#define PAIR_MAX_WORDS (512 * 1024)
+/* Words the table may hold: 2 MiB (128 interfaces on two 100 Gb/s PFs in
+ * units of 1 Mb/s need 1.6 MiB). */
+#define PAIR_MAX_WORDS (256 * 1024)
 
 /* Is a sum of [lo, hi] units in the bitset r? */
 static int any_in(const uint64_t *r, int64_t lo, int64_t hi, int64_t *at)
