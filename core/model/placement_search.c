@@ -590,29 +590,31 @@ static void sums2_make(struct bc *b, struct level *lv)
 	lv->sums2_state = SUMS2_MADE;
 }
 
-/* Does sums2 hold a sum in [lo, hi] (bandwidth)? */
+/* Does sums2 hold a sum in [lo, hi] (bandwidth)?  A word at a time. */
 static int sums2_any(const struct kr_pl *p, const struct level *lv,
 		     int64_t lo, int64_t hi)
 {
 	int64_t unit = p->unit, top = p->cap[lv->pf] / unit, x, y;
+	size_t w, wx, wy;
+	uint64_t first, last;
 
 	if (hi < 0)
 		return 0;
 	x = lo <= 0 ? 0 : (lo + unit - 1) / unit;
 	y = hi / unit < top ? hi / unit : top;
-	while (x <= y) {
-		uint64_t w = lv->sums2[x / 64] >> (x % 64);
-
-		if (x % 64 == 0 && y - x >= 63) {
-			if (w)
-				return 1;
-			x += 64;
-		} else {
-			if (w & 1)
-				return 1;
-			x++;
-		}
-	}
+	if (x > y)
+		return 0;
+	wx = (size_t)x / 64;
+	wy = (size_t)y / 64;
+	first = ~0ull << (x % 64);
+	last = ~0ull >> (63 - y % 64);
+	if (wx == wy)
+		return !!(lv->sums2[wx] & first & last);
+	if (lv->sums2[wx] & first || lv->sums2[wy] & last)
+		return 1;
+	for (w = wx + 1; w < wy; w++)
+		if (lv->sums2[w])
+			return 1;
 	return 0;
 }
 
@@ -620,19 +622,42 @@ static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
 		  int64_t s, int64_t k);
 
 /*
- * Three items left at most, on a range of at most SUMS2_WINDOW units:
- * the next item taken, a, must leave a remainder that none, one or two
- * candidates make up (sums2, a relaxation: they may include a or items
- * before it), so a candidate that cannot start a completion costs a bit
- * test, not a pair search.  Otherwise as extend: the choice with none
- * more first, then each a by decreasing demand.
+ * Can none, one or two candidates make up [lo, hi] (more == 3), or up to
+ * three, the first after candidate a (more == 4)?  The second looks up
+ * each candidate's remainder: a step per three.
  */
-static int three_left(struct bc *b, struct level *lv, size_t depth, size_t c,
-		      int64_t s, int64_t k)
+static int remainder_made(struct bc *b, const struct level *lv, size_t a,
+			  int64_t lo, int64_t hi, int more)
+{
+	size_t c, looked = 0;
+
+	if (sums2_any(b->p, lv, lo, hi))
+		return 1;
+	if (more == 3)
+		return 0;
+	for (c = first_at_most(lv, a + 1, hi); c < lv->nc; c++) {
+		if (++looked % 3 == 0 && budget_out(b))
+			return 0;
+		if (sums2_any(b->p, lv, lo - lv->dem[c], hi - lv->dem[c]))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * 'more' (3 or 4) items left at most, on a narrow range: the next item
+ * taken, a, must leave a remainder that the others can make up, looked up
+ * in sums2 (a relaxation: the sums may include a or items before it), so
+ * a candidate that cannot start a completion costs bit tests, not a
+ * search.  Otherwise as extend: the choice with none more first, then
+ * each a by decreasing demand.
+ */
+static int few_left(struct bc *b, struct level *lv, size_t depth, size_t c,
+		    int64_t s, int64_t k, int more)
 {
 	struct kr_pl *p = b->p;
 	int64_t cap = p->cap[lv->pf], lo = lv->lo;
-	size_t nc = lv->nc, f = lv->forced_from[c], a, looked = 0;
+	size_t nc = lv->nc, f = lv->forced_from[c], a, q, looked = 0;
 
 	if (f == nc) {
 		if (leaf(b, lv, depth, s, k))
@@ -641,21 +666,23 @@ static int three_left(struct bc *b, struct level *lv, size_t depth, size_t c,
 			return 0;
 	}
 	for (a = first_at_most(lv, c, cap - s); a < nc && a <= f; a++) {
-		int64_t top = lv->dem[a];
+		int64_t top = 0;
 
-		/* a and the two largest after it must reach lo, and that
-		 * only falls as a goes on */
-		top += a + 1 < nc ? lv->dem[a + 1] : 0;
-		top += a + 2 < nc ? lv->dem[a + 2] : 0;
+		/* a and the largest after it must reach lo, and that only
+		 * falls as a goes on */
+		for (q = a; q < a + (size_t)more && q < nc; q++)
+			top += lv->dem[q];
 		if (s + top < lo)
 			break;
 		if (!run_start(lv, c, a))
 			continue;
 		if (++looked % 8 == 0 && budget_out(b))
 			return 0;
-		if (!sums2_any(p, lv, lo - s - lv->dem[a],
-			       cap - s - lv->dem[a]))
+		if (!remainder_made(b, lv, a, lo - s - lv->dem[a],
+				    cap - s - lv->dem[a], more))
 			continue;
+		if (halted(b))
+			return 0;
 		lv->take[a] = 1;
 		if (extend(b, lv, depth, a + 1, s + lv->dem[a], k + 1))
 			return 1;
@@ -696,13 +723,15 @@ static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
 	    (nc - c >= 3 && lv->dem[nc - 1] + lv->dem[nc - 2] +
 				    lv->dem[nc - 3] > cap - s))
 		return finish(b, lv, depth, c, s, k);
-	/* (not for a count of completions: its 30 steps would not pay) */
-	if (vfs - k == 3 && cap - lv->lo <= SUMS2_WINDOW * p->unit &&
-	    !b->probe) {
+	/* three left on a narrow range, or four on one of a word or two
+	 * (not for a count of completions: its 30 steps would not pay) */
+	if (!b->probe &&
+	    ((vfs - k == 3 && cap - lv->lo <= SUMS2_WINDOW * p->unit) ||
+	     (vfs - k == 4 && cap - lv->lo <= 64 * p->unit))) {
 		if (lv->sums2_state == SUMS2_NONE)
 			sums2_make(b, lv);
 		if (lv->sums2_state == SUMS2_MADE)
-			return three_left(b, lv, depth, c, s, k);
+			return few_left(b, lv, depth, c, s, k, (int)(vfs - k));
 	}
 	/* an item much larger than the room per VF left: try without it
 	 * first, so that the completion resembles what remains */
