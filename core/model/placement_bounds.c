@@ -72,35 +72,6 @@ static int64_t pair_sum(const struct kr_pl *p, size_t j, int64_t vfs,
 	return best;
 }
 
-/* dst |= dst << k over 'words' words. */
-static void shift_or(uint64_t *v, size_t words, size_t k)
-{
-	size_t q = k / 64, r = k % 64, w;
-
-	for (w = words; w-- > q;) {
-		uint64_t x = v[w - q] << r;
-
-		if (r && w > q)
-			x |= v[w - q - 1] >> (64 - r);
-		v[w] |= x;
-	}
-}
-
-/* The highest set bit of v at or below 'top', or -1. */
-static int64_t highest_at_most(const uint64_t *v, int64_t top)
-{
-	int64_t w = top / 64;
-	uint64_t x = v[w] & (~0ull >> (63 - top % 64));
-
-	for (;;) {
-		if (x)
-			return w * 64 + 63 - __builtin_clzll(x);
-		if (--w < 0)
-			return -1;
-		x = v[w];
-	}
-}
-
 /* Do the same items may go to PFs j and k? */
 static int same_column(const struct kr_pl *p, size_t j, size_t k)
 {
@@ -150,14 +121,14 @@ static int tighten_by_sums(struct kr_pl *p)
 		bits[0] = 1;
 		for (i = 0; i < p->n; i++)
 			if ((p->items[i].elig >> j & 1) && p->items[i].d <= top)
-				shift_or(bits, words,
+				kr_pl_bits_shift_or(bits, words,
 					 (size_t)(p->items[i].d / p->unit));
 		for (k = j; k < p->m; k++) {
 			int64_t best;
 
 			if (!(group >> k & 1))
 				continue;
-			best = highest_at_most(bits, p->cap[k] / p->unit);
+			best = kr_pl_bits_highest(bits, 0, p->cap[k] / p->unit);
 			if (best >= 0 && best * p->unit < p->cap[k])
 				p->cap[k] = best * p->unit;
 		}

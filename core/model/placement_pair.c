@@ -20,27 +20,9 @@
  * units of 1 Mb/s need 1.6 MiB). */
 #define PAIR_MAX_WORDS (256 * 1024)
 
-/* Is a sum of [lo, hi] units in the bitset r? */
-static int any_in(const uint64_t *r, int64_t lo, int64_t hi, int64_t *at)
-{
-	int64_t x;
-
-	for (x = lo; x <= hi; x++) {
-		if (x % 64 == 0 && hi - x >= 63 && !r[x / 64]) {
-			x += 63;
-			continue;
-		}
-		if (r[x / 64] >> (x % 64) & 1) {
-			*at = x;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 int kr_pl_pair(struct kr_pl *p)
 {
-	size_t pf[2], n_pf = 0, i, j, w, words, n_free = 0, *free_item = NULL;
+	size_t pf[2], n_pf = 0, i, j, words, n_free = 0, *free_item = NULL;
 	int64_t unit = p->unit, fixed[2] = { 0, 0 }, fixed_n[2] = { 0, 0 };
 	int64_t free_sum = 0, lo, hi, x;
 	uint64_t *reach = NULL;
@@ -104,23 +86,16 @@ int kr_pl_pair(struct kr_pl *p)
 	/* reach[i]: the sums of subsets of the first i free items */
 	reach[0] = 1;
 	for (i = 0; i < n_free; i++) {
-		const uint64_t *r = &reach[i * words];
 		uint64_t *nx = &reach[(i + 1) * words];
-		int64_t d = p->items[free_item[i]].d / unit;
-		size_t ws = (size_t)d / 64, bs = (size_t)d % 64;
 
-		memcpy(nx, r, words * sizeof(*nx));
-		for (w = words; w-- > ws;) {
-			uint64_t v = r[w - ws] << bs;
-
-			if (bs && w > ws)
-				v |= r[w - ws - 1] >> (64 - bs);
-			nx[w] |= v;
-		}
+		memcpy(nx, &reach[i * words], words * sizeof(*nx));
+		kr_pl_bits_shift_or(nx, words,
+				    (size_t)(p->items[free_item[i]].d / unit));
 	}
 	/* a step per 32 words, as the other tables */
 	p->steps += (n_free + 1) * words / 32 + 1;
-	if (!any_in(&reach[n_free * words], lo, hi, &x)) {
+	x = kr_pl_bits_highest(&reach[n_free * words], lo, hi);
+	if (x < 0) {
 		p->proven = true;
 		ret = 0;
 		goto out;

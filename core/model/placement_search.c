@@ -590,32 +590,17 @@ static void sums2_make(struct bc *b, struct level *lv)
 	lv->sums2_state = SUMS2_MADE;
 }
 
-/* Does sums2 hold a sum in [lo, hi] (bandwidth)?  A word at a time. */
+/* Does sums2 hold a sum in [lo, hi] (bandwidth)? */
 static int sums2_any(const struct kr_pl *p, const struct level *lv,
 		     int64_t lo, int64_t hi)
 {
-	int64_t unit = p->unit, top = p->cap[lv->pf] / unit, x, y;
-	size_t w, wx, wy;
-	uint64_t first, last;
+	int64_t unit = p->unit, top = p->cap[lv->pf] / unit;
 
 	if (hi < 0)
 		return 0;
-	x = lo <= 0 ? 0 : (lo + unit - 1) / unit;
-	y = hi / unit < top ? hi / unit : top;
-	if (x > y)
-		return 0;
-	wx = (size_t)x / 64;
-	wy = (size_t)y / 64;
-	first = ~0ull << (x % 64);
-	last = ~0ull >> (63 - y % 64);
-	if (wx == wy)
-		return !!(lv->sums2[wx] & first & last);
-	if (lv->sums2[wx] & first || lv->sums2[wy] & last)
-		return 1;
-	for (w = wx + 1; w < wy; w++)
-		if (lv->sums2[w])
-			return 1;
-	return 0;
+	return kr_pl_bits_highest(lv->sums2,
+				  lo <= 0 ? 0 : (lo + unit - 1) / unit,
+				  hi / unit < top ? hi / unit : top) >= 0;
 }
 
 static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,

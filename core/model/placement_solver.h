@@ -49,6 +49,14 @@ struct kr_pl {
 };
 
 /*
+ * Bitsets of sums (placement_bits.c), bit x for x units.  shift_or sets
+ * v |= v << k over 'words' words, in place; highest returns the highest
+ * set bit in [lo, hi] (lo below 0 taken as 0; hi within the words), or -1.
+ */
+void kr_pl_bits_shift_or(uint64_t *v, size_t words, size_t k);
+int64_t kr_pl_bits_highest(const uint64_t *v, int64_t lo, int64_t hi);
+
+/*
  * Bounds that hold for every assignment (placement_bounds.c).  May lower
  * cap[] to what each PF can really take (subset sums of the demands it may
  * hold, within its VFs).  Returns 0 when they prove that nothing fits (and
