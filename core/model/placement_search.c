@@ -65,6 +65,13 @@
 #define GUESS_TOP 16000000000000000ll
 /* Ranges of completions at most this many units wide use sums2. */
 #define SUMS2_WINDOW 1024
+/*
+ * Ranges of completions at most this many units wide use the table of
+ * suffix sums, whose rows are cyclic sets of this many bits when the PF
+ * holds more units.
+ */
+#define SUFFIX_WINDOW 64
+#define SUFFIX_BITS 8192
 /* Steps a count of one PF's completions may take, and the PFs counted. */
 #define PROBE_STEPS 30
 #define PROBE_PFS 4
@@ -198,10 +205,15 @@ struct level {
 	uint64_t *sums2;	/* bit x: none, one or two of the candidates
 				 * add up to x units */
 	size_t sums2_words;	/* allocated */
-	int sums2_state;	/* SUMS2_NONE, _MADE, _FAILED */
+	int sums2_state;	/* TABLE_NONE, _MADE, _FAILED */
+	uint64_t *suffix;	/* row c: the subset sums of candidates c on */
+	size_t suffix_row;	/* words per row */
+	size_t suffix_words;	/* allocated */
+	int suffix_cyclic;	/* rows hold the sums modulo their bits */
+	int suffix_state;	/* TABLE_NONE, _MADE, _FAILED */
 };
 
-enum { SUMS2_NONE, SUMS2_MADE, SUMS2_FAILED };
+enum { TABLE_NONE, TABLE_MADE, TABLE_FAILED };
 
 struct bc {
 	struct kr_pl *p;
@@ -567,7 +579,7 @@ static void sums2_make(struct bc *b, struct level *lv)
 
 		if (!w) {
 			/* only slower without it */
-			lv->sums2_state = SUMS2_FAILED;
+			lv->sums2_state = TABLE_FAILED;
 			return;
 		}
 		lv->sums2 = w;
@@ -587,7 +599,7 @@ static void sums2_make(struct bc *b, struct level *lv)
 		p->steps += (lv->nc - a) / 16;
 	}
 	p->steps += words / 64 + 1;
-	lv->sums2_state = SUMS2_MADE;
+	lv->sums2_state = TABLE_MADE;
 }
 
 /* Does sums2 hold a sum in [lo, hi] (bandwidth)? */
@@ -605,6 +617,76 @@ static int sums2_any(const struct kr_pl *p, const struct level *lv,
 
 static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
 		  int64_t s, int64_t k);
+
+/*
+ * The subset sums of each suffix of the candidates, without a count:
+ * row c is row c + 1 or'd with itself shifted by candidate c's demand.
+ * Up to SUFFIX_BITS units the rows are exact; above, they are cyclic, so
+ * that a row costs 128 words whatever the PF's bandwidth: a sum modulo
+ * 8,192 is still a necessary condition, and short suffixes (where the
+ * depth-first choice spends its steps) have far fewer sums than that.
+ * A step per 32 words (some 120 steps for 30 candidates).
+ */
+static void suffix_make(struct bc *b, struct level *lv)
+{
+	struct kr_pl *p = b->p;
+	int64_t units = p->cap[lv->pf] / p->unit;
+	int cyclic = units >= SUFFIX_BITS;
+	size_t row = cyclic ? SUFFIX_BITS / 64 : (size_t)units / 64 + 1;
+	size_t words = row * (lv->nc + 1), c;
+
+	if (words > lv->suffix_words) {
+		uint64_t *w = realloc(lv->suffix, words * sizeof(*w));
+
+		if (!w) {
+			/* only slower without it */
+			lv->suffix_state = TABLE_FAILED;
+			return;
+		}
+		lv->suffix = w;
+		lv->suffix_words = words;
+	}
+	lv->suffix_row = row;
+	lv->suffix_cyclic = cyclic;
+	memset(lv->suffix + lv->nc * row, 0, row * sizeof(*lv->suffix));
+	lv->suffix[lv->nc * row] = 1;
+	for (c = lv->nc; c-- > 0;) {
+		uint64_t *r = lv->suffix + c * row;
+		size_t d = (size_t)(lv->dem[c] / p->unit);
+
+		if (cyclic) {
+			kr_pl_bits_rotate_or(r, r + row, row, d);
+		} else {
+			memcpy(r, r + row, row * sizeof(*r));
+			kr_pl_bits_shift_or(r, row, d);
+		}
+	}
+	p->steps += words / 32 + 1;
+	lv->suffix_state = TABLE_MADE;
+}
+
+/* May candidates c on add up to something in [lo, hi] (bandwidth)? */
+static int suffix_may(const struct kr_pl *p, const struct level *lv, size_t c,
+		      int64_t lo, int64_t hi)
+{
+	const uint64_t *r = lv->suffix + c * lv->suffix_row;
+	int64_t bits = (int64_t)lv->suffix_row * 64;
+
+	lo = lo <= 0 ? 0 : (lo + p->unit - 1) / p->unit;
+	hi /= p->unit;
+	if (hi < lo)
+		return 0;
+	if (!lv->suffix_cyclic)
+		return kr_pl_bits_highest(r, lo, hi) >= 0;
+	if (hi - lo + 1 >= bits)
+		return 1;
+	lo %= bits;
+	hi %= bits;
+	if (lo <= hi)
+		return kr_pl_bits_highest(r, lo, hi) >= 0;
+	return kr_pl_bits_highest(r, 0, hi) >= 0 ||
+	       kr_pl_bits_highest(r, lo, bits - 1) >= 0;
+}
 
 /*
  * Can none, one or two candidates make up [lo, hi] (more == 3), or up to
@@ -702,6 +784,15 @@ static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
 		return lv->forced_from[c] < nc ? 0 : leaf(b, lv, depth, s, k);
 	if (!reachable(lv, c, s, k, cap, vfs))
 		return 0;
+	/* on a narrow range, the candidates left must be able to land it
+	 * (not for a count of completions: its 30 steps would not pay) */
+	if (!b->probe && cap - lv->lo <= SUFFIX_WINDOW * p->unit) {
+		if (lv->suffix_state == TABLE_NONE)
+			suffix_make(b, lv);
+		if (lv->suffix_state == TABLE_MADE &&
+		    !suffix_may(p, lv, c, lv->lo - s, cap - s))
+			return 0;
+	}
 	/* two more at most: when two VFs are left, or when the three
 	 * smallest candidates overflow the room */
 	if (vfs - k <= 2 ||
@@ -713,9 +804,9 @@ static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
 	if (!b->probe &&
 	    ((vfs - k == 3 && cap - lv->lo <= SUMS2_WINDOW * p->unit) ||
 	     (vfs - k == 4 && cap - lv->lo <= 64 * p->unit))) {
-		if (lv->sums2_state == SUMS2_NONE)
+		if (lv->sums2_state == TABLE_NONE)
 			sums2_make(b, lv);
-		if (lv->sums2_state == SUMS2_MADE)
+		if (lv->sums2_state == TABLE_MADE)
 			return few_left(b, lv, depth, c, s, k, (int)(vfs - k));
 	}
 	/* an item much larger than the room per VF left: try without it
@@ -759,7 +850,8 @@ static void setup_level(struct bc *b, struct level *lv, size_t j)
 		}
 	p->steps += p->n / 8;
 	lv->pf = j;
-	lv->sums2_state = SUMS2_NONE;
+	lv->sums2_state = TABLE_NONE;
+	lv->suffix_state = TABLE_NONE;
 	lv->lo = b->remd - absorb;
 	lv->klo = b->remn - count;
 	lv->nc = 0;
@@ -1047,6 +1139,7 @@ static void bc_free(struct bc *b)
 		for (d = 0; d <= b->p->m; d++) {
 			free(b->lv[d].cand);	/* the level's one block */
 			free(b->lv[d].sums2);
+			free(b->lv[d].suffix);
 		}
 	free(b->lv);
 	free(b->rem);

@@ -50,10 +50,14 @@ struct kr_pl {
 
 /*
  * Bitsets of sums (placement_bits.c), bit x for x units.  shift_or sets
- * v |= v << k over 'words' words, in place; highest returns the highest
- * set bit in [lo, hi] (lo below 0 taken as 0; hi within the words), or -1.
+ * v |= v << k over 'words' words, in place; rotate_or sets dst to src or'd
+ * with src rotated left by k bits, as a cyclic set of 64 * words bits
+ * (dst and src do not overlap); highest returns the highest set bit in
+ * [lo, hi] (lo below 0 taken as 0; hi within the words), or -1.
  */
 void kr_pl_bits_shift_or(uint64_t *v, size_t words, size_t k);
+void kr_pl_bits_rotate_or(uint64_t *restrict dst, const uint64_t *restrict src,
+			  size_t words, size_t k);
 int64_t kr_pl_bits_highest(const uint64_t *v, int64_t lo, int64_t hi);
 
 /*

@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "placement.h"
+#include "placement_solver.h"
 
 struct pf_spec {
 	const char *name;
@@ -211,6 +212,38 @@ static void test_two_pfs_subset_sums(void **state)
 {
 	(void)state;
 	assert_true(progression_fits(70, 3));
+}
+
+/*
+ * The cyclic rotation of the search's suffix sums, against a bit-by-bit
+ * rotation: every word count, shifts across words and around the end.
+ */
+static void test_bits_rotate_or(void **state)
+{
+	uint64_t src[5], dst[5], want[5], x = 0x9e3779b97f4a7c15ull;
+	size_t words, k, i, bits;
+
+	(void)state;
+	for (words = 1; words <= 5; words++) {
+		bits = 64 * words;
+		for (k = 0; k < 3 * bits; k += 7) {
+			for (i = 0; i < words; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				src[i] = x & (x >> 3);
+			}
+			memcpy(want, src, sizeof(src));
+			for (i = 0; i < bits; i++)
+				if (src[i / 64] >> (i % 64) & 1) {
+					size_t to = (i + k) % bits;
+
+					want[to / 64] |= 1ull << (to % 64);
+				}
+			kr_pl_bits_rotate_or(dst, src, words, k);
+			assert_memory_equal(dst, want, words * sizeof(*dst));
+		}
+	}
 }
 
 static void test_pins_and_speed(void **state)
@@ -578,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_packing_needs_search),
 		cmocka_unit_test(test_many_vfs_exact),
 		cmocka_unit_test(test_two_pfs_subset_sums),
+		cmocka_unit_test(test_bits_rotate_or),
 		cmocka_unit_test(test_pins_and_speed),
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test(test_min_rate_support),
