@@ -305,12 +305,12 @@ static double spare(const struct kr_pl *p)
  * Greedy in the policy's order, then in the other; then the bounds; two
  * PFs by subset sums; then the exact search alone for few interfaces per
  * PF, else a short exact search, dives, repair and the exact search
- * again.  1 found (p->choice),
- * 0 not (p->proven or p->cut_off), -ENOMEM.
+ * resumed.  1 found (p->choice), 0 not (p->proven or p->cut_off), -ENOMEM.
  */
 static int solve(struct kr_pl *p)
 {
-	uint64_t total = p->budget;
+	uint64_t total = p->budget, left;
+	struct kr_pl_search *search = NULL;
 	int r;
 
 	if (kr_pl_greedy(p, p->policy) || kr_pl_greedy(p, !p->policy))
@@ -328,13 +328,15 @@ static int solve(struct kr_pl *p)
 	 * one: the exact search takes the whole budget.  (With 0.2 % to
 	 * spare, dives find most packings.)
 	 */
-	if (p->n <= EXACT_ONLY_PER_PF * p->m && spare(p) <= 0.0005) {
-		r = kr_pl_complete(p);
-		goto out;
-	}
+	if (p->n <= EXACT_ONLY_PER_PF * p->m && spare(p) <= 0.0005)
+		return kr_pl_complete(p);
+	left = total > p->steps ? total - p->steps : 0;
+	search = kr_pl_search_new(p, left);
+	if (!search)
+		return -ENOMEM;
 	/* a short exact search settles few interfaces and most proofs */
-	p->budget = total / 16;
-	r = kr_pl_complete(p);
+	p->budget = p->steps + left / 16;
+	r = kr_pl_search_run(search);
 	if (r || p->proven)
 		goto out;
 	if (p->steps >= total)
@@ -349,13 +351,15 @@ static int solve(struct kr_pl *p)
 	r = kr_pl_repair(p);
 	if (r)
 		goto out;
+	/* the exact search goes on where it stopped, with what it proved */
 	p->budget = total;
 	if (p->steps >= total) {
 		p->cut_off = true;
 		goto out;
 	}
-	r = kr_pl_complete(p);
+	r = kr_pl_search_run(search);
 out:
+	kr_pl_search_free(search);
 	p->budget = total;
 	return r;
 }

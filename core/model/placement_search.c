@@ -243,6 +243,7 @@ struct bc {
 	uint64_t probe_limit;	/* steps at which the count stops */
 	unsigned int probe_count;	/* completions counted */
 	uint64_t rng;
+	uint64_t run;		/* the next run of the search */
 };
 
 static int in_rem(const struct bc *b, size_t i)
@@ -1105,13 +1106,14 @@ static uint64_t luby(uint64_t i)
 static int search_runs(struct bc *b)
 {
 	struct kr_pl *p = b->p;
-	uint64_t run, left;
+	uint64_t left;
 	int found;
 
-	for (run = 0;; run++) {
-		uint64_t slice = run ? RESTART_UNIT * luby(run - 1) : FIRST_RUN;
+	for (;; b->run++) {
+		uint64_t slice = b->run ? RESTART_UNIT * luby(b->run - 1)
+					: FIRST_RUN;
 
-		b->random = run > 0;
+		b->random = b->run > 0;
 		b->stop = 0;
 		left = p->budget > p->steps ? p->budget - p->steps : 0;
 		b->limit = p->steps + (left < slice ? left : slice);
@@ -1125,16 +1127,26 @@ static int search_runs(struct bc *b)
 			return 0;
 		}
 		if (p->steps >= p->budget) {
+			/* a later call starts the next run */
+			b->run++;
 			p->cut_off = true;
 			return 0;
 		}
 	}
 }
 
-static void bc_free(struct bc *b)
+struct kr_pl_search {
+	struct bc b;
+};
+
+void kr_pl_search_free(struct kr_pl_search *s)
 {
+	struct bc *b;
 	size_t d;
 
+	if (!s)
+		return;
+	b = &s->b;
 	if (b->lv)
 		for (d = 0; d <= b->p->m; d++) {
 			free(b->lv[d].cand);	/* the level's one block */
@@ -1154,55 +1166,78 @@ static void bc_free(struct bc *b)
 	free(b->memo.keys);
 	free(b->memo.full);
 	free(b->key);
+	free(s);
 }
 
-int kr_pl_complete(struct kr_pl *p)
+struct kr_pl_search *kr_pl_search_new(struct kr_pl *p, uint64_t steps)
 {
-	struct bc b = { .p = p };
+	struct kr_pl_search *s = calloc(1, sizeof(*s));
 	size_t n = p->n, m = p->m, i;
-	int found = -ENOMEM;
+	struct bc *b;
 
-	b.nw = (n + 63) / 64;
-	b.rem = calloc(b.nw + 1, sizeof(*b.rem));
-	b.lb = calloc(m + 1, sizeof(*b.lb));
-	b.takers = calloc(n + 1, sizeof(*b.takers));
-	b.absorb = calloc(m + 1, sizeof(*b.absorb));
-	b.count = calloc(m + 1, sizeof(*b.count));
-	b.cand_sum = calloc(m + 1, sizeof(*b.cand_sum));
-	b.cand_sq = calloc(m + 1, sizeof(*b.cand_sq));
-	b.cand_n = calloc(m + 1, sizeof(*b.cand_n));
-	b.scratch = calloc(n + 1, sizeof(*b.scratch));
-	b.lv = calloc(m + 1, sizeof(*b.lv));
+	if (!s)
+		return NULL;
+	b = &s->b;
+	b->p = p;
+	b->nw = (n + 63) / 64;
+	b->rem = calloc(b->nw + 1, sizeof(*b->rem));
+	b->lb = calloc(m + 1, sizeof(*b->lb));
+	b->takers = calloc(n + 1, sizeof(*b->takers));
+	b->absorb = calloc(m + 1, sizeof(*b->absorb));
+	b->count = calloc(m + 1, sizeof(*b->count));
+	b->cand_sum = calloc(m + 1, sizeof(*b->cand_sum));
+	b->cand_sq = calloc(m + 1, sizeof(*b->cand_sq));
+	b->cand_n = calloc(m + 1, sizeof(*b->cand_n));
+	b->scratch = calloc(n + 1, sizeof(*b->scratch));
+	b->lv = calloc(m + 1, sizeof(*b->lv));
 	/*
-	 * A slot per 32 steps of the budget left, within limits: a search
-	 * node costs more than that, and dives and repair make hundreds of
+	 * A slot per 32 steps it may take, within limits: a search node
+	 * costs more than that, and dives and repair make hundreds of
 	 * small searches, each with its table (one per eight steps made
 	 * their allocations a tenth of the time).
 	 */
-	b.memo.slots = MEMO_MIN;
-	while (b.memo.slots < MEMO_MAX && p->steps < p->budget &&
-	       b.memo.slots * 32 < p->budget - p->steps)
-		b.memo.slots *= 2;
-	b.lb_bits = n + 1 < 65536 ? 16 : 32;
-	b.memo.key_len = b.nw + 1 + (m + 64 / b.lb_bits - 1) / (64 / b.lb_bits);
-	b.key = calloc(b.memo.key_len, sizeof(*b.key));
-	if (!b.rem || !b.lb || !b.takers || !b.absorb || !b.count ||
-	    !b.cand_sum || !b.cand_sq || !b.cand_n || !b.scratch || !b.lv ||
-	    !b.key)
-		goto out;
+	b->memo.slots = MEMO_MIN;
+	while (b->memo.slots < MEMO_MAX && b->memo.slots * 32 < steps)
+		b->memo.slots *= 2;
+	b->lb_bits = n + 1 < 65536 ? 16 : 32;
+	b->memo.key_len =
+		b->nw + 1 + (m + 64 / b->lb_bits - 1) / (64 / b->lb_bits);
+	b->key = calloc(b->memo.key_len, sizeof(*b->key));
+	if (!b->rem || !b->lb || !b->takers || !b->absorb || !b->count ||
+	    !b->cand_sum || !b->cand_sq || !b->cand_n || !b->scratch ||
+	    !b->lv || !b->key) {
+		kr_pl_search_free(s);
+		return NULL;
+	}
 	/* charge the setting up: dives and repair make hundreds of small
 	 * searches, and their allocations are what a step is worth */
 	p->steps += (n + m) / 8 + 32;
 	for (i = 0; i < n; i++) {
-		b.rem[i / 64] |= 1ull << (i % 64);
-		b.remd += p->items[i].d;
+		b->rem[i / 64] |= 1ull << (i % 64);
+		b->remd += p->items[i].d;
 	}
-	b.remn = (int64_t)n;
-	b.open = m >= 64 ? ~0ull : (1ull << m) - 1;
-	b.rng = 0x62632d72756e73ull;
-	found = search_runs(&b);
-out:
-	bc_free(&b);
+	b->remn = (int64_t)n;
+	b->open = m >= 64 ? ~0ull : (1ull << m) - 1;
+	b->rng = 0x62632d72756e73ull;
+	return s;
+}
+
+int kr_pl_search_run(struct kr_pl_search *s)
+{
+	s->b.p->cut_off = false;
+	return search_runs(&s->b);
+}
+
+int kr_pl_complete(struct kr_pl *p)
+{
+	struct kr_pl_search *s = kr_pl_search_new(
+		p, p->budget > p->steps ? p->budget - p->steps : 0);
+	int found;
+
+	if (!s)
+		return -ENOMEM;
+	found = kr_pl_search_run(s);
+	kr_pl_search_free(s);
 	return found;
 }
 

@@ -107,6 +107,18 @@ int kr_pl_pair(struct kr_pl *p);
 int kr_pl_complete(struct kr_pl *p);
 
 /*
+ * The same search in parts: _new sets it up for p (its tables sized for
+ * about 'steps' steps in all; NULL when out of memory), each _run searches
+ * on until p->steps reaches p->budget, as kr_pl_complete, resuming with
+ * the next restart and what the last call remembered (the failed nodes,
+ * each proven).  p's PFs and items must not change in between.
+ */
+struct kr_pl_search;
+struct kr_pl_search *kr_pl_search_new(struct kr_pl *p, uint64_t steps);
+int kr_pl_search_run(struct kr_pl_search *s);
+void kr_pl_search_free(struct kr_pl_search *s);
+
+/*
  * The exact search on part of a node: the PFs bins[0..k) and the items i
  * with in[i] set, for at most 'budget' steps (charged to p->steps).  On
  * success sets choice[i] (an index into p's PFs) of those items.  1 found,
