@@ -28,17 +28,22 @@
  *    no permutation of PFs is tried twice;
  *  - failed nodes are remembered and not searched again.
  *
- * The PF to close is the one with the fewest completions (the open PFs
- * that can hold the fewest items have theirs counted, up to two): a PF
- * with none fails the node at once, one with a single completion is
+ * The PF to close is the one with the fewest completions (guessed for
+ * every open PF; the four guessed fewest have theirs counted, up to two):
+ * a PF with none fails the node at once, one with a single completion is
  * closed next.  Candidates too large for the room left are passed by
  * binary search; when at most two more items can be taken (two VFs left,
  * or the three smallest candidates overflow the room), the pairs and
  * single items that land the completion in its range are found by binary
- * search on the sorted demands.  After a first run in a fixed order, the
- * search restarts with ties broken at random, for run lengths of the Luby
- * sequence, keeping what it remembered (a heavy tail of one unlucky order
- * costs one run).
+ * search on the sorted demands; with three or four left on a narrow
+ * range, the next item's remainder is looked up in a bitset of the sums
+ * of two candidates; on a narrow range, a table of the subset sums of
+ * every suffix of the candidates (modulo 8,192 units on large PFs) passes
+ * the partial completions that cannot land.  After a first run in a fixed
+ * order, the search restarts with the other order of taking and leaving
+ * each item and ties between PFs broken at random, for run lengths of the
+ * Luby sequence, keeping what it remembered (a heavy tail of one unlucky
+ * order costs one run).
  *
  * Every rule keeps at least one assignment when one exists, so when the
  * search ends without one, none exists: the answer is a proof.
@@ -237,7 +242,7 @@ struct bc {
 	uint64_t limit;		/* steps at which this run stops */
 	int stop;		/* this run reached its limit */
 	int nomem;		/* a level could not be made */
-	int random;		/* this run breaks ties at random */
+	int random;		/* a restart: other item order, random ties */
 	int probe;		/* counting completions, not searching */
 	int probe_out;		/* the count ran out of steps */
 	uint64_t probe_limit;	/* steps at which the count stops */
@@ -811,10 +816,12 @@ static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
 			return few_left(b, lv, depth, c, s, k, (int)(vfs - k));
 	}
 	/* an item much larger than the room per VF left: try without it
-	 * first, so that the completion resembles what remains */
+	 * first, so that the completion resembles what remains; restarts
+	 * try each item the other way first (a quarter of them, at random,
+	 * left 15 % more undecided: the runs were too alike) */
 	order = lv->dem[c] * (vfs - k) > 2 * (cap - s) &&
 		(cap - lv->lo) * 4 < lv->dem[c];
-	if (b->random && !(bc_rnd(b) & 3))
+	if (b->random)
 		order = !order;
 	for (t = 0; t < 2; t++) {
 		if ((t == 0) == (order == 0)) {
@@ -1097,8 +1104,9 @@ static uint64_t luby(uint64_t i)
 }
 
 /*
- * Runs of the search: a first one in the fixed order, then restarts that
- * break ties at random, for RESTART_UNIT times the Luby sequence steps
+ * Runs of the search: a first one in the fixed order, then restarts in the
+ * other order of items that break ties between PFs at random, for
+ * RESTART_UNIT times the Luby sequence steps
  * each, until one finds an assignment, one ends without being cut (a
  * proof: every run is complete but for its limit), or the budget is spent.
  * Failed nodes stay remembered from run to run: each was proven.
