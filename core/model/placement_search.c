@@ -1105,10 +1105,10 @@ static uint64_t luby(uint64_t i)
 
 /*
  * Runs of the search: a first one in the fixed order, then restarts in the
- * other order of items that break ties between PFs at random, for
- * RESTART_UNIT times the Luby sequence steps
- * each, until one finds an assignment, one ends without being cut (a
- * proof: every run is complete but for its limit), or the budget is spent.
+ * other order of items, with ties between PFs broken at random, for
+ * RESTART_UNIT times the Luby sequence steps each, until one finds an
+ * assignment, one ends without being cut (a proof: every run is complete
+ * but for its limit), or the budget is spent.
  * Failed nodes stay remembered from run to run: each was proven.
  */
 static int search_runs(struct bc *b)
