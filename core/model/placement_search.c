@@ -569,6 +569,36 @@ static int finish(struct bc *b, struct level *lv, size_t depth, size_t c,
 }
 
 /*
+ * At least 'words' words in a level's table *v (*have allocated), kept
+ * from node to node; -ENOMEM leaves the table as it was (the search is
+ * only slower without it).
+ */
+static int table_room(uint64_t **v, size_t *have, size_t words)
+{
+	uint64_t *w;
+
+	if (words <= *have)
+		return 0;
+	w = realloc(*v, words * sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*v = w;
+	*have = words;
+	return 0;
+}
+
+/* A range of bandwidth [lo, hi] as the sums of units in it; 0 if none. */
+static int unit_range(const struct kr_pl *p, int64_t lo, int64_t hi,
+		      int64_t *ulo, int64_t *uhi)
+{
+	if (hi < 0)
+		return 0;
+	*ulo = lo <= 0 ? 0 : (lo + p->unit - 1) / p->unit;
+	*uhi = hi / p->unit;
+	return *ulo <= *uhi;
+}
+
+/*
  * The sums of none, one or two of the candidates, as a bitset in units of
  * the common divisor: with three items left on a narrow range, the item
  * taken next must leave a remainder found there.  About a microsecond for
@@ -580,16 +610,9 @@ static void sums2_make(struct bc *b, struct level *lv)
 	int64_t cap = p->cap[lv->pf], unit = p->unit;
 	size_t words = (size_t)(cap / unit) / 64 + 1, a, c;
 
-	if (words > lv->sums2_words) {
-		uint64_t *w = realloc(lv->sums2, words * sizeof(*w));
-
-		if (!w) {
-			/* only slower without it */
-			lv->sums2_state = TABLE_FAILED;
-			return;
-		}
-		lv->sums2 = w;
-		lv->sums2_words = words;
+	if (table_room(&lv->sums2, &lv->sums2_words, words) < 0) {
+		lv->sums2_state = TABLE_FAILED;
+		return;
 	}
 	memset(lv->sums2, 0, words * sizeof(*lv->sums2));
 	lv->sums2[0] = 1;
@@ -612,13 +635,11 @@ static void sums2_make(struct bc *b, struct level *lv)
 static int sums2_any(const struct kr_pl *p, const struct level *lv,
 		     int64_t lo, int64_t hi)
 {
-	int64_t unit = p->unit, top = p->cap[lv->pf] / unit;
+	int64_t top = p->cap[lv->pf] / p->unit, ulo, uhi;
 
-	if (hi < 0)
+	if (!unit_range(p, lo, hi, &ulo, &uhi))
 		return 0;
-	return kr_pl_bits_highest(lv->sums2,
-				  lo <= 0 ? 0 : (lo + unit - 1) / unit,
-				  hi / unit < top ? hi / unit : top) >= 0;
+	return kr_pl_bits_highest(lv->sums2, ulo, uhi < top ? uhi : top) >= 0;
 }
 
 static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
@@ -641,16 +662,9 @@ static void suffix_make(struct bc *b, struct level *lv)
 	size_t row = cyclic ? SUFFIX_BITS / 64 : (size_t)units / 64 + 1;
 	size_t words = row * (lv->nc + 1), c;
 
-	if (words > lv->suffix_words) {
-		uint64_t *w = realloc(lv->suffix, words * sizeof(*w));
-
-		if (!w) {
-			/* only slower without it */
-			lv->suffix_state = TABLE_FAILED;
-			return;
-		}
-		lv->suffix = w;
-		lv->suffix_words = words;
+	if (table_room(&lv->suffix, &lv->suffix_words, words) < 0) {
+		lv->suffix_state = TABLE_FAILED;
+		return;
 	}
 	lv->suffix_row = row;
 	lv->suffix_cyclic = cyclic;
@@ -676,22 +690,20 @@ static int suffix_may(const struct kr_pl *p, const struct level *lv, size_t c,
 		      int64_t lo, int64_t hi)
 {
 	const uint64_t *r = lv->suffix + c * lv->suffix_row;
-	int64_t bits = (int64_t)lv->suffix_row * 64;
+	int64_t bits = (int64_t)lv->suffix_row * 64, ulo, uhi;
 
-	lo = lo <= 0 ? 0 : (lo + p->unit - 1) / p->unit;
-	hi /= p->unit;
-	if (hi < lo)
+	if (!unit_range(p, lo, hi, &ulo, &uhi))
 		return 0;
 	if (!lv->suffix_cyclic)
-		return kr_pl_bits_highest(r, lo, hi) >= 0;
-	if (hi - lo + 1 >= bits)
+		return kr_pl_bits_highest(r, ulo, uhi) >= 0;
+	if (uhi - ulo + 1 >= bits)
 		return 1;
-	lo %= bits;
-	hi %= bits;
-	if (lo <= hi)
-		return kr_pl_bits_highest(r, lo, hi) >= 0;
-	return kr_pl_bits_highest(r, 0, hi) >= 0 ||
-	       kr_pl_bits_highest(r, lo, bits - 1) >= 0;
+	ulo %= bits;
+	uhi %= bits;
+	if (ulo <= uhi)
+		return kr_pl_bits_highest(r, ulo, uhi) >= 0;
+	return kr_pl_bits_highest(r, 0, uhi) >= 0 ||
+	       kr_pl_bits_highest(r, ulo, bits - 1) >= 0;
 }
 
 /*
