@@ -532,14 +532,15 @@ static int leaf(struct bc *b, struct level *lv, size_t depth, int64_t s,
 /* The first candidate at or after c with demand at most x (nc: none). */
 static size_t first_at_most(const struct level *lv, size_t c, int64_t x)
 {
-	size_t hi = lv->nc, mid;
+	size_t n = lv->nc > c ? lv->nc - c : 0;
 
-	while (c < hi) {
-		mid = c + (hi - c) / 2;
-		if (lv->dem[mid] <= x)
-			hi = mid;
-		else
-			c = mid + 1;
+	/* without a branch to mispredict (conditional moves) */
+	while (n > 0) {
+		size_t half = n / 2;
+		int above = lv->dem[c + half] > x;
+
+		c = above ? c + half + 1 : c;
+		n = above ? n - half - 1 : half;
 	}
 	return c;
 }
@@ -683,7 +684,9 @@ static void sums2_make(struct bc *b, struct level *lv)
 		lv->sums2[x / 64] |= 1ull << (x % 64);
 		for (c = first_at_most(lv, a + 1, cap - lv->dem[a]);
 		     c < lv->nc; c++) {
-			x = (uint64_t)((lv->dem[a] + lv->dem[c]) / unit);
+			x = (uint64_t)(lv->dem[a] + lv->dem[c]);
+			if (unit > 1)
+				x /= (uint64_t)unit;
 			lv->sums2[x / 64] |= 1ull << (x % 64);
 		}
 		p->steps += (lv->nc - a) / 16;
