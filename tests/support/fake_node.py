@@ -57,6 +57,14 @@ def write(path, text):
         f.write(f"{text}\n")
 
 
+def write_json(path, obj, **kw):
+    """Replace path at once: the fake netlink reads these files while a
+    thread of the test writes them."""
+    with open(f"{path}.tmp", "w") as f:
+        json.dump(obj, f, **kw)
+    os.replace(f"{path}.tmp", path)
+
+
 def link(path, target):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if os.path.lexists(path):
@@ -151,8 +159,7 @@ def rdma_table(netlink, change):
             table = json.load(f)
     change(table["devices"])
     table["devices"].sort(key=lambda d: d["index"])
-    with open(path, "w") as f:
-        json.dump(table, f, indent=1)
+    write_json(path, table, indent=1)
 
 
 def rdma_add(netlink, root, pci, ibdev):
@@ -188,8 +195,7 @@ def load_state(root):
 
 def save_state(root, st):
     os.makedirs(root, exist_ok=True)
-    with open(state_path(root), "w") as f:
-        json.dump(st, f)
+    write_json(state_path(root), st)
 
 
 def remove_vfs(root, pf, netlink):
@@ -226,11 +232,23 @@ def set_vfs(root, name, n, netlink):
     d = devdir(pf["pci"])
     vfs = []
     for i in range(n):
+        address = ib_addr(0) if k["ib"] else mac(pf["pci"], i)
+        vf = {"mac": address if not k["ib"] else
+              "00:" * 19 + "00", "spoofchk": 1, "trust": 0}
+        if k["ib"]:
+            vf.update(node_guid="0x0", port_guid="0x0")
+        vfs.append(vf)
+    # the PF's VF table first and each virtfnN link last, as a backend
+    # takes a VF to exist once its virtfnN link does
+    if netlink:
+        os.makedirs(netlink, exist_ok=True)
+        table = {"mac_len": 20 if k["ib"] else 6, "vfs": vfs}
+        write_json(f"{netlink}/{name}.json", table, indent=1)
+    for i in range(n):
         pci = vf_pci(pf["pci"], i)
         add_function(root, pci, k, k["vf_driver"], k["vf_device"],
                      pf["numa"])
         link(f"{root}/{devdir(pci)}/physfn", f"../{pf['pci']}")
-        link(f"{root}/{d}/virtfn{i}", f"../{pci}")
         ifname = pf["vf_name"].format(pf=name, i=i)
         address = ib_addr(0) if k["ib"] else mac(pf["pci"], i)
         add_netdev(root, pci, ifname, k, address, k["speed"])
@@ -239,17 +257,8 @@ def set_vfs(root, name, n, netlink):
             add_rdma(root, pci, f"mlx5_{ib}", ib, k, 0 if k["ib"] else
                      0x0c42a10300000000 + (ib << 8))
             rdma_add(netlink, root, pci, ib)
-        vf = {"mac": address if not k["ib"] else
-              "00:" * 19 + "00", "spoofchk": 1, "trust": 0}
-        if k["ib"]:
-            vf.update(node_guid="0x0", port_guid="0x0")
-        vfs.append(vf)
+        link(f"{root}/{d}/virtfn{i}", f"../{pci}")
     write(f"{root}/{d}/sriov_numvfs", n)
-    if netlink:
-        os.makedirs(netlink, exist_ok=True)
-        table = {"mac_len": 20 if k["ib"] else 6, "vfs": vfs}
-        with open(f"{netlink}/{name}.json", "w") as f:
-            json.dump(table, f, indent=1)
 
 
 def add_pf(root, kind, name, pci, n, netlink, vf_name, ibdev):
