@@ -43,11 +43,10 @@
  * to have few completions, they are all found first and tried best
  * first: the one that leaves the PFs with the fewest completions the most
  * of them (the sum of the logarithms of their guesses).  After a first
- * run in a fixed
- * order, the search restarts with the other order of taking and leaving
- * each item and ties between PFs broken at random, for run lengths of the
- * Luby sequence, keeping what it remembered (a heavy tail of one unlucky
- * order costs one run).
+ * run in a fixed order, the search restarts with the other order of
+ * taking and leaving each item and ties between PFs broken at random, for
+ * run lengths of the Luby sequence, keeping what it remembered (a heavy
+ * tail of one unlucky order costs one run).
  *
  * Every rule keeps at least one assignment when one exists, so when the
  * search ends without one, none exists: the answer is a proof.
@@ -256,6 +255,8 @@ struct bc {
 	uint64_t *takers;	/* per item: open PFs that can take it */
 	int64_t *absorb;	/* per PF: bandwidth bound */
 	int64_t *count;		/* per PF: count bound */
+	int64_t absorb_all;	/* absorb and count summed over the PFs */
+	int64_t count_all;
 	double *cand_sum;	/* per PF: its candidates' demands, summed */
 	double *cand_sq;	/* per PF: their squares, summed */
 	size_t *cand_n;		/* per PF: its candidates */
@@ -328,8 +329,8 @@ static void make_key(struct bc *b)
 }
 
 /*
- * Bounds of a node: fills takers, absorb and count; 0 when the remaining
- * items cannot all be placed on the open PFs.
+ * Bounds of a node: fills takers, absorb and count (and their sums); 0
+ * when the remaining items cannot all be placed on the open PFs.
  */
 static int node_bounds(struct bc *b)
 {
@@ -377,6 +378,8 @@ static int node_bounds(struct bc *b)
 		absorb += b->absorb[j];
 		count += c;
 	}
+	b->absorb_all = absorb;
+	b->count_all = count;
 	/* charge the work: a step per eight items looked at */
 	p->steps += p->n * (size_t)__builtin_popcountll(b->open) / 8;
 	if (absorb < b->remd || count < b->remn)
@@ -904,20 +907,14 @@ static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
 static void setup_level(struct bc *b, struct level *lv, size_t j)
 {
 	struct kr_pl *p = b->p;
-	int64_t absorb = 0, count = 0;
 	size_t i, c;
 
-	for (i = 0; i < p->m; i++)
-		if (i != j) {
-			absorb += b->absorb[i];
-			count += b->count[i];
-		}
 	p->steps += p->n / 8;
 	lv->pf = j;
 	lv->sums2_state = TABLE_NONE;
 	lv->suffix_state = TABLE_NONE;
-	lv->lo = b->remd - absorb;
-	lv->klo = b->remn - count;
+	lv->lo = b->remd - (b->absorb_all - b->absorb[j]);
+	lv->klo = b->remn - (b->count_all - b->count[j]);
 	lv->nc = 0;
 	for (i = b->lb[j]; i < p->n; i++)
 		if (b->takers[i] >> j & 1)
@@ -1026,21 +1023,17 @@ static double completions_guess(const struct bc *b, size_t j, int64_t lo,
 static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 {
 	const struct kr_pl *p = b->p;
-	int64_t key[KR_PLACE_MAX_PFS], absorb = 0, count = 0;
+	int64_t key[KR_PLACE_MAX_PFS];
 	size_t order[KR_PLACE_MAX_PFS], n_open = 0, j, q, t, best = SIZE_MAX;
 	double guess[KR_PLACE_MAX_PFS];
 	unsigned int n, best_n = 3;
 
 	for (j = 0; j < p->m; j++) {
-		absorb += b->absorb[j];
-		count += b->count[j];
-	}
-	for (j = 0; j < p->m; j++) {
 		if (!(b->open >> j & 1))
 			continue;
 		guess[j] = completions_guess(
-			b, j, b->remd - (absorb - b->absorb[j]),
-			b->remn - (count - b->count[j]), b->cand_n[j],
+			b, j, b->remd - (b->absorb_all - b->absorb[j]),
+			b->remn - (b->count_all - b->count[j]), b->cand_n[j],
 			b->cand_sum[j], b->cand_sq[j]);
 		b->p->steps += (uint64_t)p->vfs[j] / 4 + 1;	/* the guess */
 		/* (C(128, 64) would not fit an int64_t) */
@@ -1126,13 +1119,11 @@ static int level_alloc(struct bc *b, struct level *lv)
 static int close_best_first(struct bc *b, struct level *lv, size_t depth)
 {
 	struct kr_pl *p = b->p;
-	int64_t absorb = 0, count = 0;
-	size_t q, t, c, i;
+	/* what the PFs other than the one closed and j can absorb */
+	int64_t absorb = b->absorb_all - b->absorb[lv->pf];
+	int64_t count = b->count_all - b->count[lv->pf];
+	size_t q, t, c;
 
-	for (i = 0; i < p->m; i++) {
-		absorb += b->absorb[i];
-		count += b->count[i];
-	}
 	for (q = 0; q < lv->n_found; q++) {
 		const uint64_t *w = lv->found + q * lv->found_w;
 		double score = 0;
@@ -1158,11 +1149,9 @@ static int close_best_first(struct bc *b, struct level *lv, size_t depth)
 			score += log(completions_guess(
 					     b, j,
 					     b->remd - lv->found_s[q] -
-						     (absorb - b->absorb[lv->pf] -
-						      b->absorb[j]),
+						     (absorb - b->absorb[j]),
 					     b->remn - lv->found_k[q] -
-						     (count - b->count[lv->pf] -
-						      b->count[j]),
+						     (count - b->count[j]),
 					     cn, sum, sq) +
 				     1e-3);
 			p->steps += (uint64_t)p->vfs[j] / 4 + 1 + lv->nc / 16;

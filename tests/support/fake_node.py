@@ -231,8 +231,9 @@ def set_vfs(root, name, n, netlink):
     remove_vfs(root, pf, netlink)
     d = devdir(pf["pci"])
     vfs = []
-    for i in range(n):
-        address = ib_addr(0) if k["ib"] else mac(pf["pci"], i)
+    addresses = [ib_addr(0) if k["ib"] else mac(pf["pci"], i)
+                 for i in range(n)]
+    for address in addresses:
         vf = {"mac": address if not k["ib"] else
               "00:" * 19 + "00", "spoofchk": 1, "trust": 0}
         if k["ib"]:
@@ -250,8 +251,7 @@ def set_vfs(root, name, n, netlink):
                      pf["numa"])
         link(f"{root}/{devdir(pci)}/physfn", f"../{pf['pci']}")
         ifname = pf["vf_name"].format(pf=name, i=i)
-        address = ib_addr(0) if k["ib"] else mac(pf["pci"], i)
-        add_netdev(root, pci, ifname, k, address, k["speed"])
+        add_netdev(root, pci, ifname, k, addresses[i], k["speed"])
         if k["rdma"]:
             ib = pf["ibdev"] + 1 + i
             add_rdma(root, pci, f"mlx5_{ib}", ib, k, 0 if k["ib"] else
