@@ -1135,17 +1135,18 @@ static int close_best_first(struct bc *b, struct level *lv, size_t depth)
 			if (j == lv->pf)
 				continue;
 			/* j's candidates without the completion's items */
-			for (c = 0; c < lv->nc; c++) {
-				size_t it = lv->cand[c];
-				double d = (double)p->items[it].d;
+			for (c = 0; c < lv->found_w; c++)
+				for (uint64_t x = w[c]; x; x &= x - 1) {
+					size_t it = lv->cand[c * 64 +
+						    (size_t)__builtin_ctzll(x)];
+					double d = (double)p->items[it].d;
 
-				if (!(w[c / 64] >> (c % 64) & 1) ||
-				    !(b->takers[it] >> j & 1))
-					continue;
-				cn--;
-				sum -= d;
-				sq -= d * d;
-			}
+					if (!(b->takers[it] >> j & 1))
+						continue;
+					cn--;
+					sum -= d;
+					sq -= d * d;
+				}
 			score += log(completions_guess(
 					     b, j,
 					     b->remd - lv->found_s[q] -
