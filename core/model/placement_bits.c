@@ -68,3 +68,13 @@ int64_t kr_pl_bits_highest(const uint64_t *v, int64_t lo, int64_t hi)
 		x = v[w];
 	}
 }
+
+bool kr_pl_bits_full(const uint64_t *v, size_t words)
+{
+	size_t w;
+
+	for (w = 0; w < words; w++)
+		if (~v[w])
+			return false;
+	return true;
+}

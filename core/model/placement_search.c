@@ -231,6 +231,7 @@ struct level {
 	size_t suffix_row;	/* words per row */
 	size_t suffix_words;	/* allocated */
 	int suffix_cyclic;	/* rows hold the sums modulo their bits */
+	size_t suffix_full;	/* rows before it hold every sum (cyclic) */
 	int suffix_state;	/* TABLE_NONE, _MADE, _FAILED */
 	/* completions found to be tried best first (ORDER_MAX at most) */
 	uint64_t *found;	/* each a set of candidates, found_w words */
@@ -719,7 +720,10 @@ static int extend(struct bc *b, struct level *lv, size_t depth, size_t c,
  * that a row costs 128 words whatever the PF's bandwidth: a sum modulo
  * 8,192 is still a necessary condition, and short suffixes (where the
  * depth-first choice spends its steps) have far fewer sums than that.
- * A step per 32 words (some 120 steps for 30 candidates).
+ * A cyclic row that holds every sum makes every row before it full too:
+ * the rows stop there (on nodes of 16 PFs, some 20 candidates from the
+ * end; longer suffixes never passed a partial completion).  A step per
+ * 32 words made (some 120 steps for 30 candidates).
  */
 static void suffix_make(struct bc *b, struct level *lv)
 {
@@ -735,20 +739,27 @@ static void suffix_make(struct bc *b, struct level *lv)
 	}
 	lv->suffix_row = row;
 	lv->suffix_cyclic = cyclic;
+	lv->suffix_full = 0;
 	memset(lv->suffix + lv->nc * row, 0, row * sizeof(*lv->suffix));
 	lv->suffix[lv->nc * row] = 1;
 	for (c = lv->nc; c-- > 0;) {
 		uint64_t *r = lv->suffix + c * row;
 		size_t d = (size_t)(lv->dem[c] / p->unit);
 
-		if (cyclic) {
-			kr_pl_bits_rotate_or(r, r + row, row, d);
-		} else {
+		if (!cyclic) {
 			memcpy(r, r + row, row * sizeof(*r));
 			kr_pl_bits_shift_or(r, row, d);
+			continue;
+		}
+		kr_pl_bits_rotate_or(r, r + row, row, d);
+		/* a row of every sum: so are the longer suffixes' rows
+		 * (beyond some 20 candidates, on nodes of 16 PFs) */
+		if (kr_pl_bits_full(r, row)) {
+			lv->suffix_full = c + 1;
+			break;
 		}
 	}
-	p->steps += words / 32 + 1;
+	p->steps += row * (lv->nc + 1 - lv->suffix_full) / 32 + 1;
 	lv->suffix_state = TABLE_MADE;
 }
 
@@ -763,7 +774,7 @@ static int suffix_may(const struct kr_pl *p, const struct level *lv, size_t c,
 		return 0;
 	if (!lv->suffix_cyclic)
 		return kr_pl_bits_highest(r, ulo, uhi) >= 0;
-	if (uhi - ulo + 1 >= bits)
+	if (c < lv->suffix_full || uhi - ulo + 1 >= bits)
 		return 1;
 	ulo %= bits;
 	uhi %= bits;

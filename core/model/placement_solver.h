@@ -59,6 +59,8 @@ void kr_pl_bits_shift_or(uint64_t *v, size_t words, size_t k);
 void kr_pl_bits_rotate_or(uint64_t *restrict dst, const uint64_t *restrict src,
 			  size_t words, size_t k);
 int64_t kr_pl_bits_highest(const uint64_t *v, int64_t lo, int64_t hi);
+/* Whether every bit of the 'words' words is set. */
+bool kr_pl_bits_full(const uint64_t *v, size_t words);
 
 /*
  * Bounds that hold for every assignment (placement_bounds.c).  May lower

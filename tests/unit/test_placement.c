@@ -243,6 +243,14 @@ static void test_bits_rotate_or(void **state)
 			kr_pl_bits_rotate_or(dst, src, words, k);
 			assert_memory_equal(dst, want, words * sizeof(*dst));
 		}
+		/* full only when every bit of every word is set */
+		memset(src, 0xff, words * sizeof(*src));
+		assert_true(kr_pl_bits_full(src, words));
+		for (i = 0; i < bits; i += 37) {
+			src[i / 64] &= ~(1ull << (i % 64));
+			assert_false(kr_pl_bits_full(src, words));
+			src[i / 64] |= 1ull << (i % 64);
+		}
 	}
 }
 
