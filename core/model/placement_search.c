@@ -96,6 +96,21 @@
 #define ORDER_PFS 8
 /* Restarts add up to this much noise to a score, at random. */
 #define ORDER_NOISE 2.0
+/*
+ * The exact cover (placement_cover.c) takes a node whose open PFs, at
+ * least COVER_MIN_PFS, are guessed to have at most COVER_GUESS completions
+ * in all, on a request of at most COVER_PER_PF interfaces per PF, once bin
+ * completion has spent COVER_AFTER steps on it without an answer; a PF
+ * whose fills would take more than COVER_LAZY_STEPS steps to list is
+ * listed once fewer items are left.  (Covering such nodes at once left
+ * more undecided on the families, and so did covering those of more
+ * interfaces per PF, or a limit of 10,000 steps for the lazy PFs.)
+ */
+#define COVER_GUESS 1000
+#define COVER_MIN_PFS 3
+#define COVER_PER_PF 4
+#define COVER_AFTER 3000
+#define COVER_LAZY_STEPS 30000
 
 /* ---- greedy ---- */
 
@@ -273,6 +288,9 @@ struct bc {
 	int collect;		/* recording completions, not searching */
 	int collect_out;	/* more than ORDER_MAX of them */
 	double chosen_guess;	/* guessed completions of the PF to close */
+	double guess_all;	/* ... of every open PF, summed */
+	struct kr_pl_cover *cover;	/* made at the first exact cover */
+	int escalated;		/* a node above may be covered */
 	size_t tight[ORDER_PFS];	/* open PFs guessed to have fewest */
 	size_t n_tight;
 	int probe;		/* counting completions, not searching */
@@ -1039,6 +1057,7 @@ static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 	double guess[KR_PLACE_MAX_PFS];
 	unsigned int n, best_n = 3;
 
+	b->guess_all = 0;
 	for (j = 0; j < p->m; j++) {
 		if (!(b->open >> j & 1))
 			continue;
@@ -1047,6 +1066,7 @@ static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 			b->remn - (b->count_all - b->count[j]), b->cand_n[j],
 			b->cand_sum[j], b->cand_sq[j]);
 		b->p->steps += (uint64_t)p->vfs[j] / 4 + 1;	/* the guess */
+		b->guess_all += guess[j];
 		/* (C(128, 64) would not fit an int64_t) */
 		key[j] = (guess[j] < 1e15 ? (int64_t)(16 * guess[j])
 					  : GUESS_TOP) +
@@ -1213,11 +1233,85 @@ static int close_one(struct bc *b, struct level *lv, size_t depth)
 	return extend(b, lv, depth, 0, 0, 0);
 }
 
+/* Close PF j, chosen for the node. */
+static int close_chosen(struct bc *b, struct level *lv, size_t depth, size_t j)
+{
+	/* the last PF counted is still set up (but a count that stopped at
+	 * its second completion left it marked) */
+	if (lv->pf != j)
+		setup_level(b, lv, j);
+	else
+		memset(lv->take, 0, lv->nc);
+	return close_one(b, lv, depth);
+}
+
+/*
+ * The node as an exact cover (placement_cover.c), within the whole budget:
+ * a run's end would only have the next run do it again.  1, 0 (a proof),
+ * 2 (undecided), -EAGAIN, -ENOMEM.
+ */
+static int cover(struct bc *b)
+{
+	struct kr_pl *p = b->p;
+	int64_t spare = -(b->remd / p->unit);
+	size_t j;
+
+	if (!b->cover) {
+		b->cover = kr_pl_cover_new(p, COVER_LAZY_STEPS);
+		if (!b->cover)
+			return -ENOMEM;
+	}
+	for (j = 0; j < p->m; j++)
+		if (b->open >> j & 1)
+			spare += p->cap[j] / p->unit;
+	return kr_pl_cover_node(b->cover, b->rem, b->open, b->takers, spare,
+				p->budget);
+}
+
+/*
+ * Close PF j of a node of few fills as bin completion does, for up to
+ * COVER_AFTER steps, which decide most such nodes; if that does not, the
+ * node is searched as an exact cover, or, when it has too many fills for
+ * that, by bin completion again (what it proved stays remembered).
+ */
+static int close_or_cover(struct bc *b, struct level *lv, size_t depth,
+			  size_t j)
+{
+	uint64_t limit = b->limit;
+	int found, r;
+
+	b->escalated = 1;
+	if (b->p->steps + COVER_AFTER < limit)
+		b->limit = b->p->steps + COVER_AFTER;
+	found = close_chosen(b, lv, depth, j);
+	b->escalated = 0;
+	if (found || !b->stop || b->nomem || b->limit == limit) {
+		b->limit = limit;
+		return found;
+	}
+	b->limit = limit;
+	b->stop = 0;
+	/* the children's bounds took the place of the node's */
+	node_bounds(b);
+	r = cover(b);
+	if (r == 2) {
+		j = choose_pf(b, lv, depth);
+		return j == SIZE_MAX ? 0 : close_chosen(b, lv, depth, j);
+	}
+	if (r < 0) {
+		b->nomem = r == -ENOMEM;
+		b->stop = 1;
+		return 0;
+	}
+	return r;
+}
+
 static int bc_node(struct bc *b, size_t depth)
 {
+	const struct kr_pl *p = b->p;
 	struct level *lv = &b->lv[depth];
 	size_t j;
-	int found;
+	int found = 0;
 
 	if (!b->remn)
 		return 1;
@@ -1237,16 +1331,12 @@ static int bc_node(struct bc *b, size_t depth)
 		return 0;
 	}
 	j = choose_pf(b, lv, depth);
-	found = 0;
-	if (j != SIZE_MAX) {
-		/* the last PF counted is still set up (but a count that
-		 * stopped at its second completion left it marked) */
-		if (lv->pf != j)
-			setup_level(b, lv, j);
-		else
-			memset(lv->take, 0, lv->nc);
-		found = close_one(b, lv, depth);
-	}
+	if (j != SIZE_MAX && !b->escalated && b->guess_all <= COVER_GUESS &&
+	    p->n <= COVER_PER_PF * p->m &&
+	    __builtin_popcountll(b->open) >= COVER_MIN_PFS)
+		found = close_or_cover(b, lv, depth, j);
+	else if (j != SIZE_MAX)
+		found = close_chosen(b, lv, depth, j);
 	if (!found && !b->stop) {
 		/* the children overwrote the key: rebuild it */
 		make_key(b);
@@ -1330,6 +1420,7 @@ void kr_pl_search_free(struct kr_pl_search *s)
 			free(b->lv[d].suffix);
 		}
 	free(b->lv);
+	kr_pl_cover_free(b->cover);
 	free(b->rem);
 	free(b->lb);
 	free(b->takers);

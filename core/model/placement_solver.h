@@ -3,10 +3,10 @@
  * The placement solver's inside, shared by placement.c (the API, the
  * per-request preparation, explanations), placement_bounds.c (proofs that
  * nothing fits), placement_pair.c (two PFs, decided by subset sums),
- * placement_repair.c (finding packings where many exist) and
+ * placement_repair.c (finding packings where many exist),
  * placement_search.c (greedy passes, and the exact search that finds an
- * assignment or exhausts them).  Not for use outside
- * core/placement*.c.
+ * assignment or exhausts them) and placement_cover.c (the exact search's
+ * hard nodes as exact covers).  Not for use outside core/placement*.c.
  *
  * One node's problem: m PFs ("bins"), each with an unreserved bandwidth
  * cap[j] and free VFs vfs[j]; n interfaces ("items"), each with a demand
@@ -119,6 +119,24 @@ struct kr_pl_search;
 struct kr_pl_search *kr_pl_search_new(struct kr_pl *p, uint64_t steps);
 int kr_pl_search_run(struct kr_pl_search *s);
 void kr_pl_search_free(struct kr_pl_search *s);
+
+/*
+ * Exact cover of a node of the search (placement_cover.c): the items with
+ * their bit set in 'rem', to the PFs 'open', item i only to the PFs of
+ * takers[i], with 'spare' units of bandwidth to leave unused, until
+ * p->steps passes 'limit'.  1 and p->choice of those items when found; 0
+ * when none exists; 2 when the node is not one for it (too many fills,
+ * or listing them took too long; nothing decided, the steps spent);
+ * -EAGAIN at the limit; -ENOMEM.  _new makes the scratch for p's nodes
+ * (NULL when out of memory), leaving a PF whose fills would take more
+ * than 'lazy_steps' to list to be listed when fewer items are left.
+ */
+struct kr_pl_cover;
+struct kr_pl_cover *kr_pl_cover_new(struct kr_pl *p, uint64_t lazy_steps);
+int kr_pl_cover_node(struct kr_pl_cover *c, const uint64_t *rem,
+		     uint64_t open, const uint64_t *takers, int64_t spare,
+		     uint64_t limit);
+void kr_pl_cover_free(struct kr_pl_cover *c);
 
 /*
  * The exact search on part of a node: the PFs bins[0..k) and the items i

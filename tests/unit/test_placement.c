@@ -611,6 +611,118 @@ static void test_against_brute_force(void **state)
 	assert_true(no > 2000);
 }
 
+/* ---- the exact cover of a node, against brute force ---- */
+
+/* Items i.. to PFs that may take them, within VFs and bandwidth. */
+static int cover_brute(const struct kr_pl *p, size_t i, int64_t *load,
+		       int64_t *count)
+{
+	size_t j;
+
+	if (i == p->n)
+		return 1;
+	for (j = 0; j < p->m; j++) {
+		if (!(p->items[i].elig >> j & 1) || count[j] == p->vfs[j] ||
+		    load[j] + p->items[i].d > p->cap[j])
+			continue;
+		load[j] += p->items[i].d;
+		count[j]++;
+		if (cover_brute(p, i + 1, load, count))
+			return 1;
+		load[j] -= p->items[i].d;
+		count[j]--;
+	}
+	return 0;
+}
+
+static void test_cover_against_brute_force(void **state)
+{
+	unsigned int round, yes = 0, no = 0, lazy;
+
+	(void)state;
+	for (round = 0; round < 6000; round++) {
+		struct kr_pl_item items[9];
+		int64_t cap[5], vfs[5], load[5] = { 0 }, count[5] = { 0 };
+		int64_t spare = 0;
+		size_t choice[9], m = 2 + rnd(4), n = 3 + rnd(7), i, j;
+		uint64_t takers[9], rem = (1ull << n) - 1;
+		struct kr_pl p = {
+			.m = m, .n = n, .items = items, .cap = cap,
+			.vfs = vfs, .unit = 1, .choice = choice,
+		};
+		int want, got;
+
+		/* demands by decreasing size; some of none, some pinned */
+		for (i = 0; i < n; i++) {
+			items[i].d = rnd(5) ? 1 + rnd(40) : 0;
+			items[i].elig = rnd(4) ? (1ull << m) - 1
+					       : 1ull << rnd((unsigned int)m);
+			items[i].iface = i;
+		}
+		for (i = 1; i < n; i++)
+			for (j = i; j > 0 && items[j - 1].d < items[j].d; j--) {
+				struct kr_pl_item t = items[j];
+
+				items[j] = items[j - 1];
+				items[j - 1] = t;
+			}
+		/* bandwidth planted (so that it often fits exactly), or not */
+		for (j = 0; j < m; j++) {
+			cap[j] = rnd(3) ? 0 : rnd(60);
+			vfs[j] = rnd(4);
+		}
+		for (i = 0; i < n; i++) {
+			j = (size_t)rnd((unsigned int)m);
+			if (rnd(3))
+				cap[j] += items[i].d;
+		}
+		for (j = 0; j < m; j++)
+			spare += cap[j];
+		for (i = 0; i < n; i++) {
+			spare -= items[i].d;
+			takers[i] = 0;
+			for (j = 0; j < m; j++)
+				if (items[i].elig >> j & 1 && items[i].d <= cap[j])
+					takers[i] |= 1ull << j;
+		}
+		want = cover_brute(&p, 0, load, count);
+		for (lazy = 0; lazy < 2; lazy++) {
+			struct kr_pl_cover *c =
+				kr_pl_cover_new(&p, lazy ? 0 : UINT64_MAX);
+
+			assert_non_null(c);
+			got = kr_pl_cover_node(c, &rem, (1ull << m) - 1, takers,
+					       spare, UINT64_MAX);
+			kr_pl_cover_free(c);
+			if (got == 2)	/* identical items: not for it */
+				continue;
+			if (got != want)
+				fail_msg("round %u (lazy %u): brute force says "
+					 "%d, cover %d",
+					 round, lazy, want, got);
+			if (!got) {
+				no++;
+				continue;
+			}
+			yes++;
+			memset(load, 0, sizeof(load));
+			memset(count, 0, sizeof(count));
+			for (i = 0; i < n; i++) {
+				j = choice[i];
+				assert_true(j < m && items[i].elig >> j & 1);
+				load[j] += items[i].d;
+				count[j]++;
+			}
+			for (j = 0; j < m; j++) {
+				assert_true(load[j] <= cap[j]);
+				assert_true(count[j] <= vfs[j]);
+			}
+		}
+	}
+	assert_true(yes > 1000);
+	assert_true(no > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_command),
 		cmocka_unit_test(test_against_brute_force),
+		cmocka_unit_test(test_cover_against_brute_force),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
