@@ -443,9 +443,9 @@ static int list_fills(struct kr_pl_cover *c, uint64_t open, int64_t spare,
 			c->top = c->capu[j];
 		for (w = 0; w < c->words; w++)
 			c->pf_items[j * c->words + w] = 0;
+		/* (takers leave out what is larger than the PF's room) */
 		for (i = 0; i < r; i++)
-			if (c->takers[items[i]] >> j & 1 &&
-			    c->du[items[i]] <= c->capu[j])
+			if (c->takers[items[i]] >> j & 1)
 				c->pf_items[j * c->words + items[i] / 64] |=
 					1ull << (items[i] % 64);
 	}

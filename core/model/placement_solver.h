@@ -123,7 +123,7 @@ void kr_pl_search_free(struct kr_pl_search *s);
 /*
  * Exact cover of a node of the search (placement_cover.c): the items with
  * their bit set in 'rem', to the PFs 'open', item i only to the PFs of
- * takers[i], with 'spare' units of bandwidth to leave unused, until
+ * takers[i] (none whose bandwidth is below its demand), with 'spare' units of bandwidth to leave unused, until
  * p->steps passes 'limit'.  1 and p->choice of those items when found; 0
  * when none exists; 2 when the node is not one for it (too many fills,
  * or listing them took too long; nothing decided, the steps spent);
