@@ -29,9 +29,11 @@
  *  - failed nodes are remembered and not searched again.
  *
  * The PF to close is the one with the fewest completions (guessed for
- * every open PF; the four guessed fewest have theirs counted, up to two):
- * a PF with none fails the node at once, one with a single completion is
- * closed next.  Candidates too large for the room left are passed by
+ * every open PF, each guess divided by one more than the nodes where that
+ * PF was found with none, as constraint solvers weigh the constraints
+ * that fail; the four first have theirs counted, up to two): a PF with
+ * none fails the node at once, one with a single completion is closed
+ * next.  Candidates too large for the room left are passed by
  * binary search; when at most two more items can be taken (two VFs left,
  * or the three smallest candidates overflow the room), the pairs and
  * single items that land the completion in its range are found by binary
@@ -291,6 +293,9 @@ struct bc {
 	double guess_all;	/* ... of every open PF, summed */
 	struct kr_pl_cover *cover;	/* made at the first exact cover */
 	int escalated;		/* a node above may be covered */
+	/* per PF: the nodes where it was found with no completion, in every
+	 * run so far (its weight in the choice of the PF to close) */
+	double dead[KR_PLACE_MAX_PFS];
 	size_t tight[ORDER_PFS];	/* open PFs guessed to have fewest */
 	size_t n_tight;
 	int probe;		/* counting completions, not searching */
@@ -1040,11 +1045,14 @@ static double completions_guess(const struct bc *b, size_t j, int64_t lo,
 
 /*
  * The PF to close next.  The open PFs in the order of their guessed
- * number of completions (a random run perturbs the order a little); the
- * first PROBE_PFS of them have their completions counted, up to two,
- * within PROBE_STEPS steps each: the first with a single one is closed
- * next, else the first with the fewest.  SIZE_MAX when a PF counted has
- * no completion at all: the node fails.  (Ordering by the items a PF can
+ * number of completions, each divided by one more than the nodes where
+ * the PF was found with none (in any run: the PFs that end the search are
+ * closed earlier, which left a sixth fewer undecided on the families; a
+ * random run perturbs the order a little); the first PROBE_PFS of them
+ * have their completions counted, up to two, within PROBE_STEPS steps
+ * each: the first with a single one is closed next, else the first with
+ * the fewest.  SIZE_MAX when a PF counted has no completion at all: the
+ * node fails, and the PF's count of such nodes grows.  (Ordering by the items a PF can
  * hold instead took 2 to 60 times the steps on nodes near the phase
  * transition of number partitioning; counting every open PF's took most
  * of the steps of a search.)  Sets b->chosen_guess and b->tight.
@@ -1054,7 +1062,7 @@ static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 	const struct kr_pl *p = b->p;
 	int64_t key[KR_PLACE_MAX_PFS];
 	size_t order[KR_PLACE_MAX_PFS], n_open = 0, j, q, t, best = SIZE_MAX;
-	double guess[KR_PLACE_MAX_PFS];
+	double guess[KR_PLACE_MAX_PFS], weighed;
 	unsigned int n, best_n = 3;
 
 	b->guess_all = 0;
@@ -1067,9 +1075,11 @@ static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 			b->cand_sum[j], b->cand_sq[j]);
 		b->p->steps += (uint64_t)p->vfs[j] / 4 + 1;	/* the guess */
 		b->guess_all += guess[j];
+		/* the PFs that ended the search before come earlier */
+		weighed = guess[j] / (1 + b->dead[j]);
 		/* (C(128, 64) would not fit an int64_t) */
-		key[j] = (guess[j] < 1e15 ? (int64_t)(16 * guess[j])
-					  : GUESS_TOP) +
+		key[j] = (weighed < 1e15 ? (int64_t)(16 * weighed)
+					 : GUESS_TOP) +
 			 (b->random ? (int64_t)(bc_rnd(b) % 12) : 0);
 		/* by key, then bandwidth: insertion */
 		for (q = n_open++; q > 0; q--) {
@@ -1094,8 +1104,12 @@ static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 		n = b->probe_out && b->probe_count < 2 ? 2 : b->probe_count;
 		b->probe = 0;
 		b->probe_out = 0;
-		if (b->stop || !n)
+		if (b->stop)
 			return SIZE_MAX;
+		if (!n) {
+			b->dead[j]++;
+			return SIZE_MAX;
+		}
 		if (n < best_n) {
 			best = j;
 			best_n = n;
