@@ -27,7 +27,12 @@
  * four items (those are looked up in tables of the sums of up to three
  * items).  Such a PF is left "lazy": taken to hold any item it may take,
  * which only weakens the search, until the PFs listed are all filled; it
- * is then listed among the items left, which are few by then.
+ * is then listed among the items left, which are few by then.  Most
+ * nodes handed over have no assignment, and most of those are proven so
+ * by the PFs cheap to list alone: the cover first searches with the
+ * dearer ones lazy too, a node where only lazy PFs are left counting as
+ * one that may have an assignment; only when it finds one does it list
+ * them and search again.
  *
  * Nothing is left out of the lists (fills are not compared), so when the
  * search ends without an assignment, none exists for the node.  Items of
@@ -51,7 +56,7 @@
  * multiply its search by more than this (the lists hold every one).
  */
 #define COVER_MAX_SYMMETRY 4
-/* Steps the listing of the node's PFs may take before it gives up. */
+/* Steps a listing of the node's PFs may take before the cover gives up. */
 #define COVER_LIST_STEPS 40000
 /*
  * Fills checked per step of the search, tests per step of the listing: a
@@ -70,8 +75,10 @@
 
 struct kr_pl_cover {
 	struct kr_pl *p;
+	uint64_t first_steps;	/* ... listed only after a first search */
 	uint64_t lazy_steps;	/* a PF whose listing would take more is
 				 * left lazy */
+	int first;		/* the first search: lazy PFs not listed */
 	size_t words;		/* words of an item bitset */
 	uint64_t limit;		/* steps at which the cover stops */
 	const uint64_t *takers;	/* per item: open PFs that may take it */
@@ -140,7 +147,8 @@ void kr_pl_cover_free(struct kr_pl_cover *c)
 	free(c);
 }
 
-struct kr_pl_cover *kr_pl_cover_new(struct kr_pl *p, uint64_t lazy_steps)
+struct kr_pl_cover *kr_pl_cover_new(struct kr_pl *p, uint64_t first_steps,
+				    uint64_t lazy_steps)
 {
 	struct kr_pl_cover *c = calloc(1, sizeof(*c));
 	size_t n = p->n + 1, words = (p->n + 63) / 64 + 1, i;
@@ -148,6 +156,7 @@ struct kr_pl_cover *kr_pl_cover_new(struct kr_pl *p, uint64_t lazy_steps)
 	if (!c)
 		return NULL;
 	c->p = p;
+	c->first_steps = first_steps < lazy_steps ? first_steps : lazy_steps;
 	c->lazy_steps = lazy_steps;
 	c->words = (p->n + 63) / 64;
 	c->du = malloc(n * sizeof(*c->du));
@@ -420,21 +429,54 @@ static int list_pf(struct kr_pl_cover *c, size_t j, const size_t *items,
 	return ret ? ret : list_from(c, 0, 0, 0);
 }
 
+/* The node's items of demand not yet taken, in items[]; their number. */
+static size_t node_items(struct kr_pl_cover *c, size_t *items)
+{
+	size_t w, r = 0;
+
+	for (w = 0; w < c->words; w++)
+		for (uint64_t x = c->all[w] & ~c->used[w]; x; x &= x - 1)
+			items[r++] = w * 64 + (size_t)__builtin_ctzll(x);
+	return r;
+}
+
 /*
- * The tables, and the fills of every open PF whose listing is cheap; the
- * others are left lazy (*lazy).  0, -E2BIG, -EAGAIN, -ENOMEM.
+ * The fills of each PF of 'pfs' among items[0..r) whose listing would
+ * take at most 'most' steps; the others are left lazy (*lazy).
+ */
+static int list_cheap(struct kr_pl_cover *c, uint64_t pfs, const size_t *items,
+		      size_t r, int64_t spare, uint64_t most, uint64_t *lazy)
+{
+	uint64_t o;
+	int ret;
+
+	*lazy = 0;
+	for (o = pfs; o; o &= o - 1) {
+		size_t j = (size_t)__builtin_ctzll(o);
+
+		if (list_cost(c, j, items, r) > most) {
+			*lazy |= 1ull << j;
+			continue;
+		}
+		ret = list_pf(c, j, items, r, spare);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The tables, and the fills of every open PF cheap enough to list before
+ * a first search; the others are left lazy (*lazy).  0, -E2BIG, -EAGAIN,
+ * -ENOMEM.
  */
 static int list_fills(struct kr_pl_cover *c, uint64_t open, int64_t spare,
 		      uint64_t *lazy)
 {
-	struct kr_pl *p = c->p;
-	size_t *items = c->items, r = 0, i, w;
+	size_t *items = c->items, r = node_items(c, items), i, w;
 	uint64_t o;
 	int ret;
 
-	for (i = 0; i < p->n; i++)
-		if (c->all[i / 64] >> (i % 64) & 1)
-			items[r++] = i;
 	c->top = 0;
 	for (o = open; o; o &= o - 1) {
 		size_t j = (size_t)__builtin_ctzll(o);
@@ -453,19 +495,7 @@ static int list_fills(struct kr_pl_cover *c, uint64_t open, int64_t spare,
 	if (ret)
 		return ret;
 	c->n_fills = 0;
-	*lazy = 0;
-	for (o = open; o; o &= o - 1) {
-		size_t j = (size_t)__builtin_ctzll(o);
-
-		if (list_cost(c, j, items, r) > c->lazy_steps) {
-			*lazy |= 1ull << j;
-			continue;
-		}
-		ret = list_pf(c, j, items, r, spare);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return list_cheap(c, open, items, r, spare, c->first_steps, lazy);
 }
 
 /* ---- the search ---- */
@@ -526,15 +556,15 @@ static int list_lazy(struct kr_pl_cover *c, size_t depth,
 		     const uint32_t *list, size_t len, uint64_t open,
 		     uint64_t lazy, int64_t spare, uint64_t open0)
 {
-	size_t words = c->words, saved_top = c->buf_top;
-	size_t saved_fills = c->n_fills, r = 0, best = 0, w, k;
+	size_t saved_top = c->buf_top, saved_fills = c->n_fills, best = 0, r, k;
 	uint32_t *out = c->buf + c->buf_top;
 	uint64_t best_cost = UINT64_MAX, o;
 	int ret;
 
-	for (w = 0; w < words; w++)
-		for (uint64_t x = c->all[w] & ~c->used[w]; x; x &= x - 1)
-			c->items[r++] = w * 64 + (size_t)__builtin_ctzll(x);
+	/* the first search: a node that may have an assignment */
+	if (c->first)
+		return 3;
+	r = node_items(c, c->items);
 	for (o = lazy; o; o &= o - 1) {
 		size_t j = (size_t)__builtin_ctzll(o);
 		uint64_t cost = list_cost(c, j, c->items, r);
@@ -569,7 +599,8 @@ static int list_lazy(struct kr_pl_cover *c, size_t depth,
  * fills are among list[0..len), the PFs 'lazy' (open, not listed) aside,
  * which may take any item they may take.  open0: the PFs of the whole
  * node.  1 found (c->pick, c->depth), 0 none, 2 the fills outgrew their
- * table, -EAGAIN.
+ * table, 3 (the first search, c->first) a node where only lazy PFs are
+ * left, -EAGAIN.
  */
 static int cover_node(struct kr_pl_cover *c, size_t depth,
 		      const uint32_t *list, size_t len, uint64_t open,
@@ -702,6 +733,36 @@ static size_t symmetry(const struct kr_pl_cover *c, const uint64_t *rem)
 	return f;
 }
 
+/* Listing may take COVER_LIST_STEPS steps from now, within 'limit'. */
+static void listing_starts(struct kr_pl_cover *c, uint64_t limit)
+{
+	uint64_t steps = c->p->steps;
+
+	c->limit = steps + COVER_LIST_STEPS < limit ? steps + COVER_LIST_STEPS
+						    : limit;
+}
+
+/* How listing ended (r), as kr_pl_cover_node answers it; 0 listed. */
+static int listing_ends(struct kr_pl_cover *c, int r, uint64_t limit)
+{
+	c->limit = limit;
+	if (r == -E2BIG || (r == -EAGAIN && c->p->steps <= limit))
+		return 2;
+	return r;
+}
+
+/* The search of the whole node, from the fills listed. */
+static int search(struct kr_pl_cover *c, uint64_t open, uint64_t lazy,
+		  int64_t spare)
+{
+	size_t k;
+
+	for (k = 0; k < c->n_fills; k++)
+		c->buf[k] = (uint32_t)k;
+	c->buf_top = c->n_fills;
+	return cover_node(c, 0, c->buf, c->n_fills, open, lazy, spare, open);
+}
+
 int kr_pl_cover_node(struct kr_pl_cover *c, const uint64_t *rem,
 		     uint64_t open, const uint64_t *takers, int64_t spare,
 		     uint64_t limit)
@@ -729,19 +790,30 @@ int kr_pl_cover_node(struct kr_pl_cover *c, const uint64_t *rem,
 		else
 			c->zero[c->n_zero++] = i;
 	}
-	if (p->steps + COVER_LIST_STEPS < limit)
-		c->limit = p->steps + COVER_LIST_STEPS;
-	r = list_fills(c, open, spare, &lazy);
-	c->limit = limit;
-	if (r == -E2BIG || (r == -EAGAIN && p->steps <= limit))
-		return 2;
+	memset(c->used, 0, words * sizeof(*c->used));
+	listing_starts(c, limit);
+	r = listing_ends(c, list_fills(c, open, spare, &lazy), limit);
 	if (r)
 		return r;
-	for (k = 0; k < c->n_fills; k++)
-		c->buf[k] = (uint32_t)k;
-	c->buf_top = c->n_fills;
-	memset(c->used, 0, words * sizeof(*c->used));
-	r = cover_node(c, 0, c->buf, c->n_fills, open, lazy, spare, open);
+	if (lazy) {
+		/* a first search, the lazy PFs never listed: most nodes are
+		 * proven without them */
+		c->first = 1;
+		r = search(c, open, lazy, spare);
+		c->first = 0;
+		/* 0 proven, 2, -EAGAIN (never 1: lazy PFs are left open) */
+		if (r != 3)
+			return r;
+		k = node_items(c, c->items);
+		listing_starts(c, limit);
+		r = listing_ends(c,
+				 list_cheap(c, lazy, c->items, k, spare,
+					    c->lazy_steps, &lazy),
+				 limit);
+		if (r)
+			return r;
+	}
+	r = search(c, open, lazy, spare);
 	if (r != 1)
 		return r;
 	for (k = 0; k < c->depth; k++) {

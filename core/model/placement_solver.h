@@ -128,11 +128,14 @@ void kr_pl_search_free(struct kr_pl_search *s);
  * when none exists; 2 when the node is not one for it (too many fills,
  * or listing them took too long; nothing decided, the steps spent);
  * -EAGAIN at the limit; -ENOMEM.  _new makes the scratch for p's nodes
- * (NULL when out of memory), leaving a PF whose fills would take more
- * than 'lazy_steps' to list to be listed when fewer items are left.
+ * (NULL when out of memory): a PF whose fills would take more than
+ * 'first_steps' to list is listed only when a first search without it
+ * does not prove the node empty, and one over 'lazy_steps' only when
+ * fewer items are left.
  */
 struct kr_pl_cover;
-struct kr_pl_cover *kr_pl_cover_new(struct kr_pl *p, uint64_t lazy_steps);
+struct kr_pl_cover *kr_pl_cover_new(struct kr_pl *p, uint64_t first_steps,
+				    uint64_t lazy_steps);
 int kr_pl_cover_node(struct kr_pl_cover *c, const uint64_t *rem,
 		     uint64_t open, const uint64_t *takers, int64_t spare,
 		     uint64_t limit);

@@ -686,9 +686,12 @@ static void test_cover_against_brute_force(void **state)
 					takers[i] |= 1ull << j;
 		}
 		want = cover_brute(&p, 0, load, count);
-		for (lazy = 0; lazy < 2; lazy++) {
-			struct kr_pl_cover *c =
-				kr_pl_cover_new(&p, lazy ? 0 : UINT64_MAX);
+		/* no PF lazy; each listed after a first search without the
+		 * dearer ones; every one lazy */
+		for (lazy = 0; lazy < 3; lazy++) {
+			struct kr_pl_cover *c = kr_pl_cover_new(
+				&p, lazy ? 0 : UINT64_MAX,
+				lazy == 2 ? 0 : UINT64_MAX);
 
 			assert_non_null(c);
 			got = kr_pl_cover_node(c, &rem, (1ull << m) - 1, takers,
