@@ -768,7 +768,7 @@ int kr_pl_cover_node(struct kr_pl_cover *c, const uint64_t *rem,
 		     uint64_t limit)
 {
 	struct kr_pl *p = c->p;
-	size_t words = c->words, i, k;
+	size_t words = c->words, i, k, n_items;
 	uint64_t lazy;
 	int r;
 
@@ -804,10 +804,10 @@ int kr_pl_cover_node(struct kr_pl_cover *c, const uint64_t *rem,
 		/* 0 proven, 2, -EAGAIN (never 1: lazy PFs are left open) */
 		if (r != 3)
 			return r;
-		k = node_items(c, c->items);
+		n_items = node_items(c, c->items);
 		listing_starts(c, limit);
 		r = listing_ends(c,
-				 list_cheap(c, lazy, c->items, k, spare,
+				 list_cheap(c, lazy, c->items, n_items, spare,
 					    c->lazy_steps, &lazy),
 				 limit);
 		if (r)

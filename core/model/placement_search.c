@@ -1057,10 +1057,11 @@ static double completions_guess(const struct bc *b, size_t j, int64_t lo,
  * have their completions counted, up to two, within PROBE_STEPS steps
  * each: the first with a single one is closed next, else the first with
  * the fewest.  SIZE_MAX when a PF counted has no completion at all: the
- * node fails, and the PF's count of such nodes grows.  (Ordering by the items a PF can
- * hold instead took 2 to 60 times the steps on nodes near the phase
- * transition of number partitioning; counting every open PF's took most
- * of the steps of a search.)  Sets b->chosen_guess and b->tight.
+ * node fails, and the PF's count of such nodes grows.  (Ordering by the
+ * items a PF can hold instead took 2 to 60 times the steps on nodes near
+ * the phase transition of number partitioning; counting every open PF's
+ * took most of the steps of a search.)  Sets b->chosen_guess and
+ * b->tight.
  */
 static size_t choose_pf(struct bc *b, struct level *lv, size_t depth)
 {
